@@ -1,0 +1,27 @@
+export { digestKey } from './digest.js';
+export type {
+  Argon2Backend,
+  Argon2HashOptions,
+  HashPasswordResult,
+  PasswordHasher,
+  PasswordHasherOptions,
+  PasswordHashOptions,
+  PasswordRejection,
+} from './password.js';
+export {
+  createPasswordHasher,
+  hashPassword,
+  needsRehash,
+  PASSWORD_HASH_DEFAULTS,
+  PasswordHashFormatError,
+  verifyPassword,
+  verifyPasswordOrDummy,
+} from './password.js';
+export type {
+  Argon2Algorithm,
+  ParsePasswordHashResult,
+  PasswordHashFormatReason,
+  PasswordHashInfo,
+} from './phc.js';
+export { ARGON2_LIMITS, parsePasswordHash } from './phc.js';
+export { timingSafeEqualString } from './timing-safe.js';
