@@ -5,7 +5,10 @@
 import { basename } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['@portcullis/source', 'import', 'module', 'node', 'default'];
+// Source first, then what Node itself would pick. `import` must not be listed: vitest hands these
+// to the worker as `node --conditions`, and CommonJS packages that `require()` a dual package
+// (pg → pg-pool) would then load its ESM build and break.
+const conditions = ['@portcullis/source', 'node', 'development|production'];
 
 export function portcullisVitestConfig(packageDir: string) {
   const jsonDir = process.env.VITEST_JSON_DIR;
@@ -14,7 +17,7 @@ export function portcullisVitestConfig(packageDir: string) {
     reporters.push(['json', { outputFile: `${jsonDir}/${basename(packageDir)}.json` }]);
   }
   return defineConfig({
-    resolve: { conditions },
+    resolve: { conditions: [...conditions, 'import', 'module', 'default'] },
     ssr: { resolve: { conditions, externalConditions: ['@portcullis/source'] } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,0 +1,46 @@
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A server listening on a free loopback port. */
+export interface Served {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, ends idle keep-alive connections, and resolves once closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `handler` (e.g. `app.callback()` of a Koa app) on 127.0.0.1 and a free port, for tests
+ * that go through real HTTP with `fetch`.
+ *
+ * @example
+ * const served = await listen(createApp(deps).callback());
+ * const res = await fetch(`${served.url}/healthz`);
+ * await served.close();
+ */
+export async function listen(handler: RequestListener): Promise<Served> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // In-flight requests of a failed test must not hold the suite open.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      });
+      return closing;
+    },
+  };
+}

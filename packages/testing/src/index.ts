@@ -1,0 +1,13 @@
+export type { FakeClock } from './clock.js';
+export { createFakeClock } from './clock.js';
+export type { TestEnv } from './env.js';
+export { isCi } from './env.js';
+export type { Served } from './http.js';
+export { listen } from './http.js';
+export type { CreatePgliteDataDirOptions, PgliteDataDir } from './pglite.js';
+export { createPgliteDataDir } from './pglite.js';
+export { getFreePort } from './ports.js';
+export type { CreatePostgresSchemaOptions, PostgresAvailability, PostgresSchema } from './postgres.js';
+export { createPostgresSchema, postgresAvailability } from './postgres.js';
+export type { RedisServerHandle, RedisServerLookup, StartRedisOptions } from './redis.js';
+export { findRedisServer, redisAvailability, startRedis } from './redis.js';
