@@ -15,7 +15,9 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let reports = 0;
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   reports += 1;
   passed += report.numPassedTests;
@@ -26,7 +28,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const anyTestFailed = (result.assertionResults ?? []).some((a) => a.status === 'failed');
     if (result.status === 'failed' && !anyTestFailed) failed += 1;
   }
-  console.log(`${file.replace(/\.json$/, '')}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  console.log(
+    `${file.replace(/\.json$/, '')}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`,
+  );
 }
 
 const total = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;

@@ -44,3 +44,14 @@ export async function listen(handler: RequestListener): Promise<Served> {
     },
   };
 }
+
+/**
+ * Reads a response body as JSON typed as `T`: a test's statement of the shape it expects (the
+ * assertions that follow check it).
+ *
+ * @example
+ * const body = await readJson<{ error: { code: string } }>(res);
+ */
+export async function readJson<T>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}

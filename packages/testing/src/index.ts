@@ -3,7 +3,7 @@ export { createFakeClock } from './clock.js';
 export type { TestEnv } from './env.js';
 export { isCi } from './env.js';
 export type { Served } from './http.js';
-export { listen } from './http.js';
+export { listen, readJson } from './http.js';
 export type { CreatePgliteDataDirOptions, PgliteDataDir } from './pglite.js';
 export { createPgliteDataDir } from './pglite.js';
 export { getFreePort } from './ports.js';
