@@ -1,0 +1,4 @@
+export type { BreakerState, CircuitBreaker, CircuitBreakerOptions } from './breaker.js';
+export { BreakerOpenError, CallTimeoutError, createCircuitBreaker } from './breaker.js';
+export type { KeyCache, KeyCacheCodec, KeyCacheEvent, KeyCacheOptions, KeyCacheStats } from './key-cache.js';
+export { createKeyCache } from './key-cache.js';

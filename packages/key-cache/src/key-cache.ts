@@ -1,0 +1,419 @@
+import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { BreakerOpenError, type BreakerState, createCircuitBreaker } from './breaker.js';
+
+/**
+ * What a lookup can see. `null` means "known absent" (negative cache); the loader returns it for
+ * an unknown digest. Values must survive the codec round trip (JSON by default).
+ */
+export interface KeyCacheCodec<V> {
+  encode(value: V): string;
+  decode(text: string): V;
+}
+
+// Hits and loads are counted in stats(), not emitted: an event object per lookup would cost the
+// hot path an allocation for nothing.
+export type KeyCacheEvent =
+  | { type: 'invalidation-received'; count: number }
+  | { type: 'redis-error'; operation: string; error: Error }
+  | { type: 'breaker'; state: BreakerState }
+  | { type: 'resync'; reason: 'subscriber-reconnected' | 'pending-invalidations-replayed' };
+
+export interface KeyCacheOptions<V> {
+  /** Reads the source of truth (the database). Returns `null` when the id is unknown. */
+  load: (id: string) => Promise<V | null>;
+  /**
+   * Redis command connection for L2 and publishing. Omit for single-node mode (L1 + loader).
+   * Configure it to fail fast: `enableOfflineQueue: false`, `maxRetriesPerRequest: 1`.
+   */
+  redis?: Redis | undefined;
+  /** A dedicated Redis connection used only to SUBSCRIBE to invalidations. Needed with `redis`. */
+  subscriber?: Redis | undefined;
+  /** Prefix of every Redis key and of the channel. Default `pc:key`. */
+  namespace?: string;
+  /** Serialises values for L2. Default JSON. */
+  codec?: KeyCacheCodec<V>;
+  /** L1 in-process LRU; `false` disables it (every lookup goes to Redis or the loader). */
+  l1?:
+    | {
+        /** Default 10 000 entries. */
+        maxEntries?: number;
+        /** Default 30 000 ms. */
+        ttlMs?: number;
+        /** TTL of "known absent" entries. Default 10 000 ms. */
+        negativeTtlMs?: number;
+      }
+    | false;
+  l2?: {
+    /** Default 300 000 ms (5 min). */
+    ttlMs?: number;
+    /** Default 60 000 ms. */
+    negativeTtlMs?: number;
+  };
+  redisBreaker?: {
+    /** Upper bound on one Redis command from a lookup, in ms. Default 100. */
+    timeoutMs?: number;
+    /** Consecutive Redis failures that stop using Redis for `cooldownMs`. Default 3. */
+    failureThreshold?: number;
+    /** Default 1 000 ms. */
+    cooldownMs?: number;
+  };
+  /** Invalidations kept for replay while Redis is unreachable. Default 10 000. */
+  maxPendingInvalidations?: number;
+  /** Monotonic clock for cache TTLs, in milliseconds. Default `performance.now`. */
+  clock?: () => number;
+  /** Observability hook (logs, metrics): Redis errors, breaker changes, invalidations, resyncs. */
+  onEvent?: (event: KeyCacheEvent) => void;
+}
+
+export interface KeyCacheStats {
+  l1Hits: number;
+  l2Hits: number;
+  loads: number;
+  redisErrors: number;
+  /** Redis calls not made because the breaker was open. */
+  redisSkipped: number;
+  invalidationsReceived: number;
+  l1Size: number;
+  breaker: BreakerState | 'disabled';
+}
+
+export interface KeyCache<V> {
+  /**
+   * Looks `id` up: L1, then Redis, then the loader (one loader call per id at a time).
+   * Resolves `null` for a known-absent id. Rejects only when the loader itself fails; Redis
+   * failures fall through to the loader.
+   */
+  get(id: string): Promise<V | null>;
+  /**
+   * Forgets `ids` here and on every process: drops L1, bumps the L2 version, deletes the L2
+   * entry and publishes the ids. Call it after the database change has committed.
+   * Never rejects: when Redis is unreachable the invalidation is kept and replayed on recovery.
+   */
+  invalidate(ids: string | readonly string[]): Promise<void>;
+  /** Subscribes to invalidations (when Redis is configured). Resolves once subscribed or failed. */
+  start(): Promise<void>;
+  /** Unsubscribes and drops L1. Does not close the injected Redis connections. */
+  close(): Promise<void>;
+  stats(): KeyCacheStats;
+}
+
+interface L1Entry<V> {
+  value: V | null;
+  freshUntil: number;
+}
+
+// Writes the entry only if nobody invalidated the id since the loader started: the version read
+// before loading must still be current. Without this a slow loader could put a pre-revocation
+// row back into Redis after the revoking process deleted it.
+const SET_IF_VERSION = `
+local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '') or current == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0`;
+
+const jsonCodec = {
+  encode: (value: unknown) => JSON.stringify(value),
+  decode: (text: string) => JSON.parse(text) as unknown,
+};
+
+/**
+ * Creates a two-tier cache in front of a loader, for looking up API keys by digest.
+ *
+ * L1 is an in-process LRU, L2 is Redis, the loader reads the database. Concurrent misses for one
+ * id share one load. Invalidations are published on `<namespace>:invalidate` and applied by every
+ * process's L1. Redis failures are bounded by a timeout and a circuit breaker and fall through to
+ * the loader; with no Redis at all the cache serves a single node from L1 and the loader.
+ *
+ * Values are cached as loaded: anything time dependent in them (expiry, pause end) must be
+ * evaluated by the caller at use, with its own clock.
+ *
+ * @example
+ * const cache = createKeyCache<KeyRow>({ load: (digest) => store.findByDigest(digest), redis, subscriber });
+ * await cache.start();
+ * const row = await cache.get(digestKey(apiKey)); // null when unknown
+ * await cache.invalidate(row.digest);              // after revoking it in the database
+ */
+export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
+  const { load, redis, subscriber, onEvent } = options;
+  const namespace = options.namespace ?? 'pc:key';
+  const channel = `${namespace}:invalidate`;
+  const codec = (options.codec ?? jsonCodec) as KeyCacheCodec<V>;
+  const clock = options.clock ?? (() => performance.now());
+  const l1Options = options.l1 === false ? undefined : (options.l1 ?? {});
+  const l1TtlMs = l1Options?.ttlMs ?? 30_000;
+  const l1NegativeTtlMs = l1Options?.negativeTtlMs ?? 10_000;
+  const l2TtlMs = options.l2?.ttlMs ?? 300_000;
+  const l2NegativeTtlMs = options.l2?.negativeTtlMs ?? 60_000;
+  // Versions must outlive the entries they guard.
+  const versionTtlMs = Math.max(l2TtlMs, l2NegativeTtlMs) * 2;
+  const maxPending = options.maxPendingInvalidations ?? 10_000;
+  const replayIntervalMs = options.redisBreaker?.cooldownMs ?? 1000;
+
+  const entryKey = (id: string) => `${namespace}:e:${id}`;
+  const versionKey = (id: string) => `${namespace}:v:${id}`;
+
+  const l1 = l1Options
+    ? new LRUCache<string, L1Entry<V>>({ max: l1Options.maxEntries ?? 10_000 })
+    : undefined;
+  const inflight = new Map<string, Promise<V | null>>();
+  // Bumped by every invalidation this process sees; a load that straddles one does not fill L1.
+  let invalidationSeq = 0;
+  const pending = new Set<string>();
+  let pendingOverflow = false;
+  let closed = false;
+
+  const counters = {
+    l1Hits: 0,
+    l2Hits: 0,
+    loads: 0,
+    redisErrors: 0,
+    redisSkipped: 0,
+    invalidationsReceived: 0,
+  };
+
+  const breaker = createCircuitBreaker({
+    timeoutMs: options.redisBreaker?.timeoutMs ?? 100,
+    failureThreshold: options.redisBreaker?.failureThreshold ?? 3,
+    cooldownMs: options.redisBreaker?.cooldownMs ?? 1000,
+    clock,
+    onStateChange: (state) => {
+      onEvent?.({ type: 'breaker', state });
+      if (state === 'closed') void replayPending();
+    },
+  });
+
+  const redisCall = async <T>(operation: string, fn: (client: Redis) => Promise<T>): Promise<T> => {
+    if (!redis) throw new Error('no redis');
+    try {
+      return await breaker.run(() => fn(redis));
+    } catch (error) {
+      if (error instanceof BreakerOpenError) {
+        counters.redisSkipped += 1;
+        throw error;
+      }
+      counters.redisErrors += 1;
+      onEvent?.({ type: 'redis-error', operation, error: asError(error) });
+      throw error;
+    }
+  };
+
+  const dropLocal = (ids: readonly string[]): void => {
+    invalidationSeq += 1;
+    for (const id of ids) {
+      l1?.delete(id);
+      inflight.delete(id);
+    }
+  };
+
+  const fillL1 = (id: string, value: V | null, seqAtStart: number): void => {
+    if (!l1 || seqAtStart !== invalidationSeq || closed) return;
+    l1.set(id, { value, freshUntil: clock() + (value === null ? l1NegativeTtlMs : l1TtlMs) });
+  };
+
+  // An entry that does not decode (written by an incompatible version, or corrupted) is a miss;
+  // the fresh load overwrites it.
+  const decodeEntry = (text: string): { value: V | null } | undefined => {
+    if (text === 'null') return { value: null };
+    try {
+      return { value: codec.decode(text) };
+    } catch {
+      return undefined;
+    }
+  };
+
+  const readThrough = async (id: string): Promise<V | null> => {
+    const seqAtStart = invalidationSeq;
+    let version: string | null | undefined;
+    if (redis) {
+      try {
+        const [entry, currentVersion] = await redisCall('mget', (client) =>
+          client.mget(entryKey(id), versionKey(id)),
+        );
+        version = currentVersion ?? null;
+        const decoded = typeof entry === 'string' ? decodeEntry(entry) : undefined;
+        if (decoded !== undefined) {
+          counters.l2Hits += 1;
+          fillL1(id, decoded.value, seqAtStart);
+          return decoded.value;
+        }
+      } catch {
+        // Redis unavailable: the database answers, and nothing is written back.
+        version = undefined;
+      }
+    }
+
+    counters.loads += 1;
+    const value = await load(id);
+    fillL1(id, value, seqAtStart);
+
+    if (redis && version !== undefined) {
+      const text = value === null ? 'null' : codec.encode(value);
+      const ttl = value === null ? l2NegativeTtlMs : l2TtlMs;
+      // Best effort: a failed write only costs a later miss.
+      await redisCall('set', (client) =>
+        client.eval(SET_IF_VERSION, 2, versionKey(id), entryKey(id), version ?? '', text, ttl),
+      ).catch(() => undefined);
+    }
+    return value;
+  };
+
+  const get = async (id: string): Promise<V | null> => {
+    if (l1) {
+      const entry = l1.get(id);
+      if (entry) {
+        if (entry.freshUntil > clock()) {
+          counters.l1Hits += 1;
+          return entry.value;
+        }
+        l1.delete(id);
+      }
+    }
+    const running = inflight.get(id);
+    if (running) return running;
+    const promise = readThrough(id).finally(() => {
+      if (inflight.get(id) === promise) inflight.delete(id);
+    });
+    inflight.set(id, promise);
+    return promise;
+  };
+
+  const publishInvalidation = async (ids: readonly string[]): Promise<void> => {
+    await redisCall('invalidate', async (client) => {
+      const tx = client.multi();
+      for (const id of ids) {
+        tx.incr(versionKey(id));
+        tx.pexpire(versionKey(id), versionTtlMs);
+        tx.del(entryKey(id));
+      }
+      tx.publish(channel, ids.join(','));
+      const results = await tx.exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
+    });
+  };
+
+  const remember = (ids: readonly string[]): void => {
+    for (const id of ids) {
+      if (pending.size >= maxPending) {
+        pendingOverflow = true;
+        return;
+      }
+      pending.add(id);
+    }
+  };
+
+  let replaying = false;
+  async function replayPending(): Promise<void> {
+    if (!redis || replaying || closed || (pending.size === 0 && !pendingOverflow)) return;
+    replaying = true;
+    try {
+      const ids = [...pending];
+      pending.clear();
+      const overflowed = pendingOverflow;
+      pendingOverflow = false;
+      try {
+        if (ids.length > 0) await publishInvalidation(ids);
+        if (overflowed) await purgeNamespace(redis);
+        onEvent?.({ type: 'resync', reason: 'pending-invalidations-replayed' });
+      } catch {
+        remember(ids);
+        if (overflowed) pendingOverflow = true;
+      }
+    } finally {
+      replaying = false;
+    }
+  }
+
+  // Too many invalidations were lost to an outage to replay one by one: drop every L2 entry.
+  async function purgeNamespace(client: Redis): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${namespace}:e:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await client.unlink(...keys);
+    } while (cursor !== '0');
+  }
+
+  const invalidate = async (input: string | readonly string[]): Promise<void> => {
+    const ids = typeof input === 'string' ? [input] : [...input];
+    if (ids.length === 0) return;
+    dropLocal(ids);
+    if (!redis) return;
+    try {
+      await publishInvalidation(ids);
+    } catch {
+      // Redis is down: this process is already correct; the others fall back to their L1 TTL.
+      // Replaying on recovery removes the stale L2 entry the others would otherwise read.
+      remember(ids);
+    }
+  };
+
+  const onMessage = (received: string, message: string): void => {
+    if (received !== channel) return;
+    const ids = message.split(',').filter((id) => id.length > 0);
+    counters.invalidationsReceived += ids.length;
+    dropLocal(ids);
+    onEvent?.({ type: 'invalidation-received', count: ids.length });
+  };
+
+  let everReady = false;
+  const onReady = (): void => {
+    // Messages published while the subscriber was away are lost: start L1 afresh.
+    if (everReady) {
+      dropLocal([]);
+      l1?.clear();
+      onEvent?.({ type: 'resync', reason: 'subscriber-reconnected' });
+      void replayPending();
+    }
+    everReady = true;
+  };
+
+  let replayTimer: NodeJS.Timeout | undefined;
+  const start = async (): Promise<void> => {
+    if (redis && !replayTimer) {
+      // Replays invalidations that could not reach Redis, once it answers again, even if this
+      // process serves no lookups in the meantime.
+      replayTimer = setInterval(() => void replayPending(), replayIntervalMs);
+      replayTimer.unref();
+    }
+    if (!subscriber) return;
+    subscriber.on('message', onMessage);
+    subscriber.on('ready', onReady);
+    if (subscriber.status === 'ready') everReady = true;
+    try {
+      await subscriber.subscribe(channel);
+      everReady = true;
+    } catch (error) {
+      // ioredis resubscribes on reconnect; until then L1 entries expire by TTL.
+      counters.redisErrors += 1;
+      onEvent?.({ type: 'redis-error', operation: 'subscribe', error: asError(error) });
+    }
+  };
+
+  const close = async (): Promise<void> => {
+    closed = true;
+    clearInterval(replayTimer);
+    l1?.clear();
+    inflight.clear();
+    if (subscriber) {
+      subscriber.off('message', onMessage);
+      subscriber.off('ready', onReady);
+      if (subscriber.status === 'ready') await subscriber.unsubscribe(channel).catch(() => undefined);
+    }
+  };
+
+  const stats = (): KeyCacheStats => ({
+    ...counters,
+    l1Size: l1?.size ?? 0,
+    breaker: redis ? breaker.state() : 'disabled',
+  });
+
+  return { get, invalidate, start, close, stats };
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
