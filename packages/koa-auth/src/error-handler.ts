@@ -1,0 +1,64 @@
+import type { RenderedError } from '@portcullis/errors';
+import type { Middleware, ParameterizedContext } from 'koa';
+
+const KEPT_ON_ERROR = /^x-(request-id$|ratelimit-)/i;
+
+/** Turns anything thrown into a response for one wire format (Trusset, OAuth, TCS…). */
+export type ErrorRenderer<S> = (err: unknown, ctx: ParameterizedContext<S>) => RenderedError<unknown>;
+
+export interface ErrorHandlerOptions<S> {
+  /**
+   * The error to render when no route produced a response (Koa's default 404), e.g.
+   * `instanceApiErrors.error('NOT_FOUND')`. Without it Koa's plain 404 stands.
+   */
+  notFound?: (ctx: ParameterizedContext<S>) => unknown;
+  /**
+   * Called once per rendered error, for logging and metrics. `err` is the original value; log
+   * its message only for 5xx (they are yours), never request headers or bodies.
+   */
+  onError?: (err: unknown, rendered: RenderedError<unknown>, ctx: ParameterizedContext<S>) => void;
+}
+
+/**
+ * Catches every error below it and answers with `render(err, ctx)`: status, headers and body.
+ * Renderers mask anything that is not an exposed coded error as a 500 without its message, so no
+ * stack trace or internal message reaches a client (SPEC §4.1).
+ *
+ * @example
+ * app.use(requestId());
+ * app.use(errorHandler((err, ctx) => renderTrusset(err, { requestId: ctx.state.requestId, timestamp: new Date().toISOString() }), {
+ *   notFound: () => instanceApiErrors.error('NOT_FOUND'),
+ *   onError: (err, out) => { if (out.status >= 500) logger.error({ err }, 'request failed'); },
+ * }));
+ */
+export function errorHandler<S>(
+  render: ErrorRenderer<S>,
+  options: ErrorHandlerOptions<S> = {},
+): Middleware<S> {
+  const { notFound, onError } = options;
+
+  const respond = (err: unknown, ctx: ParameterizedContext<S>): void => {
+    const rendered = render(err, ctx);
+    ctx.status = rendered.status;
+    for (const [name, value] of Object.entries(rendered.headers)) ctx.set(name, value);
+    ctx.body = rendered.body;
+    onError?.(err, rendered, ctx);
+  };
+
+  return async function errorHandler(ctx, next) {
+    try {
+      await next();
+      if (notFound && ctx.status === 404 && ctx.body === undefined) respond(notFound(ctx), ctx);
+    } catch (err) {
+      // A response half-sent (headers out, stream failing) cannot be replaced; let Koa close it.
+      if (ctx.headerSent) throw err;
+      // Drop headers a failing handler may have set (cache headers, Location…), as Koa's own
+      // handler does, but keep those that describe the request rather than the response: the
+      // request id and the rate-limit state (SPEC §4.1, §4.6 "headers on every limited response").
+      for (const name of ctx.res.getHeaderNames()) {
+        if (!KEPT_ON_ERROR.test(name)) ctx.remove(name);
+      }
+      respond(err, ctx);
+    }
+  };
+}

@@ -1,0 +1,19 @@
+export type { AdminTokenAuthOptions, AdminTokenAuthState } from './admin-token-auth.js';
+export { adminTokenAuth, bearerToken } from './admin-token-auth.js';
+export type { ErrorHandlerOptions, ErrorRenderer } from './error-handler.js';
+export { errorHandler } from './error-handler.js';
+export type {
+  InstanceKeyAuthOptions,
+  InstanceKeyAuthState,
+  InstanceKeyDecision,
+  InstancePrincipal,
+} from './instance-key-auth.js';
+export { instanceKeyAuth, requireService } from './instance-key-auth.js';
+export type { JsonBodyOptions, JsonBodyProblem, JsonBodyState } from './json-body.js';
+export { jsonBody, jsonBodyProblemMessage } from './json-body.js';
+export type { RateLimitOptions } from './rate-limit.js';
+export { rateLimit, standardRateLimitHeaders } from './rate-limit.js';
+export type { RequestIdState } from './request-id.js';
+export { requestId } from './request-id.js';
+export type { LimitResult, WindowLimiter, WindowLimiterOptions } from './window-limiter.js';
+export { createWindowLimiter } from './window-limiter.js';

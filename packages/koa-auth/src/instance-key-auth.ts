@@ -1,0 +1,99 @@
+import { instanceAuthErrors } from '@portcullis/errors';
+import { digestKey } from '@portcullis/hashing';
+import { type ParsedInstanceKey, parseInstanceKey } from '@portcullis/key-format';
+import type { Middleware } from 'koa';
+
+/** What an authenticated instance key grants. Apps extend it with their own fields. */
+export interface InstancePrincipal {
+  instanceId: string;
+  keyId: string;
+  /** Services enabled for the instance (SPEC §4.3). */
+  services: readonly string[];
+}
+
+/**
+ * The lookup's answer for one key digest, with every time-dependent state (overlap end, pause
+ * end) already evaluated at request time. `ok: false` covers every AUTH_FAILED cause alike.
+ */
+export type InstanceKeyDecision<P extends InstancePrincipal> = { ok: true; principal: P } | { ok: false };
+
+/** State set by {@link instanceKeyAuth}; optional so apps can share one state type across routes. */
+export interface InstanceKeyAuthState<P extends InstancePrincipal = InstancePrincipal> {
+  auth?: P;
+}
+
+export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
+  /**
+   * Decides a key by its SHA-256 digest (usually through `@portcullis/key-cache`). Rejects only
+   * on infrastructure failure, which answers 500 `AUTH_ERROR`, never `AUTH_FAILED`.
+   */
+  lookup: (digest: string, key: ParsedInstanceKey) => Promise<InstanceKeyDecision<P>>;
+  /** The service the route needs; an instance without it gets 403 `SERVICE_NOT_ENABLED`. */
+  service?: string;
+  /** Accept `trusset_v2_…` keys too. Default false. */
+  allowLegacy?: boolean;
+}
+
+/**
+ * Authenticates `X-API-Key: trusset_{instanceRef}_{secret}` (SPEC §4.2), in the published order:
+ * absent or empty → 401 `AUTH_REQUIRED`; malformed, unknown, revoked, expired, paused, past its
+ * overlap, or archived → 401 `AUTH_FAILED` (one message, one code path); service not enabled →
+ * 403 `SERVICE_NOT_ENABLED`; lookup failure → 500 `AUTH_ERROR`. Sets `ctx.state.auth`.
+ *
+ * Only the digest of the key leaves this function; the key itself is never logged or stored.
+ *
+ * @example
+ * router.get('/api/v2/instance', instanceKeyAuth({ lookup: keys.decide }), handler);
+ * router.get('/api/v2/custody/api/tokens', instanceKeyAuth({ lookup: keys.decide, service: 'custody' }), handler);
+ */
+export function instanceKeyAuth<P extends InstancePrincipal>(
+  options: InstanceKeyAuthOptions<P>,
+): Middleware<InstanceKeyAuthState<P>> {
+  const { lookup, service } = options;
+  const parseOptions = { allowLegacy: options.allowLegacy ?? false };
+
+  return async function instanceKeyAuth(ctx, next) {
+    // Repeated headers arrive joined ("a, b") and then fail to parse: never a 500.
+    const parsed = parseInstanceKey(ctx.req.headers['x-api-key'], parseOptions);
+    if (!parsed.ok) {
+      throw instanceAuthErrors.error(parsed.reason === 'missing' ? 'AUTH_REQUIRED' : 'AUTH_FAILED');
+    }
+    let decision: InstanceKeyDecision<P>;
+    try {
+      decision = await lookup(digestKey(parsed.key), parsed);
+    } catch (cause) {
+      throw instanceAuthErrors.error('AUTH_ERROR', { cause });
+    }
+    if (!decision.ok) throw instanceAuthErrors.error('AUTH_FAILED');
+    if (service !== undefined) assertService(decision.principal, service);
+    ctx.state.auth = decision.principal;
+    await next();
+  };
+}
+
+/**
+ * Gates a route on a service for a request that `instanceKeyAuth` already authenticated (for
+ * routers that authenticate once and gate per route): 403 `SERVICE_NOT_ENABLED` when the
+ * instance has the service off.
+ *
+ * @example
+ * api.use(instanceKeyAuth({ lookup }));
+ * api.get('/custody/api/tokens', requireService('custody'), listTokens);
+ */
+export function requireService<P extends InstancePrincipal>(
+  service: string,
+): Middleware<InstanceKeyAuthState<P>> {
+  return async function requireService(ctx, next) {
+    const principal = ctx.state.auth;
+    // Reaching a gated route unauthenticated is a wiring bug, not a client error.
+    if (!principal) throw new Error('requireService used without instanceKeyAuth before it');
+    assertService(principal, service);
+    await next();
+  };
+}
+
+function assertService(principal: InstancePrincipal, service: string): void {
+  if (!principal.services.includes(service)) {
+    throw instanceAuthErrors.error('SERVICE_NOT_ENABLED', { details: { service } });
+  }
+}

@@ -1,0 +1,117 @@
+import type { Redis } from 'ioredis';
+import {
+  type IRateLimiterRedisOptions,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+
+/** The state of one key's current window after a consume or a peek. */
+export interface LimitResult {
+  /** True when this request is within the limit (for `peek`: when one more would be). */
+  allowed: boolean;
+  /** Requests allowed per window. */
+  limit: number;
+  /** Requests left in this window, never negative. */
+  remaining: number;
+  /** When the window ends, in ms since the epoch. */
+  resetAtMs: number;
+  /** Seconds until the window ends, rounded up (for `Retry-After`). */
+  retryAfterSeconds: number;
+}
+
+export interface WindowLimiter {
+  readonly limit: number;
+  readonly windowMs: number;
+  /** Counts one request against `key` and says whether it is admitted. */
+  consume(key: string): Promise<LimitResult>;
+  /** The current state of `key`'s window, without counting anything. */
+  peek(key: string): Promise<LimitResult>;
+}
+
+export interface WindowLimiterOptions {
+  /** Requests admitted per window. */
+  limit: number;
+  /** Window length in ms; whole seconds. Windows are aligned to the epoch (a day window resets at 00:00 UTC). */
+  windowMs: number;
+  /** Namespaces the Redis keys, e.g. `pc:rl:key`. */
+  prefix: string;
+  /** Shared store. Omit for a single process (memory only). */
+  redis?: Redis | undefined;
+  /** Clock in ms since the epoch; picks the window. Default `Date.now`. */
+  now?: () => number;
+  /** Called when Redis fails and the in-memory insurance limiter answers instead. */
+  onStoreError?: (error: Error) => void;
+}
+
+/**
+ * A fixed-window limiter on `rate-limiter-flexible`: exact across processes while Redis works
+ * (one atomic Lua script per consume, SPEC §8), per-process memory when it does not (fail open for
+ * limits, SPEC §4.6). Windows are aligned to the epoch by putting the window number in the key,
+ * so every process agrees on when a window resets, and a day window resets at 00:00 UTC.
+ *
+ * @example
+ * const perKey = createWindowLimiter({ limit: 200, windowMs: 60_000, prefix: 'pc:rl:key', redis });
+ * const result = await perKey.consume(keyId); // { allowed, remaining, resetAtMs, … }
+ */
+export function createWindowLimiter(options: WindowLimiterOptions): WindowLimiter {
+  const { limit, windowMs, prefix, redis, onStoreError } = options;
+  if (!Number.isInteger(limit) || limit < 1) throw new TypeError('createWindowLimiter: limit must be ≥ 1');
+  if (!Number.isInteger(windowMs) || windowMs < 1000 || windowMs % 1000 !== 0) {
+    throw new TypeError('createWindowLimiter: windowMs must be whole seconds');
+  }
+  const now = options.now ?? Date.now;
+  const durationSeconds = windowMs / 1000;
+  const memory = new RateLimiterMemory({ points: limit, duration: durationSeconds, keyPrefix: prefix });
+  const store = redis
+    ? new RateLimiterRedis({
+        storeClient: redis,
+        points: limit,
+        duration: durationSeconds,
+        keyPrefix: prefix,
+        // Do not queue behind a reconnecting client: answer from memory at once.
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: memory,
+      } satisfies IRateLimiterRedisOptions)
+    : memory;
+
+  const result = (consumed: number, windowIndex: number, allowed: boolean): LimitResult => {
+    const resetAtMs = (windowIndex + 1) * windowMs;
+    return {
+      allowed,
+      limit,
+      remaining: Math.max(0, limit - consumed),
+      resetAtMs,
+      retryAfterSeconds: Math.max(1, Math.ceil((resetAtMs - now()) / 1000)),
+    };
+  };
+
+  const window = (): number => Math.floor(now() / windowMs);
+
+  return {
+    limit,
+    windowMs,
+    async consume(key) {
+      const windowIndex = window();
+      try {
+        const res = await store.consume(`${key}:${windowIndex}`, 1);
+        return result(res.consumedPoints, windowIndex, true);
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return result(rejection.consumedPoints, windowIndex, false);
+        // Both Redis and insurance failed: fail open for limits, never for auth.
+        onStoreError?.(rejection instanceof Error ? rejection : new Error(String(rejection)));
+        return result(0, windowIndex, true);
+      }
+    },
+    async peek(key) {
+      const windowIndex = window();
+      try {
+        const consumed = (await store.get(`${key}:${windowIndex}`))?.consumedPoints ?? 0;
+        return result(consumed, windowIndex, consumed < limit);
+      } catch (error) {
+        onStoreError?.(error instanceof Error ? error : new Error(String(error)));
+        return result(0, windowIndex, true);
+      }
+    },
+  };
+}
