@@ -1,0 +1,177 @@
+import Router from '@koa/router';
+import type { Database } from '@portcullis/db';
+import { instanceApiErrors, isCodedError, renderTrusset } from '@portcullis/errors';
+import type { KeyCache } from '@portcullis/key-cache';
+import {
+  adminTokenAuth,
+  errorHandler,
+  instanceKeyAuth,
+  rateLimit,
+  requestId,
+  type WindowLimiter,
+} from '@portcullis/koa-auth';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import { keyDecider } from './key-auth.js';
+import type { LastUsedBatcher } from './last-used.js';
+import type { Metrics } from './metrics.js';
+import { adminInstanceRoutes } from './routes/admin-instances.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { healthRoutes } from './routes/health.js';
+import { serviceRoutes } from './routes/services.js';
+import type { AppState } from './state.js';
+import type { AuthRow } from './store/api-keys.js';
+
+/** Everything the app needs, created by `server.ts` (or a test) and injected. */
+export interface AppDeps {
+  db: Database;
+  keyCache: KeyCache<AuthRow>;
+  lastUsed: LastUsedBatcher;
+  limiters: {
+    /** SPEC §4.6: 200/min per authenticated key. */
+    perKey: WindowLimiter;
+    /** SPEC §4.6: 100/min per address, for every request that did not authenticate with a key. */
+    perIp: WindowLimiter;
+    /** SPEC §4.4: 30/min per instance on key management. */
+    keyManagement: WindowLimiter;
+    /** SPEC §4.6: 15 failed admin authentications per 15 min per address. */
+    adminAuthFailures: WindowLimiter;
+  };
+  adminToken: string;
+  /** Clock, ms since the epoch: key states, timestamps, limit windows. */
+  now: () => number;
+  logger: Logger;
+  metrics: Metrics;
+  /** Readiness checks by name (database, redis); each rejects when its dependency is down. */
+  checks: Record<string, () => Promise<void>>;
+  /** Trust `X-Forwarded-For` for the client address (`TRUST_PROXY=true`). */
+  trustProxy?: boolean;
+}
+
+const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Builds the instance API (SPEC §4) as a Koa app: a pure factory, nothing global, nothing started.
+ *
+ * @example
+ * const app = createApp(deps);
+ * http.createServer(app.callback()).listen(3001);
+ */
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const { limiters, logger, metrics, now } = deps;
+  const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
+  // Koa logs unhandled errors to stderr by default; everything is handled and logged below.
+  app.silent = true;
+
+  app.use(requestId());
+  const requests = metrics.counter('http_requests_total', 'HTTP requests by method and status', [
+    'method',
+    'status',
+  ]);
+  const errors = metrics.counter('http_errors_total', 'Error responses by code', ['code']);
+  const debug = logger.isLevelEnabled('debug');
+  app.use(async function accessLog(ctx, next) {
+    const started = debug ? performance.now() : 0;
+    try {
+      await next();
+    } finally {
+      requests.inc(ctx.method, String(ctx.status));
+      // The path only: query strings are the caller's data. Headers are never logged.
+      if (debug) {
+        logger.debug(
+          {
+            requestId: ctx.state.requestId,
+            method: ctx.method,
+            path: ctx.path,
+            status: ctx.status,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+            instanceId: ctx.state.auth?.instanceId,
+          },
+          'request',
+        );
+      }
+    }
+  });
+  app.use(
+    errorHandler<AppState>(
+      (err, ctx) =>
+        renderTrusset(err, {
+          requestId: ctx.state.requestId,
+          timestamp: new Date(now()).toISOString(),
+          ...(ctx.state.auth ? { instanceId: ctx.state.auth.instanceId } : {}),
+        }),
+      {
+        notFound: () => instanceApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
+        onError: (err, rendered, ctx) => {
+          if (isCodedError(err)) errors.inc(err.code);
+          if (rendered.status >= 500) {
+            logger.error(
+              { err: errorForLog(err), requestId: ctx.state.requestId, path: ctx.path },
+              'request failed',
+            );
+          }
+        },
+      },
+    ),
+  );
+
+  // SPEC §4.6 global limit: every request that did not authenticate with a key, counted after the
+  // fact (no store call on the authenticated hot path). Operator and health routes have their own rules.
+  app.use(
+    rateLimit<AppState>({
+      limiter: limiters.perIp,
+      key: (ctx) => (UNLIMITED_PATHS.has(ctx.path) || ctx.path.startsWith('/admin/') ? undefined : ctx.ip),
+      count: (ctx) => ctx.state.auth === undefined,
+      precheck: false,
+    }),
+  );
+
+  const health = healthRoutes(deps);
+  app.use(health.routes());
+
+  const admin = new Router<AppState>();
+  admin.use(
+    '/admin',
+    rateLimit<AppState>({
+      limiter: limiters.adminAuthFailures,
+      key: (ctx) => ctx.ip,
+      count: (_ctx, err) => isCodedError(err) && (err.code === 'AUTH_REQUIRED' || err.code === 'AUTH_FAILED'),
+    }),
+    adminTokenAuth({ token: deps.adminToken }),
+  );
+  const adminRoutes = adminInstanceRoutes(deps);
+  admin.use(adminRoutes.routes(), adminRoutes.allowedMethods());
+  app.use(admin.routes());
+
+  const onAuthenticated = (principal: { keyId: string }) => deps.lastUsed.touch(principal.keyId, now());
+  const api = new Router<AppState>({ prefix: '/api/v2' });
+  api.use(
+    instanceKeyAuth({ lookup: keyDecider(deps.keyCache, now, onAuthenticated) }),
+    rateLimit<AppState>({ limiter: limiters.perKey, key: (ctx) => ctx.state.auth?.keyId }),
+  );
+  const instance = new Router<AppState>({ prefix: '/instance' });
+  instance.use(
+    rateLimit<AppState>({ limiter: limiters.keyManagement, key: (ctx) => ctx.state.auth?.instanceId }),
+  );
+  const keys = apiKeyRoutes(deps);
+  instance.use(keys.routes(), keys.allowedMethods());
+  const services = serviceRoutes(deps);
+  api.use(instance.routes(), services.routes());
+  app.use(api.routes());
+
+  return app;
+}
+
+// Errors are logged by name and message only: messages here are ours (no request data), and
+// error objects from drivers can carry connection strings in other fields.
+function errorForLog(err: unknown): { name: string; message: string; code?: string } {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return {
+      name: err.name,
+      message: cause instanceof Error ? `${err.message}: ${cause.name}: ${cause.message}` : err.message,
+      ...(isCodedError(err) ? { code: err.code } : {}),
+    };
+  }
+  return { name: 'NonError', message: typeof err };
+}

@@ -1,0 +1,124 @@
+import type { Database } from '@portcullis/db';
+import { createKeyCache } from '@portcullis/key-cache';
+import { createWindowLimiter } from '@portcullis/koa-auth';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppDeps } from './app.js';
+import { createLastUsedBatcher } from './last-used.js';
+import { createMetrics } from './metrics.js';
+import { type AuthRow, findAuthRow, recordLastUsed } from './store/api-keys.js';
+
+export interface BuildDepsOptions {
+  db: Database;
+  /** Command connection; omit for single-node mode (in-process cache and limits). */
+  redis?: Redis | undefined;
+  /** Subscriber connection for cache invalidations; required with `redis`. */
+  subscriber?: Redis | undefined;
+  adminToken: string;
+  logger: Logger;
+  now?: () => number;
+  limits?: Partial<{ keyPerMin: number; ipPerMin: number; keyMgmtPerMin: number; authPer15Min: number }>;
+  /** L1 settings of the key cache; `false` turns L1 off (benchmarks of the L2 path). */
+  l1?: { ttlMs?: number; maxEntries?: number } | false;
+  /** Flush interval of batched `lastUsedAt`, ms. Default 60 000 (SPEC §4.4: at most once a minute). */
+  lastUsedFlushMs?: number;
+  trustProxy?: boolean;
+  /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
+  redisPrefix?: string;
+  /**
+   * Where rate-limit counters live: `redis` (default when `redis` is given: exact across
+   * processes) or `memory` (per process).
+   */
+  limitStore?: 'redis' | 'memory';
+}
+
+/**
+ * Wires the app's collaborators from injected clients. Starts nothing: call `start()` on the
+ * result's `keyCache` and `lastUsed` (server.ts does).
+ *
+ * @example
+ * const deps = buildDeps({ db, redis, subscriber, adminToken, logger });
+ * await deps.keyCache.start(); deps.lastUsed.start();
+ */
+export function buildDeps(options: BuildDepsOptions): AppDeps {
+  const { db, redis, subscriber, logger } = options;
+  const now = options.now ?? Date.now;
+  const prefix = options.redisPrefix ?? 'pc:ia';
+  const metrics = createMetrics();
+  const redisErrors = metrics.counter('key_cache_redis_errors_total', 'Key cache Redis failures', [
+    'operation',
+  ]);
+  const keyCache = createKeyCache<AuthRow>({
+    load: (digest) => findAuthRow(db, digest),
+    redis,
+    subscriber,
+    namespace: `${prefix}:key`,
+    ...(options.l1 === undefined ? {} : { l1: options.l1 }),
+    onEvent: (event) => {
+      if (event.type === 'redis-error') {
+        redisErrors.inc(event.operation);
+        logger.warn({ operation: event.operation, err: event.error.message }, 'key cache: redis unavailable');
+      } else if (event.type === 'breaker') {
+        logger.warn({ state: event.state }, 'key cache: redis circuit breaker');
+      }
+    },
+  });
+  metrics.gauge('key_cache_l1_hits', 'Key lookups answered from L1', () => keyCache.stats().l1Hits);
+  metrics.gauge('key_cache_l2_hits', 'Key lookups answered from Redis', () => keyCache.stats().l2Hits);
+  metrics.gauge('key_cache_loads', 'Key lookups answered from the database', () => keyCache.stats().loads);
+
+  const limits = {
+    keyPerMin: 200,
+    ipPerMin: 100,
+    keyMgmtPerMin: 30,
+    authPer15Min: 15,
+    ...options.limits,
+  };
+  const onStoreError = (error: Error) => logger.warn({ err: error.message }, 'rate limiter store failed');
+  const limiterRedis = options.limitStore === 'memory' ? undefined : redis;
+  const limiter = (name: string, limit: number, windowMs: number) =>
+    createWindowLimiter({
+      limit,
+      windowMs,
+      prefix: `${prefix}:rl:${name}`,
+      redis: limiterRedis,
+      now,
+      onStoreError,
+    });
+
+  const lastUsed = createLastUsedBatcher({
+    write: (uses) => recordLastUsed(db, uses),
+    ...(options.lastUsedFlushMs === undefined ? {} : { intervalMs: options.lastUsedFlushMs }),
+    onError: (error) =>
+      logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'lastUsedAt flush failed'),
+  });
+
+  const checks: AppDeps['checks'] = {
+    database: async () => {
+      await db.query('SELECT 1');
+    },
+  };
+  if (redis) {
+    checks.redis = async () => {
+      await redis.ping();
+    };
+  }
+
+  return {
+    db,
+    keyCache,
+    lastUsed,
+    limiters: {
+      perKey: limiter('key', limits.keyPerMin, 60_000),
+      perIp: limiter('ip', limits.ipPerMin, 60_000),
+      keyManagement: limiter('mgmt', limits.keyMgmtPerMin, 60_000),
+      adminAuthFailures: limiter('admin', limits.authPer15Min, 900_000),
+    },
+    adminToken: options.adminToken,
+    now,
+    logger,
+    metrics,
+    checks,
+    trustProxy: options.trustProxy ?? false,
+  };
+}

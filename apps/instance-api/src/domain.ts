@@ -1,0 +1,48 @@
+/** Services an instance can enable (SPEC §4.3). */
+export const SERVICES = ['customers', 'tokenization', 'trading', 'lending', 'custody'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export const INSTANCE_TYPES = ['DEVELOPMENT', 'PRODUCTION'] as const;
+export type InstanceType = (typeof INSTANCE_TYPES)[number];
+
+export type KeyStatus = 'ACTIVE' | 'PAUSED' | 'PENDING_ROTATION' | 'EXPIRED' | 'REVOKED';
+
+/** SPEC §4.4: at most 10 keys in ACTIVE or PAUSED per instance; PENDING_ROTATION does not count. */
+export const MAX_ACTIVE_KEYS = 10;
+/** SPEC §4.4 rotation overlap bounds and default, in seconds. */
+export const OVERLAP_SECONDS = { min: 0, max: 2_592_000, default: 604_800 } as const;
+/** SPEC §4.4 pause duration bounds, in seconds. */
+export const PAUSE_SECONDS = { min: 60, max: 7_776_000 } as const;
+
+/** The stored state of a key that decides what it may do. Times in ms since the epoch. */
+export interface KeyState {
+  status: KeyStatus;
+  pausedUntilMs: number | null;
+  expiresAtMs: number | null;
+}
+
+/**
+ * The status a key has at `nowMs` (SPEC §4.4): a PAUSED key whose pause has ended is ACTIVE, a
+ * PENDING_ROTATION key past its overlap end is EXPIRED. Evaluated at use, never stored by a job,
+ * so a key changes state on time even when its row comes from a cache.
+ *
+ * @example
+ * effectiveStatus({ status: 'PAUSED', pausedUntilMs: 1_000, expiresAtMs: null }, 2_000); // 'ACTIVE'
+ */
+export function effectiveStatus(key: KeyState, nowMs: number): KeyStatus {
+  switch (key.status) {
+    case 'PAUSED':
+      return key.pausedUntilMs !== null && key.pausedUntilMs <= nowMs ? 'ACTIVE' : 'PAUSED';
+    case 'PENDING_ROTATION':
+      return key.expiresAtMs !== null && key.expiresAtMs <= nowMs ? 'EXPIRED' : 'PENDING_ROTATION';
+    case 'ACTIVE':
+    case 'EXPIRED':
+    case 'REVOKED':
+      return key.status;
+  }
+}
+
+/** Whether a key in this effective status authenticates (SPEC §4.2). */
+export function authenticates(status: KeyStatus): boolean {
+  return status === 'ACTIVE' || status === 'PENDING_ROTATION';
+}

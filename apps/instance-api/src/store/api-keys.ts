@@ -1,0 +1,311 @@
+import type { Database, Queryable } from '@portcullis/db';
+import { digestKey } from '@portcullis/hashing';
+import { generateInstanceKey, keyPreview } from '@portcullis/key-format';
+import { effectiveStatus, type KeyStatus, MAX_ACTIVE_KEYS } from '../domain.js';
+import { newKeyId } from '../ids.js';
+
+export interface ApiKeyRow {
+  id: string;
+  instance_id: string;
+  name: string;
+  key_digest: string;
+  key_preview: string;
+  status: KeyStatus;
+  paused_until: Date | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  created_at: Date;
+}
+
+const KEY_COLUMNS =
+  'id, instance_id, name, key_digest, key_preview, status, paused_until, expires_at, last_used_at, created_at';
+
+/** The published key object (SPEC §4.4), with the status it has at `now`. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  keyPreview: string;
+  status: KeyStatus;
+  lastUsedAt: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  pausedUntil: string | null;
+}
+
+export function apiKeyView(row: ApiKeyRow, now: Date, lastUsedMs?: number): ApiKeyView {
+  const status = effectiveStatus(
+    {
+      status: row.status,
+      pausedUntilMs: row.paused_until?.getTime() ?? null,
+      expiresAtMs: row.expires_at?.getTime() ?? null,
+    },
+    now.getTime(),
+  );
+  const stored = row.last_used_at?.getTime();
+  // Uses not yet flushed to the database are newer than the stored value.
+  const lastUsed =
+    lastUsedMs !== undefined && (stored === undefined || lastUsedMs > stored) ? lastUsedMs : stored;
+  return {
+    id: row.id,
+    name: row.name,
+    keyPreview: row.key_preview,
+    status,
+    lastUsedAt: lastUsed === undefined ? null : new Date(lastUsed).toISOString(),
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at?.toISOString() ?? null,
+    pausedUntil: status === 'PAUSED' ? (row.paused_until?.toISOString() ?? null) : null,
+  };
+}
+
+/** Why a key change was refused; the route maps it to 404 / 400 / 409. */
+export type KeyChangeFailure =
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'invalid-state'; message: string }
+  | { ok: false; reason: 'limit' };
+
+export async function listKeys(db: Queryable, instanceId: string): Promise<ApiKeyRow[]> {
+  const { rows } = await db.query<ApiKeyRow>(
+    `SELECT ${KEY_COLUMNS} FROM api_keys WHERE instance_id = $1 ORDER BY created_at, id`,
+    [instanceId],
+  );
+  return rows;
+}
+
+/**
+ * Creates a key under the SPEC §4.4 cap: the instance row is locked for the transaction, so
+ * concurrent creates on any number of processes are serialised and count correctly.
+ */
+export async function createKey(
+  db: Database,
+  instanceId: string,
+  name: string,
+  now: Date,
+): Promise<{ ok: true; row: ApiKeyRow; key: string } | KeyChangeFailure> {
+  return db.transaction(async (tx) => {
+    const { rows: locked } = await tx.query<{ instance_ref: string }>(
+      'SELECT instance_ref FROM instances WHERE id = $1 FOR UPDATE',
+      [instanceId],
+    );
+    const instance = locked[0];
+    if (!instance) return { ok: false, reason: 'not-found' } as const;
+    const { rows: counted } = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM api_keys WHERE instance_id = $1 AND status IN ('ACTIVE', 'PAUSED')`,
+      [instanceId],
+    );
+    if ((counted[0]?.n ?? 0) >= MAX_ACTIVE_KEYS) return { ok: false, reason: 'limit' } as const;
+    const key = generateInstanceKey(instance.instance_ref);
+    const { rows } = await tx.query<ApiKeyRow>(
+      `INSERT INTO api_keys (id, instance_id, name, key_digest, key_preview, status, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, 'ACTIVE', $6, $6) RETURNING ${KEY_COLUMNS}`,
+      [newKeyId(), instanceId, name, digestKey(key), keyPreview(key), now],
+    );
+    return { ok: true, row: rows[0] as ApiKeyRow, key } as const;
+  });
+}
+
+export interface Rotation {
+  ok: true;
+  oldKey: ApiKeyRow;
+  newKey: ApiKeyRow;
+  key: string;
+  overlapEndDate: Date;
+}
+
+/**
+ * Rotates a key (SPEC §4.4): the new key is ACTIVE at once; the old one is PENDING_ROTATION until
+ * `now + overlapSeconds` (EXPIRED at once for 0). One conditional UPDATE decides, so of two
+ * concurrent rotations of one key exactly one succeeds.
+ */
+export async function rotateKey(
+  db: Database,
+  instanceId: string,
+  keyId: string,
+  overlapSeconds: number,
+  now: Date,
+): Promise<Rotation | KeyChangeFailure> {
+  const overlapEndDate = new Date(now.getTime() + overlapSeconds * 1000);
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<ApiKeyRow & { instance_ref: string }>(
+      `UPDATE api_keys k
+          SET status = CASE WHEN $4::int = 0 THEN 'EXPIRED' ELSE 'PENDING_ROTATION' END,
+              expires_at = $5, paused_until = NULL, updated_at = $3
+         FROM instances i
+        WHERE k.id = $1 AND k.instance_id = $2 AND i.id = k.instance_id
+          AND k.status IN ('ACTIVE', 'PAUSED')
+        RETURNING k.id, k.instance_id, k.name, k.key_digest, k.key_preview, k.status, k.paused_until,
+                  k.expires_at, k.last_used_at, k.created_at, i.instance_ref`,
+      [keyId, instanceId, now, overlapSeconds, overlapEndDate],
+    );
+    const old = rows[0];
+    if (!old) return refusal(tx, instanceId, keyId, 'Only ACTIVE or PAUSED keys can be rotated');
+    const key = generateInstanceKey(old.instance_ref);
+    const { rows: created } = await tx.query<ApiKeyRow>(
+      `INSERT INTO api_keys (id, instance_id, name, key_digest, key_preview, status, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, 'ACTIVE', $6, $6) RETURNING ${KEY_COLUMNS}`,
+      [newKeyId(), instanceId, old.name, digestKey(key), keyPreview(key), now],
+    );
+    const newKey = created[0] as ApiKeyRow;
+    await tx.query('UPDATE api_keys SET rotated_to = $2 WHERE id = $1', [old.id, newKey.id]);
+    return { ok: true, oldKey: old, newKey, key, overlapEndDate } as const;
+  });
+}
+
+/** Pauses an ACTIVE key (a PAUSED key whose pause has ended counts as ACTIVE). */
+export async function pauseKey(
+  db: Database,
+  instanceId: string,
+  keyId: string,
+  durationSeconds: number,
+  now: Date,
+): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
+  return changeKey(
+    db,
+    instanceId,
+    keyId,
+    `status = 'PAUSED', paused_until = $4, updated_at = $3`,
+    `(status = 'ACTIVE' OR (status = 'PAUSED' AND paused_until <= $3))`,
+    [now, new Date(now.getTime() + durationSeconds * 1000)],
+    'Only ACTIVE keys can be paused',
+  );
+}
+
+/** Resumes a PAUSED key. */
+export async function resumeKey(
+  db: Database,
+  instanceId: string,
+  keyId: string,
+  now: Date,
+): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
+  return changeKey(
+    db,
+    instanceId,
+    keyId,
+    `status = 'ACTIVE', paused_until = NULL, updated_at = $3`,
+    `status = 'PAUSED'`,
+    [now],
+    'Only PAUSED keys can be resumed',
+  );
+}
+
+/** Revokes a key in any state but REVOKED; the record is kept. */
+export async function revokeKey(
+  db: Database,
+  instanceId: string,
+  keyId: string,
+  now: Date,
+): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
+  return changeKey(
+    db,
+    instanceId,
+    keyId,
+    `status = 'REVOKED', revoked_at = $3, paused_until = NULL, updated_at = $3`,
+    `status <> 'REVOKED'`,
+    [now],
+    'Key already revoked',
+  );
+}
+
+/** Deletes a key record; returns its digest for invalidation. */
+export async function deleteKey(
+  db: Queryable,
+  instanceId: string,
+  keyId: string,
+): Promise<{ ok: true; digest: string } | KeyChangeFailure> {
+  const { rows } = await db.query<{ key_digest: string }>(
+    'DELETE FROM api_keys WHERE id = $1 AND instance_id = $2 RETURNING key_digest',
+    [keyId, instanceId],
+  );
+  const row = rows[0];
+  return row ? { ok: true, digest: row.key_digest } : { ok: false, reason: 'not-found' };
+}
+
+// One conditional UPDATE per state change: the WHERE clause is the state rule, so concurrent
+// changes cannot both pass it. $1 key id, $2 instance id, then `params` from $3.
+async function changeKey(
+  db: Database,
+  instanceId: string,
+  keyId: string,
+  set: string,
+  allowedWhen: string,
+  params: readonly unknown[],
+  refusedMessage: string,
+): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<ApiKeyRow>(
+      `UPDATE api_keys SET ${set} WHERE id = $1 AND instance_id = $2 AND ${allowedWhen} RETURNING ${KEY_COLUMNS}`,
+      [keyId, instanceId, ...params],
+    );
+    const row = rows[0];
+    return row ? ({ ok: true, row } as const) : refusal(tx, instanceId, keyId, refusedMessage);
+  });
+}
+
+async function refusal(
+  tx: Queryable,
+  instanceId: string,
+  keyId: string,
+  message: string,
+): Promise<KeyChangeFailure> {
+  const { rows } = await tx.query('SELECT 1 FROM api_keys WHERE id = $1 AND instance_id = $2', [
+    keyId,
+    instanceId,
+  ]);
+  return rows.length === 0
+    ? { ok: false, reason: 'not-found' }
+    : { ok: false, reason: 'invalid-state', message };
+}
+
+/** The row the auth path caches for a key digest: what is needed to decide, no secret. */
+export interface AuthRow {
+  keyId: string;
+  instanceId: string;
+  instanceRef: string;
+  status: KeyStatus;
+  pausedUntilMs: number | null;
+  expiresAtMs: number | null;
+  archived: boolean;
+  services: string[];
+}
+
+export async function findAuthRow(db: Queryable, digest: string): Promise<AuthRow | null> {
+  const { rows } = await db.query<{
+    id: string;
+    instance_id: string;
+    instance_ref: string;
+    status: KeyStatus;
+    paused_until: Date | null;
+    expires_at: Date | null;
+    archived: boolean;
+    services: string[];
+  }>(
+    `SELECT k.id, k.instance_id, i.instance_ref, k.status, k.paused_until, k.expires_at, i.archived, i.services
+       FROM api_keys k JOIN instances i ON i.id = k.instance_id
+      WHERE k.key_digest = $1`,
+    [digest],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    keyId: row.id,
+    instanceId: row.instance_id,
+    instanceRef: row.instance_ref,
+    status: row.status,
+    pausedUntilMs: row.paused_until?.getTime() ?? null,
+    expiresAtMs: row.expires_at?.getTime() ?? null,
+    archived: row.archived,
+    services: row.services,
+  };
+}
+
+/** Writes batched last-use times; never moves a time backwards. */
+export async function recordLastUsed(db: Queryable, uses: ReadonlyMap<string, number>): Promise<void> {
+  if (uses.size === 0) return;
+  const ids = [...uses.keys()];
+  const times = ids.map((id) => new Date(uses.get(id) as number));
+  await db.query(
+    `UPDATE api_keys k SET last_used_at = u.at
+       FROM (SELECT unnest($1::text[]) AS id, unnest($2::timestamptz[]) AS at) u
+      WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+    [ids, times],
+  );
+}

@@ -1,0 +1,25 @@
+import { instanceApiErrors } from '@portcullis/errors';
+import type { z } from 'zod';
+
+/** One bad field of a request, as listed in `VALIDATION_ERROR.details` (SPEC §4.1). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * Validates `input` against `schema`, or throws 400 `VALIDATION_ERROR` naming each bad field.
+ * Unknown fields are refused too (schemas are strict), so a typo never passes silently.
+ *
+ * @example
+ * const { name } = validate(createKeyBody, ctx.state.body);
+ */
+export function validate<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const details: FieldProblem[] = result.error.issues.slice(0, 20).map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.map(String).join('.') : 'body',
+    message: issue.message,
+  }));
+  throw instanceApiErrors.error('VALIDATION_ERROR', { details });
+}

@@ -1,0 +1,360 @@
+// SPEC §4.4 key management, through HTTP.
+import type { Database } from '@portcullis/db';
+import { createFakeClock } from '@portcullis/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CreatedInstanceData,
+  type CreatedKeyData,
+  createInstance,
+  envelope,
+  errorEnvelope,
+  type InstanceWithStats,
+  itemAt,
+  type KeyView,
+  type MessageData,
+  pgliteDatabase,
+  type RotationData,
+  type RunningApp,
+  startApp,
+} from './harness.js';
+
+const clock = createFakeClock(Date.UTC(2026, 5, 1, 12, 0, 0));
+let db: Database;
+let app: RunningApp;
+
+beforeAll(async () => {
+  db = await pgliteDatabase();
+  app = await startApp({ db, now: clock.now });
+});
+afterAll(async () => {
+  await app.close();
+  await db.close();
+});
+
+const BASE = '/api/v2/instance';
+
+async function setup() {
+  const inst = await createInstance(app);
+  const call = (path: string, init?: RequestInit & { json?: unknown }) =>
+    app.withKey(inst.apiKey, `${BASE}${path}`, init);
+  const list = async () => (await envelope<KeyView[]>(await call('/api-keys'))).data;
+  const create = async (name: string) =>
+    (await envelope<CreatedKeyData>(await call('/api-keys', { method: 'POST', json: { name } }))).data;
+  const defaultId = itemAt(await list(), 0).id;
+  return { inst, call, list, create, defaultId };
+}
+
+async function expectError(res: Response, status: number, code: string, message?: string) {
+  const body = await errorEnvelope(res);
+  expect(res.status).toBe(status);
+  expect(body.success).toBe(false);
+  expect(body.data).toBeNull();
+  expect(body.error.code).toBe(code);
+  if (message) expect(body.error.message).toBe(message);
+  return body;
+}
+
+describe('instance info', () => {
+  it('returns the instance with key stats', async () => {
+    const { call, inst } = await setup();
+    const { data } = await envelope<InstanceWithStats>(await call(''));
+    expect(data).toMatchObject({ id: inst.id, limits: { maxApiKeys: 10 } });
+    expect(data.stats.apiKeys).toEqual({
+      total: 1,
+      active: 1,
+      paused: 0,
+      pendingRotation: 0,
+      expired: 0,
+      revoked: 0,
+    });
+  });
+});
+
+describe('create and list keys', () => {
+  it('creates a key shown in full only in the create response', async () => {
+    const { call, list, inst } = await setup();
+    const res = await call('/api-keys', { method: 'POST', json: { name: 'ci' } });
+    expect(res.status).toBe(201);
+    const { data } = await envelope<CreatedKeyData>(res);
+    expect(data).toEqual({
+      id: expect.stringMatching(/^key_[0-9a-f]{24}$/),
+      key: expect.stringMatching(new RegExp(`^trusset_${inst.instanceRef}_[0-9a-f]{64}$`)),
+      name: 'ci',
+      status: 'ACTIVE',
+      createdAt: new Date(clock.now()).toISOString(),
+    });
+    const keys = await list();
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toEqual({
+      id: data.id,
+      name: 'ci',
+      keyPreview: data.key.slice(0, 20),
+      status: 'ACTIVE',
+      lastUsedAt: null,
+      createdAt: data.createdAt,
+      expiresAt: null,
+      pausedUntil: null,
+    });
+    expect(JSON.stringify(keys)).not.toContain(data.key);
+    expect((await app.withKey(data.key, BASE)).status).toBe(200);
+  });
+
+  it.each([
+    ['a missing name', {}],
+    ['an empty name', { name: '' }],
+    ['a name over 100 characters', { name: 'x'.repeat(101) }],
+    ['a non-string name', { name: 42 }],
+  ])('refuses %s with VALIDATION_ERROR naming the field', async (_, json) => {
+    const { call } = await setup();
+    const body = await expectError(
+      await call('/api-keys', { method: 'POST', json }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    expect(body.error.details?.[0]?.field).toBe('name');
+  });
+
+  it('refuses the 11th ACTIVE or PAUSED key with 409 LIMIT_EXCEEDED, not counting PENDING_ROTATION', async () => {
+    const { call, create, defaultId } = await setup();
+    const made: CreatedKeyData[] = [];
+    for (let i = 0; i < 9; i += 1) made.push(await create(`k${i}`));
+    await call(`/api-keys/${itemAt(made, 0).id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
+    await expectError(
+      await call('/api-keys', { method: 'POST', json: { name: 'eleventh' } }),
+      409,
+      'LIMIT_EXCEEDED',
+      'Maximum 10 active API keys per instance',
+    );
+    // Rotation keeps the count (old PENDING_ROTATION, new ACTIVE); revoking frees a place.
+    expect((await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' })).status).toBe(200);
+    await expectError(
+      await call('/api-keys', { method: 'POST', json: { name: 'still' } }),
+      409,
+      'LIMIT_EXCEEDED',
+    );
+    await call(`/api-keys/${itemAt(made, 1).id}/revoke`, { method: 'POST' });
+    expect((await call('/api-keys', { method: 'POST', json: { name: 'now' } })).status).toBe(201);
+  });
+});
+
+describe('rotate', () => {
+  it('makes the new key ACTIVE and the old PENDING_ROTATION until the default 7-day overlap', async () => {
+    const { call, list, defaultId } = await setup();
+    const res = await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' });
+    const { data } = await envelope<RotationData>(res);
+    expect(res.status).toBe(200);
+    expect(data).toEqual({
+      oldKeyId: defaultId,
+      newKeyId: expect.stringMatching(/^key_/),
+      newKey: expect.stringMatching(/^trusset_/),
+      overlapEndDate: new Date(clock.now() + 604_800_000).toISOString(),
+    });
+    const keys = await list();
+    expect(keys.find((k) => k.id === defaultId)).toMatchObject({
+      status: 'PENDING_ROTATION',
+      expiresAt: data.overlapEndDate,
+    });
+    expect(keys.find((k) => k.id === data.newKeyId)).toMatchObject({ status: 'ACTIVE', name: 'Default' });
+  });
+
+  it('expires the old key at once with overlapSeconds 0', async () => {
+    const { inst, call, defaultId } = await setup();
+    const { data } = await envelope<RotationData>(
+      await call(`/api-keys/${defaultId}/rotate`, { method: 'POST', json: { overlapSeconds: 0 } }),
+    );
+    expect((await app.withKey(inst.apiKey, BASE)).status).toBe(401);
+    const keys = await envelope<KeyView[]>(await app.withKey(data.newKey, `${BASE}/api-keys`));
+    expect(keys.data.find((k) => k.id === defaultId)?.status).toBe('EXPIRED');
+  });
+
+  it('rotates a PAUSED key', async () => {
+    const { call, create } = await setup();
+    const k = await create('p');
+    await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
+    expect((await call(`/api-keys/${k.id}/rotate`, { method: 'POST' })).status).toBe(200);
+  });
+
+  it.each([-1, 2_592_001, 1.5, '60'])(
+    'refuses overlapSeconds %s with VALIDATION_ERROR',
+    async (overlapSeconds) => {
+      const { call, defaultId } = await setup();
+      const body = await expectError(
+        await call(`/api-keys/${defaultId}/rotate`, { method: 'POST', json: { overlapSeconds } }),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expect(body.error.details?.[0]?.field).toBe('overlapSeconds');
+    },
+  );
+
+  it('refuses to rotate a key that is not ACTIVE or PAUSED with INVALID_INPUT', async () => {
+    const { call, create, defaultId } = await setup();
+    const spare = await create('spare');
+    await call(`/api-keys/${spare.id}/revoke`, { method: 'POST' });
+    await expectError(await call(`/api-keys/${spare.id}/rotate`, { method: 'POST' }), 400, 'INVALID_INPUT');
+    await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' });
+    await expectError(await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' }), 400, 'INVALID_INPUT');
+  });
+});
+
+describe('pause and resume', () => {
+  it('pauses a key until pausedUntil and resumes it', async () => {
+    const { call, create } = await setup();
+    const k = await create('p');
+    const paused = await envelope<KeyView>(
+      await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 60 } }),
+    );
+    expect(paused.data).toMatchObject({
+      id: k.id,
+      status: 'PAUSED',
+      pausedUntil: new Date(clock.now() + 60_000).toISOString(),
+    });
+    expect((await app.withKey(k.key, BASE)).status).toBe(401);
+    const resumed = await envelope<KeyView>(await call(`/api-keys/${k.id}/resume`, { method: 'POST' }));
+    expect(resumed.data).toMatchObject({ id: k.id, status: 'ACTIVE', pausedUntil: null });
+    expect((await app.withKey(k.key, BASE)).status).toBe(200);
+  });
+
+  it.each([59, 7_776_001, undefined])(
+    'refuses durationSeconds %s with VALIDATION_ERROR',
+    async (durationSeconds) => {
+      const { call, create } = await setup();
+      const k = await create('p');
+      const body = await expectError(
+        await call(`/api-keys/${k.id}/pause`, {
+          method: 'POST',
+          json: durationSeconds === undefined ? {} : { durationSeconds },
+        }),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expect(body.error.details?.[0]?.field).toBe('durationSeconds');
+    },
+  );
+
+  it('refuses to pause a paused, revoked or rotating key, and to resume an active one', async () => {
+    const { call, create } = await setup();
+    const k = await create('p');
+    await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
+    await expectError(
+      await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } }),
+      400,
+      'INVALID_INPUT',
+    );
+    const active = await create('a');
+    await expectError(await call(`/api-keys/${active.id}/resume`, { method: 'POST' }), 400, 'INVALID_INPUT');
+    await call(`/api-keys/${active.id}/revoke`, { method: 'POST' });
+    await expectError(
+      await call(`/api-keys/${active.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } }),
+      400,
+      'INVALID_INPUT',
+    );
+  });
+});
+
+describe('revoke and delete', () => {
+  it('revokes at once, keeps the record, and refuses a second revoke', async () => {
+    const { call, list, create } = await setup();
+    const k = await create('r');
+    const res = await call(`/api-keys/${k.id}/revoke`, { method: 'POST' });
+    expect(await envelope<MessageData>(res)).toMatchObject({
+      success: true,
+      data: { message: 'API key revoked' },
+    });
+    expect((await app.withKey(k.key, BASE)).status).toBe(401);
+    expect((await list()).find((x) => x.id === k.id)?.status).toBe('REVOKED');
+    await expectError(
+      await call(`/api-keys/${k.id}/revoke`, { method: 'POST' }),
+      400,
+      'INVALID_INPUT',
+      'Key already revoked',
+    );
+  });
+
+  it('deletes the record', async () => {
+    const { call, list, create } = await setup();
+    const k = await create('d');
+    const res = await call(`/api-keys/${k.id}`, { method: 'DELETE' });
+    expect(await envelope<MessageData>(res)).toMatchObject({
+      success: true,
+      data: { message: 'API key deleted' },
+    });
+    expect((await list()).some((x) => x.id === k.id)).toBe(false);
+    expect((await app.withKey(k.key, BASE)).status).toBe(401);
+    await expectError(
+      await call(`/api-keys/${k.id}`, { method: 'DELETE' }),
+      404,
+      'NOT_FOUND',
+      'API key not found',
+    );
+  });
+});
+
+describe('isolation between instances', () => {
+  it('answers 404 for another instance key id on every key route', async () => {
+    const a = await setup();
+    const b = await setup();
+    const routes: Array<[string, RequestInit & { json?: unknown }]> = [
+      [`/api-keys/${b.defaultId}/rotate`, { method: 'POST' }],
+      [`/api-keys/${b.defaultId}/pause`, { method: 'POST', json: { durationSeconds: 600 } }],
+      [`/api-keys/${b.defaultId}/resume`, { method: 'POST' }],
+      [`/api-keys/${b.defaultId}/revoke`, { method: 'POST' }],
+      [`/api-keys/${b.defaultId}`, { method: 'DELETE' }],
+      ['/api-keys/key_000000000000000000000000/revoke', { method: 'POST' }],
+      ['/api-keys/not-an-id/revoke', { method: 'POST' }],
+    ];
+    for (const [path, init] of routes)
+      await expectError(await a.call(path, init), 404, 'NOT_FOUND', 'API key not found');
+    expect((await b.list()).find((k) => k.id === b.defaultId)?.status).toBe('ACTIVE');
+  });
+
+  it('lists only the caller instance keys', async () => {
+    const a = await setup();
+    const b = await setup();
+    expect((await a.list()).map((k) => k.id)).toEqual([a.defaultId]);
+    expect((await b.list()).map((k) => k.id)).toEqual([b.defaultId]);
+  });
+});
+
+describe('lastUsedAt', () => {
+  it('records use without a database write per request, and shows it before the batch is flushed', async () => {
+    const { inst, list, defaultId } = await setup();
+    await app.withKey(inst.apiKey, BASE);
+    const row = await db.query<{ last_used_at: Date | null }>(
+      'SELECT last_used_at FROM api_keys WHERE id = $1',
+      [defaultId],
+    );
+    expect(row.rows[0]?.last_used_at).toBeNull();
+    expect((await list()).find((k) => k.id === defaultId)?.lastUsedAt).toBe(
+      new Date(clock.now()).toISOString(),
+    );
+    await app.deps.lastUsed.flush();
+    const after = await db.query<{ last_used_at: Date | null }>(
+      'SELECT last_used_at FROM api_keys WHERE id = $1',
+      [defaultId],
+    );
+    expect(after.rows[0]?.last_used_at?.toISOString()).toBe(new Date(clock.now()).toISOString());
+  });
+});
+
+describe('key management limit (SPEC §4.4: 30/min per instance)', () => {
+  it('answers 429 past the per-instance limit with the limit headers', async () => {
+    const limited = await startApp({ db, now: clock.now, limits: { keyMgmtPerMin: 3 } });
+    try {
+      const res = await limited.admin('/admin/instances', { method: 'POST', json: { name: 'L' } });
+      const key = (await envelope<CreatedInstanceData>(res)).data.apiKey;
+      for (let i = 0; i < 3; i += 1) {
+        const ok = await limited.withKey(key, BASE);
+        expect(ok.status).toBe(200);
+        expect(ok.headers.get('x-ratelimit-limit')).toBe('3');
+        expect(ok.headers.get('x-ratelimit-remaining')).toBe(String(2 - i));
+      }
+      const refused = await limited.withKey(key, `${BASE}/api-keys`);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).not.toBeNull();
+      expect((await errorEnvelope(refused)).metadata.retryAfter).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -1,0 +1,184 @@
+// Two app processes (each its own cache, limiters and Redis connections) sharing one Redis and one
+// Postgres: the multi-process guarantees of SPEC §4.4 and §8.
+import { createDatabase, type Database, migrate } from '@portcullis/db';
+import {
+  createPostgresSchema,
+  type PostgresSchema,
+  postgresAvailability,
+  type RedisServerHandle,
+  redisAvailability,
+  startRedis,
+} from '@portcullis/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CreatedKeyData,
+  createInstance,
+  envelope,
+  findSecretsInLogs,
+  itemAt,
+  type KeyView,
+  MIGRATIONS,
+  type RunningApp,
+  startApp,
+} from './harness.js';
+
+const postgres = postgresAvailability(process.env);
+const redisBin = redisAvailability(process.env);
+if (!postgres.ok) console.warn(`skipping the cluster suite: ${postgres.reason}`);
+if (!redisBin.ok) console.warn(`skipping the cluster suite: ${redisBin.reason}`);
+
+describe.runIf(postgres.ok && redisBin.ok)('two app processes sharing Redis and Postgres', () => {
+  let schema: PostgresSchema;
+  let redis: RedisServerHandle;
+  let dbA: Database;
+  let dbB: Database;
+  let a: RunningApp;
+  let b: RunningApp;
+
+  beforeAll(async () => {
+    if (!postgres.ok || !redisBin.ok) return;
+    schema = await createPostgresSchema(postgres.url);
+    redis = await startRedis({ bin: redisBin.bin });
+    dbA = await createDatabase({ url: schema.url, poolMax: 20 });
+    dbB = await createDatabase({ url: schema.url, poolMax: 20 });
+    await Promise.all([migrate(dbA, { directory: MIGRATIONS }), migrate(dbB, { directory: MIGRATIONS })]);
+    a = await startApp({ db: dbA, redisUrl: redis.url });
+    b = await startApp({ db: dbB, redisUrl: redis.url });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await dbA?.close();
+    await dbB?.close();
+    await redis?.stop();
+    await schema?.drop();
+  });
+
+  it('allows exactly 10 ACTIVE keys under 50 concurrent creates spread over both processes', async () => {
+    const inst = await createInstance(a);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 === 0 ? a : b).withKey(inst.apiKey, '/api/v2/instance/api-keys', {
+          method: 'POST',
+          json: { name: `k${i}` },
+        }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(9); // + Default = 10
+    expect(statuses.filter((s) => s === 409)).toHaveLength(41);
+    const { rows } = await dbA.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM api_keys WHERE instance_id = $1 AND status = 'ACTIVE'`,
+      [inst.id],
+    );
+    expect(rows[0]?.n).toBe(10);
+  });
+
+  it('lets exactly one of two concurrent rotations of one key succeed', async () => {
+    const inst = await createInstance(a);
+    const list = await envelope<KeyView[]>(await a.withKey(inst.apiKey, '/api/v2/instance/api-keys'));
+    const keyId = itemAt(list.data, 0).id;
+    const [r1, r2] = await Promise.all([
+      a.withKey(inst.apiKey, `/api/v2/instance/api-keys/${keyId}/rotate`, { method: 'POST' }),
+      b.withKey(inst.apiKey, `/api/v2/instance/api-keys/${keyId}/rotate`, { method: 'POST' }),
+    ]);
+    expect([r1.status, r2.status].sort()).toEqual([200, 400]);
+    const { rows } = await dbA.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM api_keys WHERE instance_id = $1',
+      [inst.id],
+    );
+    expect(rows[0]?.n).toBe(2);
+  });
+
+  it('refuses a key revoked on A on the next request on B, whose L1 was warm, within 100 ms', async () => {
+    const inst = await createInstance(a);
+    const created = await envelope<CreatedKeyData>(
+      await a.withKey(inst.apiKey, '/api/v2/instance/api-keys', { method: 'POST', json: { name: 'victim' } }),
+    );
+    const victim = created.data.key;
+    expect((await b.withKey(victim, '/api/v2/instance')).status).toBe(200);
+    expect((await b.withKey(victim, '/api/v2/instance')).status).toBe(200);
+    const l1HitsBefore = b.deps.keyCache.stats().l1Hits;
+    expect(l1HitsBefore).toBeGreaterThan(0);
+
+    const revoke = await a.withKey(inst.apiKey, `/api/v2/instance/api-keys/${created.data.id}/revoke`, {
+      method: 'POST',
+    });
+    expect(revoke.status).toBe(200);
+    const revokedAt = performance.now();
+    let status = (await b.withKey(victim, '/api/v2/instance')).status;
+    while (status === 200 && performance.now() - revokedAt < 1000) {
+      status = (await b.withKey(victim, '/api/v2/instance')).status;
+    }
+    expect(status).toBe(401);
+    expect(performance.now() - revokedAt).toBeLessThan(100);
+  });
+
+  it('applies pause and archive on the other process at once', async () => {
+    const inst = await createInstance(a);
+    const spare = (
+      await envelope<CreatedKeyData>(
+        await a.withKey(inst.apiKey, '/api/v2/instance/api-keys', { method: 'POST', json: { name: 's' } }),
+      )
+    ).data;
+    expect((await b.withKey(spare.key, '/api/v2/instance')).status).toBe(200);
+    await a.withKey(inst.apiKey, `/api/v2/instance/api-keys/${spare.id}/pause`, {
+      method: 'POST',
+      json: { durationSeconds: 600 },
+    });
+    expect((await b.withKey(spare.key, '/api/v2/instance')).status).toBe(401);
+    expect((await b.withKey(inst.apiKey, '/api/v2/instance')).status).toBe(200);
+    await a.admin(`/admin/instances/${inst.id}/archive`, { method: 'POST' });
+    expect((await b.withKey(inst.apiKey, '/api/v2/instance')).status).toBe(401);
+  });
+
+  it('shares the per-key limit exactly across both processes', async () => {
+    const limitedA = await startApp({
+      db: dbA,
+      redisUrl: redis.url,
+      limits: { keyPerMin: 20, keyMgmtPerMin: 1000 },
+      redisPrefix: 'pc:exact',
+    });
+    const limitedB = await startApp({
+      db: dbB,
+      redisUrl: redis.url,
+      limits: { keyPerMin: 20, keyMgmtPerMin: 1000 },
+      redisPrefix: 'pc:exact',
+    });
+    try {
+      const inst = await createInstance(limitedA);
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          (i % 2 === 0 ? limitedA : limitedB).withKey(inst.apiKey, '/api/v2/services/custody'),
+        ),
+      );
+      expect(results.filter((r) => r.status === 200)).toHaveLength(20);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(40);
+    } finally {
+      await limitedA.close();
+      await limitedB.close();
+    }
+  });
+
+  it('keeps authenticating from the database while Redis is down, and uses it again once back', async () => {
+    const inst = await createInstance(a);
+    await redis.kill();
+    try {
+      for (let i = 0; i < 5; i += 1)
+        expect((await b.withKey(inst.apiKey, '/api/v2/instance')).status).toBe(200);
+    } finally {
+      await redis.restart();
+    }
+    const deadline = performance.now() + 5000;
+    let ready = false;
+    while (!ready && performance.now() < deadline) {
+      ready = (await b.admin('/readyz')).status === 200;
+      if (!ready) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(ready).toBe(true);
+  });
+
+  it('never writes an issued key or the admin token to the logs', () => {
+    expect(findSecretsInLogs()).toEqual([]);
+  });
+});
