@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm start`: starts every app in apps/* on embedded defaults (PGlite in .data/, no Redis).
 // Each app prints its own URL and, when generated, its admin token.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,8 +18,17 @@ if (apps.length === 0) {
   process.exit(0);
 }
 
+// Apps run their compiled output; turbo rebuilds only what changed.
+const build = spawnSync('pnpm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0) {
+  console.error('Portcullis: the build failed; run `pnpm build` to see why.');
+  process.exit(build.status ?? 1);
+}
+
+// Each app's entry point is dist/server.js (its `start` script). Run node directly rather than
+// through pnpm, so a stop signal reaches the servers themselves and they drain.
 const children = apps.map((name) =>
-  spawn('pnpm', ['--filter', `./apps/${name}`, 'start'], { stdio: 'inherit' }),
+  spawn(process.execPath, ['dist/server.js'], { cwd: join(appsDir, name), stdio: 'inherit' }),
 );
 const stop = (signal) => {
   for (const child of children) child.kill(signal);

@@ -1,0 +1,97 @@
+// Shared benchmark machinery (SPEC §9 method): servers in their own processes pinned to one core,
+// the load generator pinned to another, warm-up, interleaved variants over several rounds, and
+// the median ratio with its spread.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+export const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+export const cores = cpus().length;
+const serverCore = '0';
+const loadCore = cores > 1 ? '1' : '0';
+
+/** Pins this process (the load generator) to its core, all threads. */
+export function pinSelf() {
+  if (!hasTaskset) return false;
+  execFileSync('taskset', ['-a', '-pc', loadCore, String(process.pid)], { stdio: 'ignore' });
+  return true;
+}
+
+/** Starts a server script pinned to the server core; resolves with the JSON line it prints. */
+export async function startServer(script, args = []) {
+  const command = hasTaskset ? 'taskset' : process.execPath;
+  const argv = hasTaskset ? ['-c', serverCore, process.execPath, script, ...args] : [script, ...args];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const [line] = await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`${script} exited with ${code} before it was ready`);
+    }),
+  ]);
+  clearTimeout(timer);
+  const info = JSON.parse(line);
+  return {
+    ...info,
+    async stop() {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await once(child, 'exit');
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** One autocannon run; returns req/s (mean) and latency p99 in ms. */
+export async function load({ url, headers = {}, connections, durationSeconds }) {
+  const result = await autocannon({ url, headers, connections, duration: durationSeconds, pipelining: 1 });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  if (non2xx > 0) throw new Error(`${url}: ${non2xx} failed responses during the benchmark`);
+  return { rps: result.requests.average, p99Ms: result.latency.p99, requests: result.requests.total };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * Runs each variant `rounds` times, interleaved (A B C A B C …), after one warm-up pass, and
+ * returns per-variant medians and per-round samples.
+ */
+export async function interleave(variants, { rounds, connections, durationSeconds, warmupSeconds }) {
+  for (const v of variants) await load({ ...v, connections, durationSeconds: warmupSeconds });
+  const samples = Object.fromEntries(variants.map((v) => [v.name, []]));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const v of variants) samples[v.name].push(await load({ ...v, connections, durationSeconds }));
+  }
+  return samples;
+}
+
+/** Median and spread of the per-round ratio a/b of req/s. */
+export function ratio(samples, a, b) {
+  const values = samples[a].map((s, i) => s.rps / samples[b][i].rps);
+  return {
+    median: round3(median(values)),
+    min: round3(Math.min(...values)),
+    max: round3(Math.max(...values)),
+  };
+}
+
+export function medianOf(samples, name, field) {
+  return round3(median(samples[name].map((s) => s[field])));
+}
+
+export const round3 = (x) => Math.round(x * 1000) / 1000;
