@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Database } from '@portcullis/db';
+import { type Database, isDatabaseUnavailable } from '@portcullis/db';
 import { instanceApiErrors, isCodedError, renderTrusset } from '@portcullis/errors';
 import type { KeyCache } from '@portcullis/key-cache';
 import {
@@ -95,11 +95,16 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(
     errorHandler<AppState>(
       (err, ctx) =>
-        renderTrusset(err, {
-          requestId: ctx.state.requestId,
-          timestamp: new Date(now()).toISOString(),
-          ...(ctx.state.auth ? { instanceId: ctx.state.auth.instanceId } : {}),
-        }),
+        // SPEC §8: a database outage outside authentication is a 503 in the envelope (inside
+        // authentication it is AUTH_ERROR, already coded by instanceKeyAuth).
+        renderTrusset(
+          isDatabaseUnavailable(err) ? instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause: err }) : err,
+          {
+            requestId: ctx.state.requestId,
+            timestamp: new Date(now()).toISOString(),
+            ...(ctx.state.auth ? { instanceId: ctx.state.auth.instanceId } : {}),
+          },
+        ),
       {
         notFound: () => instanceApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
         onError: (err, rendered, ctx) => {

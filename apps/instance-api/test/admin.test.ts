@@ -187,3 +187,40 @@ describe('operator API limits (SPEC §4.6)', () => {
     }
   });
 });
+
+describe('database outage (SPEC §8)', () => {
+  it('answers 503 SERVICE_UNAVAILABLE in the envelope, and /readyz says so, when the database is gone', async () => {
+    const lonelyDb = await pgliteDatabase();
+    const lonely = await startApp({ db: lonelyDb });
+    try {
+      expect((await lonely.admin('/readyz')).status).toBe(200);
+      await lonelyDb.close();
+      const res = await lonely.admin('/admin/instances');
+      const body = await errorEnvelope(res);
+      expect(res.status).toBe(503);
+      expect(body.error.code).toBe('SERVICE_UNAVAILABLE');
+      const ready = await errorEnvelope(await lonely.admin('/readyz'));
+      expect(ready.error.details).toEqual({ database: 'down' });
+      expect((await lonely.admin('/healthz')).status).toBe(200);
+    } finally {
+      await lonely.close();
+    }
+  });
+});
+
+describe('instance update validation', () => {
+  it('refuses an unknown service or an empty name in PATCH with VALIDATION_ERROR naming the field', async () => {
+    const inst = await createInstance(app);
+    for (const [json, field] of [
+      [{ services: ['banking'] }, 'services.0'],
+      [{ name: '' }, 'name'],
+      [{ archived: true }, 'body'],
+    ] as const) {
+      const res = await app.admin(`/admin/instances/${inst.id}`, { method: 'PATCH', json });
+      const body = await errorEnvelope(res);
+      expect(res.status).toBe(400);
+      expect(body.error.code).toBe('VALIDATION_ERROR');
+      expect(body.error.details?.map((d) => d.field)).toContain(field);
+    }
+  });
+});
