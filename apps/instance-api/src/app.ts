@@ -10,14 +10,12 @@ import {
   requestId,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
+import { errorForLog, healthRoutes, type Metrics, type UsageBatcher } from '@portcullis/service';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { keyDecider } from './key-auth.js';
-import type { LastUsedBatcher } from './last-used.js';
-import type { Metrics } from './metrics.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
-import { healthRoutes } from './routes/health.js';
 import { serviceRoutes } from './routes/services.js';
 import type { AppState } from './state.js';
 import type { AuthRow } from './store/api-keys.js';
@@ -26,7 +24,8 @@ import type { AuthRow } from './store/api-keys.js';
 export interface AppDeps {
   db: Database;
   keyCache: KeyCache<AuthRow>;
-  lastUsed: LastUsedBatcher;
+  /** Batched `lastUsedAt` (SPEC §4.4: no write per request). */
+  usage: UsageBatcher;
   limiters: {
     /** SPEC §4.6: 200/min per authenticated key. */
     perKey: WindowLimiter;
@@ -98,7 +97,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
         // SPEC §8: a database outage outside authentication is a 503 in the envelope (inside
         // authentication it is AUTH_ERROR, already coded by instanceKeyAuth).
         renderTrusset(
-          isDatabaseUnavailable(err) ? instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause: err }) : err,
+          !isCodedError(err) && isDatabaseUnavailable(err)
+            ? instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause: err })
+            : err,
           {
             requestId: ctx.state.requestId,
             timestamp: new Date(now()).toISOString(),
@@ -131,8 +132,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     }),
   );
 
-  const health = healthRoutes(deps);
-  app.use(health.routes());
+  app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
 
   const admin = new Router<AppState>();
   admin.use(
@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   admin.use(adminRoutes.routes(), adminRoutes.allowedMethods());
   app.use(admin.routes());
 
-  const onAuthenticated = (principal: { keyId: string }) => deps.lastUsed.touch(principal.keyId, now());
+  const onAuthenticated = (principal: { keyId: string }) => deps.usage.touch(principal.keyId, now());
   const api = new Router<AppState>({ prefix: '/api/v2' });
   api.use(
     instanceKeyAuth({ lookup: keyDecider(deps.keyCache, now, onAuthenticated) }),
@@ -165,18 +165,4 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(api.routes());
 
   return app;
-}
-
-// Errors are logged by name and message only: messages here are ours (no request data), and
-// error objects from drivers can carry connection strings in other fields.
-function errorForLog(err: unknown): { name: string; message: string; code?: string } {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: unknown }).cause;
-    return {
-      name: err.name,
-      message: cause instanceof Error ? `${err.message}: ${cause.name}: ${cause.message}` : err.message,
-      ...(isCodedError(err) ? { code: err.code } : {}),
-    };
-  }
-  return { name: 'NonError', message: typeof err };
 }

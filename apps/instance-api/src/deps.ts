@@ -1,11 +1,10 @@
 import type { Database } from '@portcullis/db';
 import { createKeyCache } from '@portcullis/key-cache';
 import { createWindowLimiter } from '@portcullis/koa-auth';
+import { createMetrics, createUsageBatcher } from '@portcullis/service';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app.js';
-import { createLastUsedBatcher } from './last-used.js';
-import { createMetrics } from './metrics.js';
 import { type AuthRow, findAuthRow, recordLastUsed } from './store/api-keys.js';
 
 export interface BuildDepsOptions {
@@ -21,7 +20,7 @@ export interface BuildDepsOptions {
   /** L1 settings of the key cache; `false` turns L1 off (benchmarks of the L2 path). */
   l1?: { ttlMs?: number; maxEntries?: number } | false;
   /** Flush interval of batched `lastUsedAt`, ms. Default 60 000 (SPEC §4.4: at most once a minute). */
-  lastUsedFlushMs?: number;
+  usageFlushMs?: number;
   trustProxy?: boolean;
   /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
   redisPrefix?: string;
@@ -34,11 +33,11 @@ export interface BuildDepsOptions {
 
 /**
  * Wires the app's collaborators from injected clients. Starts nothing: call `start()` on the
- * result's `keyCache` and `lastUsed` (server.ts does).
+ * result's `keyCache` and `usage` (server.ts does).
  *
  * @example
  * const deps = buildDeps({ db, redis, subscriber, adminToken, logger });
- * await deps.keyCache.start(); deps.lastUsed.start();
+ * await deps.keyCache.start(); deps.usage.start();
  */
 export function buildDeps(options: BuildDepsOptions): AppDeps {
   const { db, redis, subscriber, logger } = options;
@@ -86,9 +85,9 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       onStoreError,
     });
 
-  const lastUsed = createLastUsedBatcher({
-    write: (uses) => recordLastUsed(db, uses),
-    ...(options.lastUsedFlushMs === undefined ? {} : { intervalMs: options.lastUsedFlushMs }),
+  const usage = createUsageBatcher({
+    write: (batch) => recordLastUsed(db, batch),
+    ...(options.usageFlushMs === undefined ? {} : { intervalMs: options.usageFlushMs }),
     onError: (error) =>
       logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'lastUsedAt flush failed'),
   });
@@ -107,7 +106,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
   return {
     db,
     keyCache,
-    lastUsed,
+    usage,
     limiters: {
       perKey: limiter('key', limits.keyPerMin, 60_000),
       perIp: limiter('ip', limits.ipPerMin, 60_000),

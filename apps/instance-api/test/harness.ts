@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
+import { createLogger } from '@portcullis/service';
 import { listen, readJson, type Served } from '@portcullis/testing';
 import { Redis } from 'ioredis';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
-import { createLogger } from '../src/logger.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -65,7 +65,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     redis,
     subscriber,
     adminToken: ADMIN_TOKEN,
-    logger: createLogger('debug', sink),
+    logger: createLogger({ app: 'instance-api', level: 'debug', destination: sink }),
     limits: { keyPerMin: 10_000, ipPerMin: 10_000, keyMgmtPerMin: 10_000, authPer15Min: 10_000 },
     ...rest,
   });
@@ -92,7 +92,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     withKey: (key, path, init) => request({ 'x-api-key': key })(path, init),
     async close() {
       await served.close();
-      await deps.lastUsed.stop();
+      await deps.usage.stop();
       await deps.keyCache.close();
       for (const client of clients) client.disconnect();
     },

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { instanceApiErrors } from '@portcullis/errors';
 import { jsonBody } from '@portcullis/koa-auth';
+import { validate } from '@portcullis/service';
 import type { AppDeps } from '../app.js';
 import { send } from '../respond.js';
 import { createInstanceBody, updateInstanceBody } from '../schemas.js';
@@ -13,7 +14,6 @@ import {
   setArchived,
   updateInstance,
 } from '../store/instances.js';
-import { validate } from '../validation.js';
 
 const INSTANCE_ID = /^inst_[0-9a-f]{24}$/;
 const notFound = () => instanceApiErrors.error('NOT_FOUND', { message: 'Instance not found' });

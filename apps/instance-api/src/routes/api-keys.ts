@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { instanceApiErrors } from '@portcullis/errors';
 import { jsonBody } from '@portcullis/koa-auth';
+import { validate } from '@portcullis/service';
 import type { AppDeps } from '../app.js';
 import { send } from '../respond.js';
 import { createKeyBody, emptyBody, pauseKeyBody, rotateKeyBody } from '../schemas.js';
@@ -17,7 +18,6 @@ import {
   rotateKey,
 } from '../store/api-keys.js';
 import { getInstance, instanceView } from '../store/instances.js';
-import { validate } from '../validation.js';
 
 const KEY_ID = /^key_[0-9a-f]{24}$/;
 const keyNotFound = () => instanceApiErrors.error('NOT_FOUND', { message: 'API key not found' });
@@ -52,7 +52,7 @@ function refuse(failure: KeyChangeFailure): never {
  * invalidated on every process before the response is sent.
  */
 export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
-  const { db, keyCache, lastUsed, now } = deps;
+  const { db, keyCache, usage, now } = deps;
   const router = new Router<AppState>();
   const date = () => new Date(now());
 
@@ -68,7 +68,7 @@ export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
     send(
       ctx,
       now,
-      rows.map((row) => apiKeyView(row, at, lastUsed.pending(row.id))),
+      rows.map((row) => apiKeyView(row, at, usage.pending(row.id)?.lastUsedMs)),
       200,
       rows.length,
     );
@@ -111,7 +111,7 @@ export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
     const paused = await pauseKey(db, principal(ctx).instanceId, keyIdOf(ctx), durationSeconds, date());
     if (!paused.ok) refuse(paused);
     await keyCache.invalidate(paused.row.key_digest);
-    send(ctx, now, apiKeyView(paused.row, date(), lastUsed.pending(paused.row.id)));
+    send(ctx, now, apiKeyView(paused.row, date(), usage.pending(paused.row.id)?.lastUsedMs));
   });
 
   router.post('/api-keys/:keyId/resume', jsonBody(), async (ctx) => {
@@ -119,7 +119,7 @@ export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
     const resumed = await resumeKey(db, principal(ctx).instanceId, keyIdOf(ctx), date());
     if (!resumed.ok) refuse(resumed);
     await keyCache.invalidate(resumed.row.key_digest);
-    send(ctx, now, apiKeyView(resumed.row, date(), lastUsed.pending(resumed.row.id)));
+    send(ctx, now, apiKeyView(resumed.row, date(), usage.pending(resumed.row.id)?.lastUsedMs));
   });
 
   router.post('/api-keys/:keyId/revoke', jsonBody(), async (ctx) => {

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '@portcullis/db';
 import { digestKey } from '@portcullis/hashing';
 import { generateInstanceKey, keyPreview } from '@portcullis/key-format';
+import type { KeyUsage } from '@portcullis/service';
 import { effectiveStatus, type KeyStatus, MAX_ACTIVE_KEYS } from '../domain.js';
 import { newKeyId } from '../ids.js';
 
@@ -297,11 +298,11 @@ export async function findAuthRow(db: Queryable, digest: string): Promise<AuthRo
   };
 }
 
-/** Writes batched last-use times; never moves a time backwards. */
-export async function recordLastUsed(db: Queryable, uses: ReadonlyMap<string, number>): Promise<void> {
-  if (uses.size === 0) return;
-  const ids = [...uses.keys()];
-  const times = ids.map((id) => new Date(uses.get(id) as number));
+/** Writes batched last-use times (SPEC §4.4); never moves a time backwards. */
+export async function recordLastUsed(db: Queryable, usage: ReadonlyMap<string, KeyUsage>): Promise<void> {
+  if (usage.size === 0) return;
+  const ids = [...usage.keys()];
+  const times = ids.map((id) => new Date(usage.get(id)?.lastUsedMs ?? 0));
   await db.query(
     `UPDATE api_keys k SET last_used_at = u.at
        FROM (SELECT unnest($1::text[]) AS id, unnest($2::timestamptz[]) AS at) u

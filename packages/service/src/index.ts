@@ -1,0 +1,12 @@
+export type { HealthRoutesOptions } from './health.js';
+export { healthRoutes } from './health.js';
+export type { LoggerOptions } from './logger.js';
+export { createLogger, errorForLog, REDACTED_PATHS } from './logger.js';
+export type { Counter, Metrics } from './metrics.js';
+export { createMetrics } from './metrics.js';
+export type { ServeOptions, Serving } from './serve.js';
+export { serve } from './serve.js';
+export type { KeyUsage, UsageBatcher, UsageBatcherOptions } from './usage.js';
+export { createUsageBatcher } from './usage.js';
+export type { FieldProblem } from './validation.js';
+export { validate } from './validation.js';
