@@ -1,7 +1,7 @@
 import type { Database } from '@portcullis/db';
 import { createKeyCache } from '@portcullis/key-cache';
 import { createWindowLimiter } from '@portcullis/koa-auth';
-import { createMetrics, createUsageBatcher } from '@portcullis/service';
+import { createMetrics, createUsageBatcher, readinessChecks, reportCacheEvents } from '@portcullis/service';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app.js';
@@ -44,23 +44,13 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
   const now = options.now ?? Date.now;
   const prefix = options.redisPrefix ?? 'pc:ia';
   const metrics = createMetrics();
-  const redisErrors = metrics.counter('key_cache_redis_errors_total', 'Key cache Redis failures', [
-    'operation',
-  ]);
   const keyCache = createKeyCache<AuthRow>({
     load: (digest) => findAuthRow(db, digest),
     redis,
     subscriber,
     namespace: `${prefix}:key`,
     ...(options.l1 === undefined ? {} : { l1: options.l1 }),
-    onEvent: (event) => {
-      if (event.type === 'redis-error') {
-        redisErrors.inc(event.operation);
-        logger.warn({ operation: event.operation, err: event.error.message }, 'key cache: redis unavailable');
-      } else if (event.type === 'breaker') {
-        logger.warn({ state: event.state }, 'key cache: redis circuit breaker');
-      }
-    },
+    onEvent: reportCacheEvents(logger, metrics),
   });
   metrics.gauge('key_cache_l1_hits', 'Key lookups answered from L1', () => keyCache.stats().l1Hits);
   metrics.gauge('key_cache_l2_hits', 'Key lookups answered from Redis', () => keyCache.stats().l2Hits);
@@ -92,17 +82,6 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'lastUsedAt flush failed'),
   });
 
-  const checks: AppDeps['checks'] = {
-    database: async () => {
-      await db.query('SELECT 1');
-    },
-  };
-  if (redis) {
-    checks.redis = async () => {
-      await redis.ping();
-    };
-  }
-
   return {
     db,
     keyCache,
@@ -117,7 +96,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     now,
     logger,
     metrics,
-    checks,
+    checks: readinessChecks(db, redis),
     trustProxy: options.trustProxy ?? false,
   };
 }

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, migrate } from '@portcullis/db';
-import { createLogger, serve } from '@portcullis/service';
-import { Redis } from 'ioredis';
+import { connectRedisPair, createLogger, serve } from '@portcullis/service';
 import { createApp } from './app.js';
 import { buildDeps } from './deps.js';
 import { readConfig } from './env.js';
@@ -22,22 +21,9 @@ const db = await createDatabase(
 );
 await migrate(db, { directory: fileURLToPath(new URL('../migrations', import.meta.url)) });
 
-// Fail fast instead of queueing behind a dead Redis: the cache and limiters fall back at once.
-const redisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  connectTimeout: 1000,
-  retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
-  lazyConnect: true,
-} as const;
-const redis = config.redisUrl
-  ? new Redis(config.redisUrl, { ...redisOptions, commandTimeout: 500 })
-  : undefined;
-const subscriber = config.redisUrl ? new Redis(config.redisUrl, redisOptions) : undefined;
-for (const client of [redis, subscriber]) {
-  client?.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-}
-await Promise.all([redis?.connect(), subscriber?.connect()].map((p) => p?.catch(() => undefined)));
+const pair = config.redisUrl ? await connectRedisPair(config.redisUrl, logger) : undefined;
+const redis = pair?.redis;
+const subscriber = pair?.subscriber;
 
 const deps = buildDeps({
   db,
@@ -59,7 +45,7 @@ await serve(createApp(deps).callback(), {
   onDrained: async () => {
     await deps.usage.stop();
     await deps.keyCache.close();
-    await Promise.all([redis?.quit(), subscriber?.quit()].map((p) => p?.catch(() => undefined)));
+    await pair?.close();
     await db.close();
   },
 });

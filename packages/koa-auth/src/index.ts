@@ -17,3 +17,5 @@ export type { RequestIdState } from './request-id.js';
 export { requestId } from './request-id.js';
 export type { LimitResult, WindowLimiter, WindowLimiterOptions } from './window-limiter.js';
 export { createWindowLimiter } from './window-limiter.js';
+export type { MicaKeyAuthOptions, MicaKeyAuthState, MicaPrincipal } from './mica-key-auth.js';
+export { micaKeyAuth } from './mica-key-auth.js';
