@@ -3,7 +3,9 @@
 //   BENCH_ROUNDS (default 5), BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 50)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cores, hasTaskset, pinSelf } from './lib/harness.mjs';
+import { dpopSuite } from './suites/dpop.mjs';
 import { instanceAuthSuite } from './suites/instance-auth.mjs';
+import { micaSuite } from './suites/mica.mjs';
 
 const settings = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 5),
@@ -13,7 +15,7 @@ const settings = {
 };
 const pinned = pinSelf();
 
-const suites = { instanceAuth: instanceAuthSuite };
+const suites = { instanceAuth: instanceAuthSuite, mica: micaSuite, dpop: dpopSuite };
 const only = process.argv.slice(2);
 const report = {
   createdAt: new Date().toISOString(),

@@ -1,0 +1,158 @@
+import Router from '@koa/router';
+import { type Database, isDatabaseUnavailable } from '@portcullis/db';
+import {
+  instanceApiErrors,
+  isCodedError,
+  micaDeveloperErrors,
+  rateLimitErrors,
+  renderTrusset,
+} from '@portcullis/errors';
+import type { KeyCache } from '@portcullis/key-cache';
+import {
+  errorHandler,
+  type MicaPrincipal,
+  micaKeyAuth,
+  requestId,
+  type WindowLimiter,
+} from '@portcullis/koa-auth';
+import { errorForLog, healthRoutes, type Metrics, type UsageBatcher } from '@portcullis/service';
+import Koa, { type Middleware } from 'koa';
+import type { Logger } from 'pino';
+import { developerRoutes } from './routes/developer.js';
+import { registerRoutes } from './routes/register.js';
+import type { MicaAuthRow } from './store/developers.js';
+
+/** Everything middleware puts on `ctx.state` in this app. */
+export interface AppState {
+  requestId: string;
+  mica?: MicaPrincipal;
+  body?: unknown;
+}
+
+/** Everything the app needs, created by `server.ts` (or a test) and injected. */
+export interface AppDeps {
+  db: Database;
+  keyCache: KeyCache<MicaAuthRow>;
+  usage: UsageBatcher;
+  limiters: {
+    /** SPEC §5.1: 60 per minute per key. */
+    perMinute: WindowLimiter;
+    /** SPEC §5.1: 5 000 per day per key, the day resetting at 00:00 UTC. */
+    perDay: WindowLimiter;
+    /** SPEC §5.2: 15 registrations per 15 minutes per address. */
+    register: WindowLimiter;
+  };
+  now: () => number;
+  logger: Logger;
+  metrics: Metrics;
+  checks: Record<string, () => Promise<void>>;
+  /** How long cached register answers live, ms (a CLI import shows up within it). */
+  registerCacheTtlMs?: number;
+  trustProxy?: boolean;
+}
+
+/**
+ * SPEC §5.1 per-key limits: 60 per minute and 5 000 per day (the day window resets at 00:00 UTC),
+ * with the four `X-RateLimit-*-Minute/-Day` headers on every authenticated response and a 429
+ * with `Retry-After` past either. A request refused by the minute window is not counted against
+ * the day.
+ */
+function perKeyLimits(perMinute: WindowLimiter, perDay: WindowLimiter): Middleware<AppState> {
+  return async function perKeyLimits(ctx, next) {
+    const keyId = ctx.state.mica?.keyId;
+    // Mounted behind micaKeyAuth: no principal here is a wiring bug.
+    if (keyId === undefined) throw new Error('perKeyLimits mounted without micaKeyAuth');
+    const minute = await perMinute.consume(keyId);
+    const day = minute.allowed ? await perDay.consume(keyId) : await perDay.peek(keyId);
+    ctx.set('X-RateLimit-Limit-Minute', String(minute.limit));
+    ctx.set('X-RateLimit-Remaining-Minute', String(minute.remaining));
+    ctx.set('X-RateLimit-Limit-Day', String(day.limit));
+    ctx.set('X-RateLimit-Remaining-Day', String(day.remaining));
+    const refused = !minute.allowed ? minute : !day.allowed ? day : undefined;
+    if (refused)
+      throw rateLimitErrors.error('RATE_LIMIT_EXCEEDED', { retryAfterSeconds: refused.retryAfterSeconds });
+    await next();
+  };
+}
+
+/**
+ * Builds the MiCA Register API (SPEC §5) as a Koa app: a pure factory, nothing started.
+ *
+ * @example
+ * const app = createApp(deps);
+ * http.createServer(app.callback()).listen(3002);
+ */
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const { db, keyCache, limiters, logger, metrics, now, usage } = deps;
+  const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
+  app.silent = true;
+  const requests = metrics.counter('http_requests_total', 'HTTP requests by method and status', [
+    'method',
+    'status',
+  ]);
+  const errors = metrics.counter('http_errors_total', 'Error responses by code', ['code']);
+
+  app.use(requestId());
+  app.use(async function count(ctx, next) {
+    try {
+      await next();
+    } finally {
+      requests.inc(ctx.method, String(ctx.status));
+    }
+  });
+  app.use(
+    errorHandler<AppState>(
+      (err, ctx) =>
+        // SPEC §8: a database outage outside authentication is a 503 in the envelope.
+        renderTrusset(
+          !isCodedError(err) && isDatabaseUnavailable(err)
+            ? instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause: err })
+            : err,
+          { requestId: ctx.state.requestId, timestamp: new Date(now()).toISOString() },
+        ),
+      {
+        notFound: () => micaDeveloperErrors.error('NOT_FOUND', { message: 'Route not found' }),
+        onError: (err, rendered, ctx) => {
+          if (isCodedError(err)) errors.inc(err.code);
+          if (rendered.status >= 500) {
+            logger.error(
+              { err: errorForLog(err), requestId: ctx.state.requestId, path: ctx.path },
+              'request failed',
+            );
+          }
+        },
+      },
+    ),
+  );
+
+  app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
+
+  const developer = developerRoutes({
+    db,
+    keyCache,
+    usage,
+    now,
+    limits: { perMinute: limiters.perMinute.limit, perDay: limiters.perDay.limit },
+    registerLimiter: limiters.register,
+  });
+  app.use(developer.routes());
+  app.use(developer.allowedMethods());
+
+  const lookup = async (digest: string): Promise<MicaPrincipal | null> => {
+    const row = await keyCache.get(digest);
+    if (!row || row.revoked) return null;
+    usage.touch(row.keyId, now());
+    return { keyId: row.keyId, developerId: row.developerId };
+  };
+  const register = new Router<AppState>();
+  register.use('/api/mica/v1', micaKeyAuth({ lookup }), perKeyLimits(limiters.perMinute, limiters.perDay));
+  const data = registerRoutes({
+    db,
+    now,
+    ...(deps.registerCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.registerCacheTtlMs }),
+  });
+  register.use(data.routes(), data.allowedMethods());
+  app.use(register.routes());
+
+  return app;
+}

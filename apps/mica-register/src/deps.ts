@@ -1,0 +1,81 @@
+import type { Database } from '@portcullis/db';
+import { createKeyCache } from '@portcullis/key-cache';
+import { createWindowLimiter } from '@portcullis/koa-auth';
+import { createMetrics, createUsageBatcher, readinessChecks, reportCacheEvents } from '@portcullis/service';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppDeps } from './app.js';
+import { findMicaAuthRow, type MicaAuthRow, recordKeyUsage } from './store/developers.js';
+
+export interface BuildDepsOptions {
+  db: Database;
+  /** Command connection; omit for single-node mode (in-process cache and limits). */
+  redis?: Redis | undefined;
+  /** Subscriber connection for cache invalidations; required with `redis`. */
+  subscriber?: Redis | undefined;
+  logger: Logger;
+  now?: () => number;
+  limits?: Partial<{ perMinute: number; perDay: number; registerPer15Min: number }>;
+  /** L1 settings of the key cache; `false` turns L1 off. */
+  l1?: { ttlMs?: number; maxEntries?: number } | false;
+  /** Flush interval of batched key usage, ms. Default 60 000. */
+  usageFlushMs?: number;
+  registerCacheTtlMs?: number;
+  trustProxy?: boolean;
+  /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
+  redisPrefix?: string;
+}
+
+/**
+ * Wires the MiCA app's collaborators from injected clients. Starts nothing: call `start()` on
+ * `keyCache` and `usage` (server.ts does).
+ *
+ * @example
+ * const deps = buildDeps({ db, redis, subscriber, logger });
+ */
+export function buildDeps(options: BuildDepsOptions): AppDeps {
+  const { db, redis, subscriber, logger } = options;
+  const now = options.now ?? Date.now;
+  const prefix = options.redisPrefix ?? 'pc:mica';
+  const metrics = createMetrics();
+
+  const keyCache = createKeyCache<MicaAuthRow>({
+    load: (digest) => findMicaAuthRow(db, digest),
+    redis,
+    subscriber,
+    namespace: `${prefix}:key`,
+    ...(options.l1 === undefined ? {} : { l1: options.l1 }),
+    onEvent: reportCacheEvents(logger, metrics),
+  });
+  metrics.gauge('key_cache_l1_hits', 'Key lookups answered from L1', () => keyCache.stats().l1Hits);
+  metrics.gauge('key_cache_loads', 'Key lookups answered from the database', () => keyCache.stats().loads);
+
+  const limits = { perMinute: 60, perDay: 5000, registerPer15Min: 15, ...options.limits };
+  const onStoreError = (error: Error) => logger.warn({ err: error.message }, 'rate limiter store failed');
+  const limiter = (name: string, limit: number, windowMs: number) =>
+    createWindowLimiter({ limit, windowMs, prefix: `${prefix}:rl:${name}`, redis, now, onStoreError });
+
+  const usage = createUsageBatcher({
+    write: (batch) => recordKeyUsage(db, batch),
+    ...(options.usageFlushMs === undefined ? {} : { intervalMs: options.usageFlushMs }),
+    onError: (error) =>
+      logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'key usage flush failed'),
+  });
+
+  return {
+    db,
+    keyCache,
+    usage,
+    limiters: {
+      perMinute: limiter('minute', limits.perMinute, 60_000),
+      perDay: limiter('day', limits.perDay, 86_400_000),
+      register: limiter('register', limits.registerPer15Min, 900_000),
+    },
+    now,
+    logger,
+    metrics,
+    checks: readinessChecks(db, redis),
+    ...(options.registerCacheTtlMs === undefined ? {} : { registerCacheTtlMs: options.registerCacheTtlMs }),
+    trustProxy: options.trustProxy ?? false,
+  };
+}

@@ -1,0 +1,133 @@
+// The register's vocabulary (SPEC §5.3): ESMA file kinds, the published license and entity types,
+// and the published issuer object. Shared by the importer, the store, the queries and the routes.
+
+/** The five ESMA interim MiCA register files, named by their file-name prefix (`CASP20260209.csv`). */
+export const REGISTER_KINDS = ['CASP', 'EMT', 'ART', 'OTHER', 'NCASP'] as const;
+export type RegisterKind = (typeof REGISTER_KINDS)[number];
+
+/** SPEC §5.3 `licenseType` values. */
+export const LICENSE_TYPES = ['CASP', 'EMT', 'ART', 'OTHER', 'NON_COMPLIANT'] as const;
+export type LicenseType = (typeof LICENSE_TYPES)[number];
+
+/** SPEC §5.3 `entityType` values. */
+export const ENTITY_TYPES = ['provider', 'issuer', 'whitepaper', 'non_compliant'] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+/** SPEC §5.3 `status` values. `expired` is evaluated at request time against the clock. */
+export const ISSUER_STATUSES = ['active', 'expired', 'non_compliant'] as const;
+export type IssuerStatus = (typeof ISSUER_STATUSES)[number];
+
+/** What each ESMA file is, and how its rows are published (data/esma/README.md). */
+export interface KindInfo {
+  readonly kind: RegisterKind;
+  readonly licenseType: LicenseType;
+  readonly entityType: EntityType;
+  /** Short English name of the register. */
+  readonly name: string;
+  readonly description: string;
+}
+
+export const KIND_INFO: Readonly<Record<RegisterKind, KindInfo>> = {
+  CASP: {
+    kind: 'CASP',
+    licenseType: 'CASP',
+    entityType: 'provider',
+    name: 'Crypto-asset service providers',
+    description: 'Crypto-asset service providers authorised under MiCA Title V (ESMA CASP register).',
+  },
+  EMT: {
+    kind: 'EMT',
+    licenseType: 'EMT',
+    entityType: 'issuer',
+    name: 'E-money token issuers',
+    description: 'Issuers of e-money tokens and their white papers, MiCA Title IV (ESMA EMT register).',
+  },
+  ART: {
+    kind: 'ART',
+    licenseType: 'ART',
+    entityType: 'issuer',
+    name: 'Asset-referenced token issuers',
+    description: 'Issuers of asset-referenced tokens authorised under MiCA Title III (ESMA ART register).',
+  },
+  OTHER: {
+    kind: 'OTHER',
+    licenseType: 'OTHER',
+    entityType: 'whitepaper',
+    name: 'White papers for other crypto-assets',
+    description:
+      'White papers for crypto-assets other than ARTs and EMTs, MiCA Title II (ESMA OTHER register).',
+  },
+  NCASP: {
+    kind: 'NCASP',
+    licenseType: 'NON_COMPLIANT',
+    entityType: 'non_compliant',
+    name: 'Non-compliant entities',
+    description: 'Entities providing crypto-asset services without authorisation (ESMA NCASP register).',
+  },
+};
+
+/** The file kind behind each published license type. */
+export const KIND_OF_LICENSE_TYPE: Readonly<Record<LicenseType, RegisterKind>> = {
+  CASP: 'CASP',
+  EMT: 'EMT',
+  ART: 'ART',
+  OTHER: 'OTHER',
+  NON_COMPLIANT: 'NCASP',
+};
+
+/** The published issuer object, SPEC §5.3, fields in their published order. */
+export interface Issuer {
+  /** `mica_` + 20 hex: stable across re-imports of an unchanged row. */
+  id: string;
+  entityName: string | null;
+  /** The LEI as published (ESMA's cells are not always well-formed LEIs). */
+  entityIdentifier: string | null;
+  licenseType: LicenseType;
+  entityType: EntityType;
+  /** English short name of `countryCode`. */
+  country: string | null;
+  /** ISO 3166-1 alpha-2 home member state (ESMA's `EL` is given as `GR`). */
+  countryCode: string | null;
+  nationalAuthority: string | null;
+  commercialName: string | null;
+  address: string | null;
+  website: string | null;
+  websitePlatform: string | null;
+  /** `YYYY-MM-DD`. */
+  authorizationDate: string | null;
+  /** `YYYY-MM-DD`. */
+  authorizationEndDate: string | null;
+  services: string[];
+  passportedCountries: string[];
+  status: IssuerStatus;
+  comments: string | null;
+}
+
+/** Every field of {@link Issuer}, in published order (the `fields` projection keeps this order). */
+export const ISSUER_FIELDS = [
+  'id',
+  'entityName',
+  'entityIdentifier',
+  'licenseType',
+  'entityType',
+  'country',
+  'countryCode',
+  'nationalAuthority',
+  'commercialName',
+  'address',
+  'website',
+  'websitePlatform',
+  'authorizationDate',
+  'authorizationEndDate',
+  'services',
+  'passportedCountries',
+  'status',
+  'comments',
+] as const satisfies readonly (keyof Issuer)[];
+export type IssuerField = (typeof ISSUER_FIELDS)[number];
+// Compile-time check that ISSUER_FIELDS lists every field of Issuer.
+type AssertNever<T extends never> = T;
+export type IssuerFieldsAreComplete = AssertNever<Exclude<keyof Issuer, IssuerField>>;
+
+/** `metadata.source` and `X-Data-Source` of every register response. */
+export const DATA_SOURCE = 'ESMA interim MiCA register';

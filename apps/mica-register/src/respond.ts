@@ -1,0 +1,124 @@
+// Response bodies of the MiCA register (SPEC §4.1, §5.3). Register data changes only on import,
+// so the data part of a body is serialised once, cached, and spliced with the per-request fields
+// (timestamp, request id): serving a cached list costs a string concatenation (SPEC §9).
+
+/** SPEC §5.3 `pagination` of a list response. */
+export interface Pagination {
+  /** Items matching the query, over every page. */
+  total: number;
+  /** Items in this response. */
+  returned: number;
+  limit: number;
+  offset: number;
+  /** True when items follow this page (`offset + returned < total`). */
+  hasMore: boolean;
+}
+
+/** A list body serialised up to its timestamp: `head + timestamp + LIST_TAIL`. */
+export interface PreparedList {
+  head: string;
+  total: number;
+}
+
+/** The serialised `data` of a §4.1 envelope. */
+export interface PreparedData {
+  json: string;
+}
+
+/** What the senders set on a response (a Koa context satisfies it). */
+export interface ResponseTarget {
+  status: number;
+  body: unknown;
+  type: string;
+  set(field: string, value: string): void;
+}
+
+/** Response headers of register data (SPEC §5.3). */
+export interface DataHeaders {
+  /** `Cache-Control: public, max-age=<seconds>`. */
+  maxAgeSeconds: number;
+  /** `X-Data-Source`. */
+  source: string;
+}
+
+const LIST_TAIL = '"}}';
+
+/**
+ * The pagination of a page of `returned` items (SPEC §5.3).
+ *
+ * @example
+ * pagination(1014, 100, 100, 0) // { total: 1014, returned: 100, limit: 100, offset: 0, hasMore: true }
+ */
+export function pagination(total: number, returned: number, limit: number, offset: number): Pagination {
+  return { total, returned, limit, offset, hasMore: offset + returned < total };
+}
+
+/**
+ * Serialises a list body `{ success, data, pagination, metadata: { source, timestamp } }` up to
+ * the timestamp, for {@link sendList}.
+ *
+ * @example
+ * const prepared = prepareList(issuers, pagination(total, issuers.length, limit, offset), DATA_SOURCE);
+ */
+export function prepareList(data: readonly unknown[], page: Pagination, source: string): PreparedList {
+  const head =
+    `{"success":true,"data":${JSON.stringify(data)},"pagination":${JSON.stringify(page)},` +
+    `"metadata":{"source":${JSON.stringify(source)},"timestamp":"`;
+  return { head, total: page.total };
+}
+
+/**
+ * Sends a prepared list (SPEC §5.3) with `X-Total-Count`, `X-Data-Source` and `Cache-Control`.
+ *
+ * @param timestamp - ISO-8601 (from `Date#toISOString`, so it needs no escaping)
+ * @example
+ * sendList(ctx, prepared, new Date(now()).toISOString(), { maxAgeSeconds: 300, source: DATA_SOURCE });
+ */
+export function sendList(
+  ctx: ResponseTarget,
+  list: PreparedList,
+  timestamp: string,
+  headers: DataHeaders,
+): void {
+  ctx.status = 200;
+  ctx.set('Cache-Control', `public, max-age=${headers.maxAgeSeconds}`);
+  ctx.set('X-Data-Source', headers.source);
+  ctx.set('X-Total-Count', String(list.total));
+  ctx.type = 'application/json';
+  ctx.body = list.head + timestamp + LIST_TAIL;
+}
+
+/**
+ * Serialises `data` once, for {@link sendData}.
+ *
+ * @example
+ * const prepared = prepareData(await registerStatistics(db, now()));
+ */
+export function prepareData(data: unknown): PreparedData {
+  return { json: JSON.stringify(data) };
+}
+
+/**
+ * Sends prepared data in the SPEC §4.1 success envelope
+ * `{ success: true, data, error: null, metadata: { requestId, timestamp } }`, with `X-Data-Source`
+ * and `Cache-Control`. The same body `renderTrussetSuccess(data, meta)` gives, without
+ * re-serialising `data`.
+ *
+ * @param timestamp - ISO-8601 (from `Date#toISOString`)
+ * @example
+ * sendData(ctx, prepared, { requestId: ctx.state.requestId, timestamp }, { maxAgeSeconds: 600, source: DATA_SOURCE });
+ */
+export function sendData(
+  ctx: ResponseTarget,
+  data: PreparedData,
+  meta: { requestId: string; timestamp: string },
+  headers: DataHeaders,
+): void {
+  ctx.status = 200;
+  ctx.set('Cache-Control', `public, max-age=${headers.maxAgeSeconds}`);
+  ctx.set('X-Data-Source', headers.source);
+  ctx.type = 'application/json';
+  ctx.body =
+    `{"success":true,"data":${data.json},"error":null,` +
+    `"metadata":{"requestId":${JSON.stringify(meta.requestId)},"timestamp":"${meta.timestamp}"}}`;
+}

@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDatabase, migrate } from '@portcullis/db';
+import { connectRedisPair, createLogger, serve } from '@portcullis/service';
+import { createApp } from './app.js';
+import { buildDeps } from './deps.js';
+import { readConfig } from './env.js';
+import { ensureImported, SHIPPED_SNAPSHOT_DIR } from './register/store.js';
+
+// The only place that starts things: reads the environment, connects, migrates, imports the
+// shipped ESMA snapshot on first start, listens, and drains on SIGTERM (SPEC §5, §8).
+const result = readConfig(process.env);
+if (!result.ok) {
+  for (const problem of result.problems) process.stderr.write(`mica-register: ${problem}\n`);
+  process.exit(1);
+}
+const config = result.config;
+const logger = createLogger({ app: 'mica-register', level: config.logLevel });
+
+const db = await createDatabase(
+  config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
+);
+await migrate(db, { directory: fileURLToPath(new URL('../migrations', import.meta.url)) });
+const imported = await ensureImported(db, SHIPPED_SNAPSHOT_DIR, { now: Date.now });
+if (imported) {
+  logger.info(
+    {
+      files: imported.files.map((f) => ({
+        file: f.file,
+        kind: f.kind,
+        records: f.records,
+        skipped: f.skipped.length,
+      })),
+    },
+    'imported the shipped ESMA register snapshot',
+  );
+}
+
+const pair = config.redisUrl ? await connectRedisPair(config.redisUrl, logger) : undefined;
+const redis = pair?.redis;
+const subscriber = pair?.subscriber;
+
+const deps = buildDeps({
+  db,
+  redis,
+  subscriber,
+  logger,
+  limits: config.limits,
+  trustProxy: config.trustProxy,
+});
+await deps.keyCache.start();
+deps.usage.start();
+
+await serve(createApp(deps).callback(), {
+  name: 'mica-register',
+  host: config.host,
+  port: config.port,
+  logger,
+  onDrained: async () => {
+    await deps.usage.stop();
+    await deps.keyCache.close();
+    await pair?.close();
+    await db.close();
+  },
+});
+logger.info({ redis: Boolean(redis), database: db.kind }, 'mica-register started');

@@ -1,0 +1,163 @@
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createDatabase, type Database, migrate } from '@portcullis/db';
+import { createLogger } from '@portcullis/service';
+import { listen, readJson, type Served } from '@portcullis/testing';
+import { Redis } from 'ioredis';
+import { createApp } from '../src/app.js';
+import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
+
+export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+
+/** Every log line written by every app started in this test file (checked for leaked secrets). */
+export const capturedLogs: string[] = [];
+
+/** A migrated embedded database in memory (register tables empty). */
+export async function pgliteDatabase(): Promise<Database> {
+  const db = await createDatabase({ dataDir: 'memory://' });
+  await migrate(db, { directory: MIGRATIONS });
+  return db;
+}
+
+export interface RunningApp {
+  url: string;
+  deps: ReturnType<typeof buildDeps>;
+  request(
+    path: string,
+    init?: RequestInit & { json?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends Partial<Omit<BuildDepsOptions, 'db' | 'logger'>> {
+  db: Database;
+  /** Connects this app to Redis (two connections, as a process would). */
+  redisUrl?: string;
+}
+
+/** Starts one app process-equivalent on a free port: its own cache, limiters and connections. */
+export async function startApp(options: StartOptions): Promise<RunningApp> {
+  const { redisUrl, db, limits, ...rest } = options;
+  const clients: Redis[] = [];
+  const connect = async (url: string) => {
+    const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    client.on('error', () => undefined);
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
+  const redis = redisUrl ? await connect(redisUrl) : undefined;
+  const subscriber = redisUrl ? await connect(redisUrl) : undefined;
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      capturedLogs.push(String(chunk));
+      done();
+    },
+  });
+  const deps = buildDeps({
+    db,
+    redis,
+    subscriber,
+    logger: createLogger({ app: 'mica-register', level: 'debug', destination: sink }),
+    // The published per-key limits (60/min, 5 000/day); registrations unbounded so tests can make
+    // many developers from one address.
+    limits: { registerPer15Min: 10_000, ...limits },
+    ...rest,
+  });
+  await deps.keyCache.start();
+  const served: Served = await listen(createApp(deps).callback());
+  return {
+    url: served.url,
+    deps,
+    request(path, init = {}) {
+      const { json, headers = {}, ...other } = init;
+      const merged: Record<string, string> = { ...headers };
+      if (json !== undefined) merged['content-type'] = 'application/json';
+      return fetch(`${served.url}${path}`, {
+        ...other,
+        headers: merged,
+        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+      });
+    },
+    async close() {
+      await served.close();
+      await deps.usage.stop();
+      await deps.keyCache.close();
+      for (const client of clients) client.disconnect();
+    },
+  };
+}
+
+interface Limits {
+  perMinute: number;
+  perDay: number;
+  maxKeys: number;
+}
+
+export interface Registered {
+  success: true;
+  message: string;
+  developer: { id: string; email: string; name: string };
+  apiKey: string;
+  managementToken: string;
+  limits: Limits;
+}
+
+export interface KeyListing {
+  success: true;
+  developer: { id: string; email: string; name: string };
+  keys: Array<{
+    id: string;
+    keyPrefix: string;
+    keyHint: string;
+    name: string;
+    createdAt: string;
+    lastUsedAt: string | null;
+    revokedAt: string | null;
+    requestCount: number;
+    isActive: boolean;
+  }>;
+  limits: Limits;
+}
+
+export interface CreatedKey {
+  success: true;
+  id: string;
+  apiKey: string;
+  name: string;
+  createdAt: string;
+  replacedKeyId?: string;
+}
+
+export interface ErrorBody {
+  success: false;
+  data: null;
+  error: { code: string; message: string; details?: Array<{ field: string; message: string }> };
+  metadata: { requestId: string; timestamp: string; retryAfter?: number };
+}
+
+export const body = <T>(res: Response) => readJson<T>(res);
+
+let developerSeq = 0;
+/** Registers a developer with a unique email. */
+export async function register(app: RunningApp, name = 'Dev Eloper'): Promise<Registered> {
+  developerSeq += 1;
+  const res = await app.request('/api/mica/developer/register', {
+    method: 'POST',
+    json: { name, email: `dev${developerSeq}.${process.pid}@example.com` },
+  });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+  return body<Registered>(res);
+}
+
+/** Headers with a management token. */
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** What a leaked MiCA key or management token would look like in a log line. */
+export function findSecretsInLogs(secrets: readonly string[]): string[] {
+  const pattern = /trusset_mica_[0-9a-f]{48}/g;
+  return capturedLogs.flatMap((line) => [
+    ...(line.match(pattern) ?? []),
+    ...secrets.filter((secret) => line.includes(secret)),
+  ]);
+}
