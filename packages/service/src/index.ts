@@ -1,3 +1,5 @@
+export type { EnvReader, ServiceEnv } from './env.js';
+export { readServiceEnv } from './env.js';
 export type { HealthRoutesOptions } from './health.js';
 export { healthRoutes } from './health.js';
 export type { LoggerOptions } from './logger.js';
