@@ -1,7 +1,7 @@
 import type { RenderedError } from '@portcullis/errors';
 import type { Middleware, ParameterizedContext } from 'koa';
 
-const KEPT_ON_ERROR = /^x-(request-id$|ratelimit-)/i;
+const KEPT_ON_ERROR = /^(?:x-request-id$|x-ratelimit-|dpop-nonce$)/i;
 
 /** Turns anything thrown into a response for one wire format (Trusset, OAuth, TCS…). */
 export type ErrorRenderer<S> = (err: unknown, ctx: ParameterizedContext<S>) => RenderedError<unknown>;
@@ -54,7 +54,8 @@ export function errorHandler<S>(
       if (ctx.headerSent) throw err;
       // Drop headers a failing handler may have set (cache headers, Location…), as Koa's own
       // handler does, but keep those that describe the request rather than the response: the
-      // request id and the rate-limit state (SPEC §4.1, §4.6 "headers on every limited response").
+      // request id, the rate-limit state (SPEC §4.1, §4.6 "headers on every limited response")
+      // and the fresh DPoP nonce (SPEC §6.4 "every DPoP response carries a fresh DPoP-Nonce").
       for (const name of ctx.res.getHeaderNames()) {
         if (!KEPT_ON_ERROR.test(name)) ctx.remove(name);
       }

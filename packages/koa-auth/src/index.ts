@@ -1,5 +1,14 @@
 export type { AdminTokenAuthOptions, AdminTokenAuthState } from './admin-token-auth.js';
 export { adminTokenAuth, bearerToken } from './admin-token-auth.js';
+export type {
+  AuthorizationCredentials,
+  DpopAuthOptions,
+  DpopAuthState,
+  DpopPolicy,
+  DpopProof,
+  PresentedAccessToken,
+} from './dpop-auth.js';
+export { authorizationCredentials, dpopAuth } from './dpop-auth.js';
 export type { ErrorHandlerOptions, ErrorRenderer } from './error-handler.js';
 export { errorHandler } from './error-handler.js';
 export type {
@@ -11,11 +20,11 @@ export type {
 export { instanceKeyAuth, requireService } from './instance-key-auth.js';
 export type { JsonBodyOptions, JsonBodyProblem, JsonBodyState } from './json-body.js';
 export { jsonBody, jsonBodyProblemMessage } from './json-body.js';
+export type { MicaKeyAuthOptions, MicaKeyAuthState, MicaPrincipal } from './mica-key-auth.js';
+export { micaKeyAuth } from './mica-key-auth.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export { rateLimit, standardRateLimitHeaders } from './rate-limit.js';
 export type { RequestIdState } from './request-id.js';
 export { requestId } from './request-id.js';
 export type { LimitResult, WindowLimiter, WindowLimiterOptions } from './window-limiter.js';
 export { createWindowLimiter } from './window-limiter.js';
-export type { MicaKeyAuthOptions, MicaKeyAuthState, MicaPrincipal } from './mica-key-auth.js';
-export { micaKeyAuth } from './mica-key-auth.js';
