@@ -2,7 +2,7 @@
 // bar and writes bench/results/latest.json. Bars are judged on the median of the rounds.
 //   BENCH_ROUNDS (default 5), BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 50)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cores, hasTaskset, pinSelf } from './lib/harness.mjs';
+import { cores, hasTaskset, hasWrk, pinSelf } from './lib/harness.mjs';
 import { dpopSuite } from './suites/dpop.mjs';
 import { instanceAuthSuite } from './suites/instance-auth.mjs';
 import { micaSuite } from './suites/mica.mjs';
@@ -23,6 +23,7 @@ const report = {
   cores,
   pinned,
   taskset: hasTaskset,
+  loadGenerator: hasWrk ? 'wrk' : 'autocannon',
   settings,
   results: {},
   detail: {},

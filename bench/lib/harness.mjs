@@ -53,12 +53,51 @@ export async function startServer(script, args = []) {
   };
 }
 
-/** One autocannon run; returns req/s (mean) and latency p99 in ms. */
+export const hasWrk = (() => {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk prints its version and exits 1; only a missing binary is ENOENT.
+    return error?.code !== 'ENOENT';
+  }
+})();
+
+/**
+ * One load run; returns req/s and latency p99 in ms. Uses wrk (C, one thread) when installed:
+ * a JavaScript load generator on a 2-core machine costs as much per request as a small server,
+ * which blurs the ratios. Falls back to autocannon.
+ */
 export async function load({ url, headers = {}, connections, durationSeconds }) {
+  if (hasWrk) return loadWithWrk({ url, headers, connections, durationSeconds });
   const result = await autocannon({ url, headers, connections, duration: durationSeconds, pipelining: 1 });
   const non2xx = result.non2xx + result.errors + result.timeouts;
   if (non2xx > 0) throw new Error(`${url}: ${non2xx} failed responses during the benchmark`);
   return { rps: result.requests.average, p99Ms: result.latency.p99, requests: result.requests.total };
+}
+
+function loadWithWrk({ url, headers, connections, durationSeconds }) {
+  const args = ['-t1', `-c${connections}`, `-d${durationSeconds}s`, '--latency'];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(out);
+      const failed = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+      const total = /(\d+) requests in/.exec(out);
+      if (code !== 0 || !rps || !p99) return reject(new Error(`wrk failed on ${url}:\n${out}`));
+      if (failed) return reject(new Error(`${url}: ${failed[1]} failed responses during the benchmark`));
+      const scale = { us: 0.001, ms: 1, s: 1000 }[p99[2]];
+      resolve({ rps: Number(rps[1]), p99Ms: Number(p99[1]) * scale, requests: Number(total?.[1] ?? 0) });
+    });
+  });
 }
 
 const median = (values) => {

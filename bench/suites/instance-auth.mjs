@@ -8,8 +8,8 @@ const server = fileURLToPath(new URL('../servers/instance-api.mjs', import.meta.
 
 export async function instanceAuthSuite(settings) {
   const redis = await startRedis();
-  const withL1 = await startServer(server, ['--redis', redis.url]);
   const withoutL1 = await startServer(server, ['--redis', redis.url, '--l1', 'off']);
+  const withL1 = await startServer(server, ['--redis', redis.url]);
   try {
     // Same app, same stack: the authenticated route runs instanceKeyAuth, the per-key limiter and
     // requireService; /healthz runs none of them. Both answer a small success envelope.
