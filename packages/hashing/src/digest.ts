@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * SHA-256 digest of a full API key or management token, as stored at rest and used as the
@@ -20,5 +20,7 @@ import { createHash } from 'node:crypto';
  * ```
  */
 export function digestKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // One-shot crypto.hash (Node ≥ 20.12) costs about a third of createHash().update().digest():
+  // this runs on every authenticated request. Strings are hashed as UTF-8, as before.
+  return hash('sha256', key, 'hex');
 }
