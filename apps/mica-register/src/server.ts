@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, migrate } from '@portcullis/db';
-import { connectRedisPair, createLogger, serve } from '@portcullis/service';
+import { connectRedisPair, createLogger, openDatabase, runService } from '@portcullis/service';
 import { createApp } from './app.js';
 import { buildDeps } from './deps.js';
 import { readConfig } from './env.js';
@@ -16,11 +14,7 @@ if (!result.ok) {
 }
 const config = result.config;
 const logger = createLogger({ app: 'mica-register', level: config.logLevel });
-
-const db = await createDatabase(
-  config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
-);
-await migrate(db, { directory: fileURLToPath(new URL('../migrations', import.meta.url)) });
+const db = await openDatabase(config, fileURLToPath(new URL('../migrations', import.meta.url)));
 const imported = await ensureImported(db, SHIPPED_SNAPSHOT_DIR, { now: Date.now });
 if (imported) {
   logger.info(
@@ -35,32 +29,23 @@ if (imported) {
     'imported the shipped ESMA register snapshot',
   );
 }
-
 const pair = config.redisUrl ? await connectRedisPair(config.redisUrl, logger) : undefined;
-const redis = pair?.redis;
-const subscriber = pair?.subscriber;
 
 const deps = buildDeps({
   db,
-  redis,
-  subscriber,
+  redis: pair?.redis,
+  subscriber: pair?.subscriber,
   logger,
   limits: config.limits,
   trustProxy: config.trustProxy,
 });
-await deps.keyCache.start();
-deps.usage.start();
-
-await serve(createApp(deps).callback(), {
+await runService({
   name: 'mica-register',
   host: config.host,
   port: config.port,
   logger,
-  onDrained: async () => {
-    await deps.usage.stop();
-    await deps.keyCache.close();
-    await pair?.close();
-    await db.close();
-  },
+  handler: createApp(deps).callback(),
+  db,
+  redis: pair,
+  parts: [{ start: () => deps.keyCache.start(), stop: () => deps.keyCache.close() }, deps.usage],
 });
-logger.info({ redis: Boolean(redis), database: db.kind }, 'mica-register started');

@@ -8,6 +8,8 @@ export type { Counter, Metrics } from './metrics.js';
 export { createMetrics } from './metrics.js';
 export type { RedisPair } from './redis.js';
 export { connectRedisPair } from './redis.js';
+export type { Part, RunOptions } from './run.js';
+export { openDatabase, runService } from './run.js';
 export type { ServeOptions, Serving } from './serve.js';
 export { serve } from './serve.js';
 export type { KeyUsage, UsageBatcher, UsageBatcherOptions } from './usage.js';
