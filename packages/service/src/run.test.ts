@@ -22,5 +22,6 @@ describe('openDatabase', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // Two on-disk PGlite starts: seconds each, more on a loaded CI machine.
+  }, 90_000);
 });
