@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readServiceEnv, type ServiceEnv } from '@portcullis/service';
 
 /** The instance API's configuration, read and validated once at boot (SPEC §1, §4.6). */
@@ -23,16 +22,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
   const { common, reader } = readServiceEnv(env, { app: 'instance-api', defaultPort: 3001 });
   const { problems } = reader;
 
-  let adminToken = env.ADMIN_TOKEN ?? '';
-  let adminTokenGenerated = false;
-  if (adminToken !== '' && adminToken.length < 16)
-    problems.push('ADMIN_TOKEN must be at least 16 characters');
-  if (common.production && adminToken === '')
-    problems.push('ADMIN_TOKEN is required when NODE_ENV=production');
-  if (!common.production && adminToken === '') {
-    adminToken = randomBytes(32).toString('hex');
-    adminTokenGenerated = true;
-  }
+  const { token: adminToken, generated: adminTokenGenerated } = reader.adminToken();
 
   const limits = {
     keyPerMin: reader.int('RATE_LIMIT_KEY_PER_MIN', 200, 1, 1_000_000),

@@ -1,5 +1,7 @@
 export type { AdminTokenAuthOptions, AdminTokenAuthState } from './admin-token-auth.js';
 export { adminTokenAuth, bearerToken } from './admin-token-auth.js';
+export type { BearerJwtAuthOptions, BearerJwtAuthState } from './bearer-jwt-auth.js';
+export { bearerJwtAuth } from './bearer-jwt-auth.js';
 export type {
   AuthorizationCredentials,
   DpopAuthOptions,
@@ -26,5 +28,7 @@ export type { RateLimitOptions } from './rate-limit.js';
 export { rateLimit, standardRateLimitHeaders } from './rate-limit.js';
 export type { RequestIdState } from './request-id.js';
 export { requestId } from './request-id.js';
+export type { TcsKeyAuthOptions, TcsKeyAuthState, TcsKeyDecision } from './tcs-key-auth.js';
+export { tcsKeyAuth } from './tcs-key-auth.js';
 export type { LimitResult, WindowLimiter, WindowLimiterOptions } from './window-limiter.js';
 export { createWindowLimiter } from './window-limiter.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
 /** The settings every app reads the same way (SPEC §1 environment table). */
@@ -19,6 +20,12 @@ export interface ServiceEnv {
 export interface EnvReader {
   /** A whole number in `[min, max]`, or `fallback` when unset; a bad value is a problem. */
   int(name: string, fallback: number, min: number, max: number): number;
+  /**
+   * `ADMIN_TOKEN` (SPEC §1): at least 16 characters; required in production; outside production a
+   * random 64-hex token is generated for this run when unset (`generated: true`, so the server
+   * prints it once at start).
+   */
+  adminToken(): { token: string; generated: boolean };
   /** Every problem found so far, one sentence per bad variable. */
   readonly problems: string[];
 }
@@ -77,6 +84,14 @@ export function readServiceEnv(
   if (production && !env.PUBLIC_URL) problems.push('PUBLIC_URL is required when NODE_ENV=production');
   if (production && !env.DATABASE_URL) problems.push('DATABASE_URL is required when NODE_ENV=production');
 
+  const adminToken = (): { token: string; generated: boolean } => {
+    const token = env.ADMIN_TOKEN ?? '';
+    if (token !== '' && token.length < 16) problems.push('ADMIN_TOKEN must be at least 16 characters');
+    if (token === '' && production) problems.push('ADMIN_TOKEN is required when NODE_ENV=production');
+    if (token === '' && !production) return { token: randomBytes(32).toString('hex'), generated: true };
+    return { token, generated: false };
+  };
+
   return {
     common: {
       host,
@@ -89,6 +104,6 @@ export function readServiceEnv(
       production,
       trustProxy: trustProxy === 'true',
     },
-    reader: { int, problems },
+    reader: { int, adminToken, problems },
   };
 }
