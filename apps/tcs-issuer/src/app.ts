@@ -1,0 +1,164 @@
+import Router from '@koa/router';
+import { type Database, isDatabaseUnavailable } from '@portcullis/db';
+import { isCodedError, renderTcs, tcsApiErrors } from '@portcullis/errors';
+import type { PasswordHasher } from '@portcullis/hashing';
+import type { KeyCache } from '@portcullis/key-cache';
+import {
+  adminTokenAuth,
+  bearerJwtAuth,
+  errorHandler,
+  rateLimit,
+  requestId,
+  tcsKeyAuth,
+  type WindowLimiter,
+} from '@portcullis/koa-auth';
+import { errorForLog, healthRoutes, type Metrics } from '@portcullis/service';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { Sealer } from './crypto/seal.js';
+import { adminTenantRoutes } from './routes/admin-tenants.js';
+import { authRoutes } from './routes/auth.js';
+import { didRoutes } from './routes/dids.js';
+import { tenantRoutes } from './routes/tenant.js';
+import { wellKnownRoutes } from './routes/well-known.js';
+import { type AppState, sessionVerifier } from './state.js';
+import type { TenantKeyRow } from './store/tenants.js';
+import type { TokenService } from './tokens.js';
+
+/** Everything the app needs, created by `server.ts` (or a test) and injected. */
+export interface AppDeps {
+  db: Database;
+  /** Tenant API keys by SHA-256 digest (L1 + Redis + database, SPEC §7). */
+  keyCache: KeyCache<TenantKeyRow>;
+  /** Login access tokens and the JWKS. Started (signing key loaded) before serving. */
+  tokens: TokenService;
+  /** Seals and opens stored private keys. */
+  sealer: Sealer;
+  /** argon2id with the configured parameters (SPEC §3). */
+  hasher: PasswordHasher;
+  limiters: {
+    /** SPEC §6.2: 15 failed logins per 15 minutes per address. */
+    loginPerIp: WindowLimiter;
+    /** SPEC §6.2: 15 failed logins per 15 minutes per uuid. */
+    loginPerUuid: WindowLimiter;
+    /** Failed operator authentications per 15 minutes per address. */
+    adminAuthFailures: WindowLimiter;
+  };
+  adminToken: string;
+  /** `PUBLIC_URL`: token issuer, domain-linkage origin. */
+  publicUrl: string;
+  /** Clock, ms since the epoch. */
+  now: () => number;
+  logger: Logger;
+  metrics: Metrics;
+  /** Readiness checks by name; each rejects when its dependency is down. */
+  checks: Record<string, () => Promise<void>>;
+  trustProxy?: boolean;
+}
+
+/**
+ * Builds the TCS issuer's Trust Registry (SPEC §6.1, §6.2) as a Koa app: a pure factory, nothing
+ * global, nothing started. Every error is rendered as `{ statusCode, message, error }`.
+ *
+ * @example
+ * const app = createApp(deps);
+ * http.createServer(app.callback()).listen(3003);
+ */
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const { db, keyCache, limiters, logger, metrics, now } = deps;
+  const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
+  app.silent = true;
+  const requests = metrics.counter('http_requests_total', 'HTTP requests by method and status', [
+    'method',
+    'status',
+  ]);
+  const errors = metrics.counter('http_errors_total', 'Error responses by code', ['code']);
+
+  app.use(requestId());
+  app.use(async function count(ctx, next) {
+    try {
+      await next();
+    } finally {
+      requests.inc(ctx.method, String(ctx.status));
+    }
+  });
+  app.use(
+    errorHandler<AppState>(
+      // SPEC §8: a database outage is a 503, never a 401 or a bare 500.
+      (err) =>
+        renderTcs(
+          !isCodedError(err) && isDatabaseUnavailable(err)
+            ? tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause: err })
+            : err,
+        ),
+      {
+        notFound: () => tcsApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
+        onError: (err, rendered, ctx) => {
+          if (isCodedError(err)) errors.inc(err.code);
+          if (rendered.status >= 500) {
+            logger.error(
+              { err: errorForLog(err), requestId: ctx.state.requestId, path: ctx.path },
+              'request failed',
+            );
+          }
+        },
+      },
+    ),
+  );
+
+  app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
+  const wellKnown = wellKnownRoutes(deps);
+  app.use(wellKnown.routes()).use(wellKnown.allowedMethods());
+
+  // Operator routes (SPEC §6.2): ADMIN_TOKEN, failed attempts limited per address.
+  const admin = new Router<AppState>();
+  admin.use(
+    '/admin',
+    rateLimit<AppState>({
+      limiter: limiters.adminAuthFailures,
+      key: (ctx) => ctx.ip,
+      count: (_ctx, err) =>
+        isCodedError(err) && (err.code === 'TOKEN_REQUIRED' || err.code === 'INVALID_TOKEN'),
+      headers: () => undefined,
+      exceeded: (result) =>
+        tcsApiErrors.error('TOO_MANY_REQUESTS', { retryAfterSeconds: result.retryAfterSeconds }),
+    }),
+    adminTokenAuth({
+      token: deps.adminToken,
+      missing: () => tcsApiErrors.error('TOKEN_REQUIRED'),
+      invalid: () => tcsApiErrors.error('INVALID_TOKEN'),
+    }),
+  );
+  const tenants = adminTenantRoutes(deps);
+  admin.use(tenants.routes(), tenants.allowedMethods());
+  app.use(admin.routes());
+
+  // Login and password (SPEC §6.2).
+  const auth = authRoutes(deps);
+  app.use(auth.routes()).use(auth.allowedMethods());
+
+  // Tenant routes with a login access token.
+  const session = new Router<AppState>();
+  session.use('/v1/did', bearerJwtAuth({ verify: sessionVerifier(deps.tokens, db) }));
+  const dids = didRoutes(deps);
+  session.use(dids.routes(), dids.allowedMethods());
+  app.use(session.routes());
+
+  // Issuer admin routes with a tenant API key (SPEC §6.1).
+  const keyed = new Router<AppState>();
+  keyed.use(
+    '/v1/tenant',
+    tcsKeyAuth({
+      lookup: async (digest) => {
+        const row = await keyCache.get(digest);
+        if (!row || row.revoked) return null;
+        return { principal: row, approved: row.status === 'approved' };
+      },
+    }),
+  );
+  const tenant = tenantRoutes();
+  keyed.use(tenant.routes(), tenant.allowedMethods());
+  app.use(keyed.routes());
+
+  return app;
+}

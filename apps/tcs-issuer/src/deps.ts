@@ -1,0 +1,94 @@
+import type { Database } from '@portcullis/db';
+import { createPasswordHasher, type PasswordHasher } from '@portcullis/hashing';
+import { createKeyCache } from '@portcullis/key-cache';
+import { createWindowLimiter } from '@portcullis/koa-auth';
+import { createMetrics, readinessChecks, reportCacheEvents } from '@portcullis/service';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppDeps } from './app.js';
+import { createSealer } from './crypto/seal.js';
+import { findTenantKey, type TenantKeyRow } from './store/tenants.js';
+import { createTokenService } from './tokens.js';
+
+export interface BuildDepsOptions {
+  db: Database;
+  /** Command connection; omit for single-node mode (in-process cache and limits). */
+  redis?: Redis | undefined;
+  /** Subscriber connection for cache invalidations; required with `redis`. */
+  subscriber?: Redis | undefined;
+  adminToken: string;
+  /** Seals every stored private key (32 bytes). */
+  keyEncryptionKey: Uint8Array;
+  publicUrl: string;
+  logger: Logger;
+  now?: () => number;
+  /** Login token lifetime, seconds. Default 900. */
+  accessTokenTtlSeconds?: number;
+  limits?: Partial<{ loginFailuresPer15Min: number; adminAuthPer15Min: number }>;
+  /** The password hasher (tests pass cheaper argon2 parameters or an observed backend). */
+  hasher?: PasswordHasher;
+  trustProxy?: boolean;
+  /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
+  redisPrefix?: string;
+}
+
+/**
+ * Wires the app's collaborators from injected clients. Starts nothing: `server.ts` calls
+ * `keyCache.start()` and `tokens.start()` before serving.
+ *
+ * @example
+ * const deps = buildDeps({ db, adminToken, keyEncryptionKey, publicUrl, logger });
+ * await deps.keyCache.start(); await deps.tokens.start();
+ */
+export function buildDeps(options: BuildDepsOptions): AppDeps {
+  const { db, redis, subscriber, logger, publicUrl } = options;
+  const now = options.now ?? Date.now;
+  const prefix = options.redisPrefix ?? 'pc:tcs';
+  const metrics = createMetrics();
+  const sealer = createSealer(options.keyEncryptionKey);
+  const keyCache = createKeyCache<TenantKeyRow>({
+    load: (digest) => findTenantKey(db, digest),
+    redis,
+    subscriber,
+    namespace: `${prefix}:key`,
+    onEvent: reportCacheEvents(logger, metrics),
+  });
+
+  const limits = { loginFailuresPer15Min: 15, adminAuthPer15Min: 15, ...options.limits };
+  const onStoreError = (error: Error) => logger.warn({ err: error.message }, 'rate limiter store failed');
+  const limiter = (name: string, limit: number) =>
+    createWindowLimiter({
+      limit,
+      windowMs: 900_000,
+      prefix: `${prefix}:rl:${name}`,
+      redis,
+      now,
+      onStoreError,
+    });
+
+  return {
+    db,
+    keyCache,
+    tokens: createTokenService({
+      db,
+      sealer,
+      issuer: publicUrl,
+      ttlSeconds: options.accessTokenTtlSeconds ?? 900,
+      now,
+    }),
+    sealer,
+    hasher: options.hasher ?? createPasswordHasher(),
+    limiters: {
+      loginPerIp: limiter('login-ip', limits.loginFailuresPer15Min),
+      loginPerUuid: limiter('login-uuid', limits.loginFailuresPer15Min),
+      adminAuthFailures: limiter('admin', limits.adminAuthPer15Min),
+    },
+    adminToken: options.adminToken,
+    publicUrl,
+    now,
+    logger,
+    metrics,
+    checks: readinessChecks(db, redis),
+    trustProxy: options.trustProxy ?? false,
+  };
+}

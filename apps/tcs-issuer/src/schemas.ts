@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** SPEC §6.2 (published): 3–32 characters from `[a-z0-9-]`. */
+export const SLUG = /^[a-z0-9-]{3,32}$/;
+/** SPEC §6.2: a new password has at least 12 characters. */
+export const MIN_PASSWORD_LENGTH = 12;
+/** Longest accepted password, UTF-8 bytes (the hasher's bound; checked before any argon2 work). */
+export const MAX_PASSWORD_BYTES = 1024;
+
+const text = (max: number) =>
+  z
+    .string({ message: `must be a string of 1 to ${max} characters` })
+    .trim()
+    .min(1, `must be a string of 1 to ${max} characters`)
+    .max(max, `must be a string of 1 to ${max} characters`);
+
+export const createTenantBody = z.strictObject({
+  slug: z.string({ message: 'must be a string' }).regex(SLUG, 'must be 3 to 32 characters from [a-z0-9-]'),
+  organizationName: text(200),
+  ownerEmail: z
+    .string({ message: 'must be an email address' })
+    .trim()
+    .max(254, 'must be an email address')
+    .email('must be an email address'),
+  signingProfile: z.enum(['eddsa_did', 'es256_x509'], { message: 'must be eddsa_did or es256_x509' }),
+  environment: z
+    .enum(['production', 'sandbox'], { message: 'must be production or sandbox' })
+    .default('production'),
+});
+
+const passwordBytes = (value: string) => Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES;
+
+// Login fields are checked for type and size only: what a wrong uuid or password looks like must
+// not change the answer (always one 401 message, SPEC §6.2).
+export const loginBody = z.strictObject({
+  uuid: z.string({ message: 'must be a string' }).min(1, 'is required').max(64, 'is too long'),
+  password: z
+    .string({ message: 'must be a string' })
+    .min(1, 'is required')
+    .refine(passwordBytes, `must be at most ${MAX_PASSWORD_BYTES} bytes`),
+});
+
+export const changePasswordBody = z
+  .strictObject({
+    currentPassword: z
+      .string({ message: 'must be a string' })
+      .min(1, 'is required')
+      .refine(passwordBytes, `must be at most ${MAX_PASSWORD_BYTES} bytes`),
+    newPassword: z
+      .string({ message: 'must be a string' })
+      // Counted in code points, so a password of 12 emoji is 12 characters.
+      .refine(
+        (v) => [...v].length >= MIN_PASSWORD_LENGTH,
+        `must be at least ${MIN_PASSWORD_LENGTH} characters`,
+      )
+      .refine(passwordBytes, `must be at most ${MAX_PASSWORD_BYTES} bytes`),
+  })
+  .refine((body) => body.newPassword !== body.currentPassword, {
+    path: ['newPassword'],
+    message: 'must differ from the current password',
+  });
+
+export const importDidBody = z.strictObject({
+  did: z.string({ message: 'must be a did:key string' }).min(1, 'is required').max(256, 'is too long'),
+  privateJwk: z.record(z.string(), z.unknown(), { message: 'must be a JWK object' }),
+});

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '@portcullis/db';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import type { Sealer } from './crypto/seal.js';
+
+/** The registry session a login access token stands for. */
+export interface SessionClaims {
+  /** The account uuid (the login name). */
+  sub: string;
+  /** The tenant id. */
+  tenant: string;
+  /** The account's `password_version` when the token was issued. */
+  pwv: number;
+}
+
+/** A public ES256 key as listed at `/.well-known/jwks.json`. */
+export interface PublicSigningJwk extends JWK {
+  kid: string;
+  alg: 'ES256';
+  use: 'sig';
+}
+
+export interface TokenService {
+  /** Makes sure an active signing key exists (the first process to start creates it) and loads the keys. */
+  start(): Promise<void>;
+  /** A signed login access token and its lifetime in seconds. */
+  issue(claims: SessionClaims): Promise<{ token: string; expiresIn: number }>;
+  /** The claims of a valid login access token, or `null` for anything else (never throws on input). */
+  verify(token: string): Promise<SessionClaims | null>;
+  /** The JWKS document: every signing key's public half. */
+  jwks(): { keys: PublicSigningJwk[] };
+}
+
+export interface TokenServiceOptions {
+  db: Database;
+  sealer: Sealer;
+  /** The `iss` of every token: the issuer's `PUBLIC_URL`. */
+  issuer: string;
+  /** Token lifetime, seconds. SPEC §6.2: 900 (15 minutes). */
+  ttlSeconds: number;
+  /** Clock, ms since the epoch. */
+  now: () => number;
+}
+
+// Login tokens are for the Trust Registry API only. Issuance access tokens (SPEC §6.3) are signed
+// by the same server key, so the audience keeps the two apart: one can never stand for the other.
+const REGISTRY_AUDIENCE_SUFFIX = '/v1';
+const TOKEN_TYPE = 'at+jwt';
+// Tokens longer than this are refused before any parsing (ours are ~500 characters).
+const MAX_TOKEN_LENGTH = 4096;
+
+type ImportedKey = Awaited<ReturnType<typeof importJWK>>;
+
+interface LoadedKey {
+  kid: string;
+  privateKey: ImportedKey;
+  publicKey: ImportedKey;
+  publicJwk: PublicSigningJwk;
+}
+
+/**
+ * The issuer's login access tokens (SPEC §6.2): ES256 JWTs (`typ: at+jwt`, RFC 9068) with `kid`,
+ * `iss` = `PUBLIC_URL`, `aud` = `PUBLIC_URL/v1`, `sub` = account uuid, `tenant`, `pwv`, `jti`,
+ * and a 15-minute `exp`. The signing key lives in the database, sealed, shared by every process.
+ *
+ * @example
+ * const tokens = createTokenService({ db, sealer, issuer: 'https://tcs.example', ttlSeconds: 900, now: Date.now });
+ * await tokens.start();
+ * const { token } = await tokens.issue({ sub: uuid, tenant: tenantId, pwv: 1 });
+ */
+export function createTokenService(options: TokenServiceOptions): TokenService {
+  const { db, sealer, issuer, ttlSeconds, now } = options;
+  const audience = `${issuer.replace(/\/+$/, '')}${REGISTRY_AUDIENCE_SUFFIX}`;
+  const keys = new Map<string, LoadedKey>();
+  let active: LoadedKey | undefined;
+
+  async function load(): Promise<void> {
+    const { rows } = await db.query<{
+      kid: string;
+      public_jwk: JWK;
+      private_jwk_sealed: string;
+      active: boolean;
+    }>('SELECT kid, public_jwk, private_jwk_sealed, active FROM signing_keys ORDER BY created_at');
+    keys.clear();
+    active = undefined;
+    for (const row of rows) {
+      const privateJwk = JSON.parse(sealer.open(row.private_jwk_sealed, row.kid)) as JWK;
+      const loaded: LoadedKey = {
+        kid: row.kid,
+        privateKey: await importJWK(privateJwk, 'ES256'),
+        publicKey: await importJWK(row.public_jwk, 'ES256'),
+        publicJwk: { ...(row.public_jwk as JWK), kid: row.kid, alg: 'ES256', use: 'sig' },
+      };
+      keys.set(row.kid, loaded);
+      if (row.active) active = loaded;
+    }
+  }
+
+  async function createKey(): Promise<void> {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const privateJwk = await exportJWK(pair.privateKey);
+    const { kty, crv, x, y } = await exportJWK(pair.publicKey);
+    if (kty !== 'EC' || !crv || !x || !y) throw new Error('ES256 key export gave no EC public key');
+    const publicJwk: JWK = { kty, crv, x, y };
+    const kid = await calculateJwkThumbprint(publicJwk);
+    // Two processes starting together: the unique index on the active flag lets one insert win.
+    await db.query(
+      `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_jwk_sealed, active, created_at)
+       VALUES ($1, 'ES256', $2, $3, true, $4) ON CONFLICT DO NOTHING`,
+      [kid, JSON.stringify(publicJwk), sealer.seal(JSON.stringify(privateJwk), kid), new Date(now())],
+    );
+  }
+
+  return {
+    async start() {
+      await load();
+      if (active) return;
+      await createKey();
+      await load();
+      if (!active) throw new Error('no active token signing key after creating one');
+    },
+
+    async issue(claims) {
+      if (!active) throw new Error('token service not started');
+      const issuedAt = Math.floor(now() / 1000);
+      const token = await new SignJWT({ tenant: claims.tenant, pwv: claims.pwv })
+        .setProtectedHeader({ alg: 'ES256', kid: active.kid, typ: TOKEN_TYPE })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject(claims.sub)
+        .setJti(randomUUID())
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttlSeconds)
+        .sign(active.privateKey);
+      return { token, expiresIn: ttlSeconds };
+    },
+
+    async verify(token) {
+      if (token.length > MAX_TOKEN_LENGTH) return null;
+      try {
+        const { payload } = await jwtVerify(
+          token,
+          async (header) => {
+            const key = typeof header.kid === 'string' ? keys.get(header.kid) : undefined;
+            if (!key) throw new joseErrors.JWKSNoMatchingKey();
+            return key.publicKey;
+          },
+          {
+            algorithms: ['ES256'],
+            issuer,
+            audience,
+            typ: TOKEN_TYPE,
+            requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+            currentDate: new Date(now()),
+            clockTolerance: 5,
+          },
+        );
+        const { sub, tenant, pwv } = payload;
+        if (typeof sub !== 'string' || typeof tenant !== 'string') return null;
+        if (typeof pwv !== 'number' || !Number.isSafeInteger(pwv)) return null;
+        return { sub, tenant, pwv };
+      } catch (error) {
+        // Every jose error is a property of the token (bad signature, expired, wrong audience…).
+        if (error instanceof joseErrors.JOSEError) return null;
+        throw error;
+      }
+    },
+
+    jwks() {
+      return { keys: [...keys.values()].map((key) => key.publicJwk) };
+    },
+  };
+}

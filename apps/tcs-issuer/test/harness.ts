@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createDatabase, type Database, migrate } from '@portcullis/db';
+import { createPasswordHasher, type PasswordHasherOptions } from '@portcullis/hashing';
+import { createLogger } from '@portcullis/service';
+import { listen, readJson, type Served } from '@portcullis/testing';
+import { Redis } from 'ioredis';
+import { createApp } from '../src/app.js';
+import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+/** One key-encryption key per test run, shared by every app of a file (as processes share one). */
+export const KEY_ENCRYPTION_KEY = new Uint8Array(randomBytes(32));
+/**
+ * Real argon2id with small costs, so suites stay fast: the production parameters are the
+ * hashing package's defaults and are exercised by its own tests and the benchmark.
+ */
+export const TEST_ARGON2: PasswordHasherOptions = { memoryCostKiB: 1024, timeCost: 1, parallelism: 1 };
+
+/** Every log line written by every app started in this test file (checked for leaked secrets). */
+export const capturedLogs: string[] = [];
+/** Every secret the suite was given (API keys, passwords, tokens), for the log check. */
+export const issuedSecrets = new Set<string>([ADMIN_TOKEN]);
+
+/** A migrated embedded database in memory. */
+export async function pgliteDatabase(): Promise<Database> {
+  const db = await createDatabase({ dataDir: 'memory://' });
+  await migrate(db, { directory: MIGRATIONS });
+  return db;
+}
+
+type Init = Omit<RequestInit, 'headers'> & { json?: unknown; headers?: Record<string, string> };
+
+export interface RunningApp {
+  url: string;
+  deps: ReturnType<typeof buildDeps>;
+  /** `fetch` against this app, with `json` encoded and extra headers. */
+  request(path: string, init?: Init): Promise<Response>;
+  /** `fetch` with the operator token. */
+  admin(path: string, init?: Init): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions
+  extends Partial<Omit<BuildDepsOptions, 'db' | 'logger' | 'adminToken' | 'publicUrl' | 'keyEncryptionKey'>> {
+  db: Database;
+  /** Connects this app to Redis (two connections, as a process would). */
+  redisUrl?: string;
+  /** argon2 options of the app's hasher (default {@link TEST_ARGON2}); ignored with `hasher`. */
+  argon2?: PasswordHasherOptions;
+  /** `PUBLIC_URL`; default the app's own loopback URL is not known before listening, so a fixed one. */
+  publicUrl?: string;
+}
+
+/** Starts one app process-equivalent on a free port: its own cache, limiters, keys and connections. */
+export async function startApp(options: StartOptions): Promise<RunningApp> {
+  const { redisUrl, db, argon2, publicUrl, ...rest } = options;
+  const clients: Redis[] = [];
+  const connect = async (url: string) => {
+    const client = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 50,
+    });
+    client.on('error', () => undefined);
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
+  const redis = redisUrl ? await connect(redisUrl) : undefined;
+  const subscriber = redisUrl ? await connect(redisUrl) : undefined;
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      capturedLogs.push(String(chunk));
+      done();
+    },
+  });
+  const deps = buildDeps({
+    db,
+    redis,
+    subscriber,
+    adminToken: ADMIN_TOKEN,
+    keyEncryptionKey: KEY_ENCRYPTION_KEY,
+    publicUrl: publicUrl ?? 'https://tcs.example.test',
+    logger: createLogger({ app: 'tcs-issuer', level: 'debug', destination: sink }),
+    hasher: createPasswordHasher(argon2 ?? TEST_ARGON2),
+    limits: { loginFailuresPer15Min: 10_000, adminAuthPer15Min: 10_000 },
+    ...rest,
+  });
+  await deps.keyCache.start();
+  await deps.tokens.start();
+  const served: Served = await listen(createApp(deps).callback());
+
+  const request = (path: string, init: Init = {}) => {
+    const { json, headers = {}, ...other } = init;
+    const merged: Record<string, string> = { ...headers };
+    if (json !== undefined) merged['content-type'] = 'application/json';
+    return fetch(`${served.url}${path}`, {
+      ...other,
+      headers: merged,
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
+  };
+  return {
+    url: served.url,
+    deps,
+    request,
+    admin: (path, init = {}) =>
+      request(path, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...init.headers } }),
+    async close() {
+      await served.close();
+      await deps.keyCache.close();
+      for (const client of clients) client.disconnect();
+    },
+  };
+}
+
+export const body = <T>(res: Response) => readJson<T>(res);
+
+/** The TCS error body (SPEC §6.1), written out here so a drift of the published shape fails tests. */
+export interface TcsError {
+  statusCode: number;
+  message: string;
+  error: string;
+}
+
+export interface TenantView {
+  id: string;
+  slug: string;
+  organizationName: string;
+  ownerEmail: string;
+  signingProfile: 'eddsa_did' | 'es256_x509';
+  environment: 'production' | 'sandbox';
+  status: 'pending' | 'approved' | 'suspended';
+  createdAt: string;
+  updatedAt: string;
+  approvedAt: string | null;
+  suspendedAt: string | null;
+}
+
+export interface CreatedTenant {
+  tenant: TenantView;
+  uuid: string;
+  initialPassword: string;
+  apiKey: string;
+}
+
+export interface DidView {
+  id: string;
+  did: string;
+  verificationMethod: string;
+  algorithm: 'EdDSA' | 'ES256';
+  publicJwk: Record<string, string>;
+  origin: 'generated' | 'imported';
+  issuing: boolean;
+  createdAt: string;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+let slugSeq = 0;
+/** A slug unique within the run. */
+export function uniqueSlug(prefix = 'tenant'): string {
+  slugSeq += 1;
+  return `${prefix}-${process.pid}-${slugSeq}`.slice(0, 32);
+}
+
+/** Creates a tenant through the operator API (pending). */
+export async function createTenant(
+  app: RunningApp,
+  overrides: Record<string, unknown> = {},
+): Promise<CreatedTenant> {
+  const res = await app.admin('/admin/tenants', {
+    method: 'POST',
+    json: {
+      slug: uniqueSlug(),
+      organizationName: 'Acme Credentials',
+      ownerEmail: 'owner@acme.example',
+      signingProfile: 'eddsa_did',
+      ...overrides,
+    },
+  });
+  if (res.status !== 201) throw new Error(`tenant create failed: ${res.status} ${await res.text()}`);
+  const created = await body<CreatedTenant>(res);
+  issuedSecrets.add(created.apiKey).add(created.initialPassword);
+  return created;
+}
+
+/** Runs an operator action (`approve`, `suspend`) and checks it succeeded. */
+export async function tenantAction(app: RunningApp, slug: string, action: 'approve' | 'suspend') {
+  const res = await app.admin(`/admin/tenants/${slug}/${action}`, { method: 'POST' });
+  if (res.status !== 200) throw new Error(`${action} failed: ${res.status} ${await res.text()}`);
+  return (await body<{ tenant: TenantView }>(res)).tenant;
+}
+
+/** Creates and approves a tenant, then logs in: everything a tenant's own calls need. */
+export async function approvedTenant(app: RunningApp, overrides: Record<string, unknown> = {}) {
+  const created = await createTenant(app, overrides);
+  await tenantAction(app, created.tenant.slug, 'approve');
+  const token = await login(app, created.uuid, created.initialPassword);
+  return { ...created, token };
+}
+
+/** Logs in and returns the access token (throws unless 200). */
+export async function login(app: RunningApp, uuid: string, password: string): Promise<string> {
+  const res = await app.request('/v1/auth/login', { method: 'POST', json: { uuid, password } });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  const { access_token } = await body<TokenResponse>(res);
+  issuedSecrets.add(access_token);
+  return access_token;
+}
+
+/** Every issued secret that appears in a captured log line. */
+export function findSecretsInLogs(): string[] {
+  return [...issuedSecrets].filter((secret) => capturedLogs.some((line) => line.includes(secret)));
+}
