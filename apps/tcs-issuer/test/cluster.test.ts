@@ -1,0 +1,179 @@
+// Two issuer processes (own caches, limiters, token services and Redis connections) sharing one
+// Redis and one Postgres: the multi-process guarantees of SPEC §6.2 and §8.
+import { createDatabase, type Database, migrate } from '@portcullis/db';
+import {
+  createPostgresSchema,
+  type PostgresSchema,
+  postgresAvailability,
+  type RedisServerHandle,
+  redisAvailability,
+  startRedis,
+} from '@portcullis/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  body,
+  createTenant,
+  findSecretsInLogs,
+  login,
+  MIGRATIONS,
+  type RunningApp,
+  startApp,
+  tenantAction,
+  uniqueSlug,
+} from './harness.js';
+
+const postgres = postgresAvailability(process.env);
+const redisBin = redisAvailability(process.env);
+if (!postgres.ok) console.warn(`skipping the TCS cluster suite: ${postgres.reason}`);
+if (!redisBin.ok) console.warn(`skipping the TCS cluster suite: ${redisBin.reason}`);
+
+describe.runIf(postgres.ok && redisBin.ok)('two issuer processes sharing Redis and Postgres', () => {
+  let schema: PostgresSchema;
+  let redis: RedisServerHandle;
+  let dbA: Database;
+  let dbB: Database;
+  let a: RunningApp;
+  let b: RunningApp;
+
+  beforeAll(async () => {
+    if (!postgres.ok || !redisBin.ok) return;
+    schema = await createPostgresSchema(postgres.url);
+    redis = await startRedis({ bin: redisBin.bin });
+    dbA = await createDatabase({ url: schema.url, poolMax: 10 });
+    dbB = await createDatabase({ url: schema.url, poolMax: 10 });
+    await Promise.all([migrate(dbA, { directory: MIGRATIONS }), migrate(dbB, { directory: MIGRATIONS })]);
+    // Started together, as two processes of one deployment would: one signing key between them.
+    [a, b] = await Promise.all([
+      startApp({ db: dbA, redisUrl: redis.url, limits: { loginFailuresPer15Min: 15 } }),
+      startApp({ db: dbB, redisUrl: redis.url, limits: { loginFailuresPer15Min: 15 } }),
+    ]);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await dbA?.close();
+    await dbB?.close();
+    await redis?.stop();
+    await schema?.drop();
+  });
+
+  const whoami = (app: RunningApp, key: string) =>
+    app.request('/v1/tenant', { headers: { 'x-api-key': key } });
+
+  it('creates one active signing key for two processes starting together', async () => {
+    const { rows } = await dbA.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM signing_keys WHERE active',
+    );
+    expect(rows[0]?.n).toBe(1);
+    expect(a.deps.tokens.jwks()).toEqual(b.deps.tokens.jwks());
+  });
+
+  it('accepts on B a login token issued by A', async () => {
+    const created = await createTenant(a);
+    await tenantAction(a, created.tenant.slug, 'approve');
+    const token = await login(a, created.uuid, created.initialPassword);
+    const res = await b.request('/v1/did', { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses on B, whose cache was warm, the key of a tenant suspended on A, within 100 ms', async () => {
+    const created = await createTenant(a);
+    await tenantAction(a, created.tenant.slug, 'approve');
+    expect((await whoami(b, created.apiKey)).status).toBe(200);
+    expect((await whoami(b, created.apiKey)).status).toBe(200);
+    expect(b.deps.keyCache.stats().l1Hits).toBeGreaterThan(0);
+
+    await tenantAction(a, created.tenant.slug, 'suspend');
+    const suspendedAt = performance.now();
+    let status = (await whoami(b, created.apiKey)).status;
+    while (status === 200 && performance.now() - suspendedAt < 1000) {
+      status = (await whoami(b, created.apiKey)).status;
+    }
+    expect(status).toBe(403);
+    expect(performance.now() - suspendedAt).toBeLessThan(100);
+  });
+
+  it('refuses on B a key rotated away on A', async () => {
+    const created = await createTenant(a);
+    await tenantAction(a, created.tenant.slug, 'approve');
+    expect((await whoami(b, created.apiKey)).status).toBe(200);
+    const rotated = await a.admin(`/admin/tenants/${created.tenant.slug}/api-key/rotate`, { method: 'POST' });
+    expect(rotated.status).toBe(200);
+    const { apiKey } = await body<{ apiKey: string }>(rotated);
+    const rotatedAt = performance.now();
+    let status = (await whoami(b, created.apiKey)).status;
+    while (status === 200 && performance.now() - rotatedAt < 1000) {
+      status = (await whoami(b, created.apiKey)).status;
+    }
+    expect(status).toBe(401);
+    expect(performance.now() - rotatedAt).toBeLessThan(100);
+    expect((await whoami(b, apiKey)).status).toBe(200);
+  });
+
+  it('creates one tenant when both processes get the same slug concurrently', async () => {
+    const json = {
+      slug: uniqueSlug('race'),
+      organizationName: 'R',
+      ownerEmail: 'r@r.example',
+      signingProfile: 'eddsa_did',
+    };
+    const statuses = (
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? a : b).admin('/admin/tenants', { method: 'POST', json }),
+        ),
+      )
+    ).map((res) => res.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(9);
+  });
+
+  it('leaves one live API key and one issuing DID after concurrent rotations and approvals on both', async () => {
+    const created = await createTenant(a);
+    const slug = created.tenant.slug;
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => {
+        const app = i % 2 === 0 ? a : b;
+        return i % 3 === 0
+          ? app.admin(`/admin/tenants/${slug}/approve`, { method: 'POST' })
+          : app.admin(`/admin/tenants/${slug}/api-key/rotate`, { method: 'POST' });
+      }),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(12).fill(200));
+    const keys = await dbA.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM tenant_api_keys k JOIN tenants t ON t.id = k.tenant_id
+        WHERE t.slug = $1 AND k.revoked_at IS NULL`,
+      [slug],
+    );
+    expect(keys.rows[0]?.n).toBe(1);
+    const dids = await dbA.query<{ n: number; issuing: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE d.issuing)::int AS issuing
+         FROM dids d JOIN tenants t ON t.id = d.tenant_id WHERE t.slug = $1`,
+      [slug],
+    );
+    expect(dids.rows[0]).toEqual({ n: 1, issuing: 1 });
+  });
+
+  it('counts failed logins across both processes (shared Redis counters): the 16th is refused', async () => {
+    const created = await createTenant(a);
+    await tenantAction(a, created.tenant.slug, 'approve');
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const res = await (i % 2 === 0 ? a : b).request('/v1/auth/login', {
+        method: 'POST',
+        json: { uuid: created.uuid, password: `wrong-password-${i}` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual(Array(15).fill(401));
+    const refused = await b.request('/v1/auth/login', {
+      method: 'POST',
+      json: { uuid: created.uuid, password: created.initialPassword },
+    });
+    expect(refused.status).toBe(429);
+  });
+
+  it('logs none of the issued secrets', () => {
+    expect(findSecretsInLogs()).toEqual([]);
+  });
+});
