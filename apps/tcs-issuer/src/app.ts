@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { type Database, isDatabaseUnavailable } from '@portcullis/db';
 import { isCodedError, renderTcs, tcsApiErrors } from '@portcullis/errors';
-import type { PasswordHasher } from '@portcullis/hashing';
+import { type PasswordHasher, PasswordHasherBusyError } from '@portcullis/hashing';
 import type { KeyCache } from '@portcullis/key-cache';
 import {
   adminTokenAuth,
@@ -73,6 +73,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     'status',
   ]);
   const errors = metrics.counter('http_errors_total', 'Error responses by code', ['code']);
+  const shed = metrics.counter(
+    'password_work_shed_total',
+    'Logins refused because password hashing was saturated',
+    [],
+  );
 
   app.use(requestId());
   app.use(async function count(ctx, next) {
@@ -84,18 +89,23 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   app.use(
     errorHandler<AppState>(
-      // SPEC §8: a database outage is a 503, never a 401 or a bare 500.
+      // SPEC §8: a database outage is a 503, never a 401 or a bare 500. So is a full password
+      // hashing queue (a login flood is shed, SPEC §9), with a hint to retry shortly.
       (err) =>
         renderTcs(
-          !isCodedError(err) && isDatabaseUnavailable(err)
-            ? tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause: err })
-            : err,
+          err instanceof PasswordHasherBusyError
+            ? tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause: err, retryAfterSeconds: 1 })
+            : !isCodedError(err) && isDatabaseUnavailable(err)
+              ? tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause: err })
+              : err,
         ),
       {
         notFound: () => tcsApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
         onError: (err, rendered, ctx) => {
           if (isCodedError(err)) errors.inc(err.code);
-          if (rendered.status >= 500) {
+          if (err instanceof PasswordHasherBusyError) {
+            shed.inc();
+          } else if (rendered.status >= 500) {
             logger.error(
               { err: errorForLog(err), requestId: ctx.state.requestId, path: ctx.path },
               'request failed',

@@ -197,6 +197,45 @@ describe('POST /v1/auth/login', () => {
   });
 });
 
+describe('login flood shedding', () => {
+  it('answers 503 with Retry-After when password hashing is saturated, and recovers', async () => {
+    const slow: Argon2Backend = {
+      hash: (password, options) => argon2Hash(password, options),
+      verify: async (phc, password) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return argon2Verify(phc, password);
+      },
+    };
+    const busy = await startApp({
+      db,
+      hasher: createPasswordHasher({ ...TEST_ARGON2, argon2: slow, maxConcurrent: 1, maxQueued: 1 }),
+    });
+    try {
+      const created = await createTenant(busy);
+      await tenantAction(busy, created.tenant.slug, 'approve');
+      const json = { uuid: created.uuid, password: created.initialPassword };
+      const answers = await Promise.all(Array.from({ length: 6 }, () => postLogin(busy, json)));
+      const statuses = answers.map((res) => res.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+      const shed = answers.filter((res) => res.status === 503);
+      expect(shed).toHaveLength(4);
+      for (const res of shed) {
+        expect(res.headers.get('retry-after')).toBe('1');
+        expect(await body<TcsError>(res)).toEqual({
+          statusCode: 503,
+          message: 'Service temporarily unavailable',
+          error: 'Service Unavailable',
+        });
+      }
+      for (const res of answers.filter((r) => r.status === 200))
+        issuedSecrets.add((await body<TokenResponse>(res)).access_token);
+      await login(busy, created.uuid, created.initialPassword);
+    } finally {
+      await busy.close();
+    }
+  });
+});
+
 describe('login limits: 15 failures per 15 minutes per address and per uuid', () => {
   it('refuses the 16th failed login from one address with 429 and Retry-After, even with the right password', async () => {
     const limited = await startApp({ db, limits: { loginFailuresPer15Min: 15 } });

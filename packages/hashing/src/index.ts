@@ -1,4 +1,5 @@
 export { digestKey } from './digest.js';
+export { PasswordHasherBusyError } from './gate.js';
 export type {
   Argon2Backend,
   Argon2HashOptions,

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { argon2id, hash as nativeHash, verify as nativeVerify } from 'argon2';
+import { createGate } from './gate.js';
 import type { PasswordHashFormatReason } from './phc.js';
 import { encodePhc, parsePhc, withinArgon2Limits } from './phc.js';
 
@@ -57,6 +59,17 @@ export interface Argon2HashOptions {
 export interface PasswordHasherOptions extends PasswordHashOptions {
   /** The argon2 implementation. Default: the native `argon2` package (work runs on libuv's threadpool). */
   readonly argon2?: Argon2Backend;
+  /**
+   * Most argon2 computations running at once. Default: the cores this process may use, minus one
+   * (at least 1), so password work never occupies every core and the event loop keeps a core for
+   * other requests during a login flood (SPEC §3, §9). The rest wait in FIFO order.
+   */
+  readonly maxConcurrent?: number;
+  /**
+   * Most computations waiting for a slot; one more is refused at once with
+   * {@link PasswordHasherBusyError} (shed load rather than queue unboundedly). Default 64.
+   */
+  readonly maxQueued?: number;
 }
 
 /** Why a password was refused before any argon2 work. */
@@ -194,8 +207,27 @@ function resolveOptions(options: PasswordHashOptions): Readonly<Required<Passwor
  */
 export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
   const parameters = resolveOptions(options);
-  const argon2 = options.argon2 ?? nativeArgon2;
+  const backend = options.argon2 ?? nativeArgon2;
   const { memoryCostKiB, timeCost, parallelism, maxPasswordBytes } = parameters;
+  const maxConcurrent = options.maxConcurrent ?? Math.max(1, availableParallelism() - 1);
+  const maxQueued = options.maxQueued ?? 64;
+  if (
+    !Number.isInteger(maxConcurrent) ||
+    maxConcurrent < 1 ||
+    !Number.isInteger(maxQueued) ||
+    maxQueued < 0
+  ) {
+    throw new RangeError(
+      'Invalid maxConcurrent / maxQueued: need integers, maxConcurrent ≥ 1, maxQueued ≥ 0',
+    );
+  }
+  const gate = createGate(maxConcurrent, maxQueued);
+  // Every argon2 computation, dummy ones included, goes through the gate: the same queue for
+  // known and unknown accounts, so waiting time reveals nothing either.
+  const argon2: Argon2Backend = {
+    hash: (password, hashOptions) => gate.run(() => backend.hash(password, hashOptions)),
+    verify: (phc, password) => gate.run(() => backend.verify(phc, password)),
+  };
 
   async function hash(password: string): Promise<HashPasswordResult> {
     const checked = checkPassword(password, maxPasswordBytes);
