@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cores, hasTaskset, hasWrk, pinSelf } from './lib/harness.mjs';
 import { dpopSuite } from './suites/dpop.mjs';
 import { instanceAuthSuite } from './suites/instance-auth.mjs';
+import { loginFloodSuite } from './suites/login-flood.mjs';
 import { micaSuite } from './suites/mica.mjs';
 
 const settings = {
@@ -15,7 +16,12 @@ const settings = {
 };
 const pinned = pinSelf();
 
-const suites = { instanceAuth: instanceAuthSuite, mica: micaSuite, dpop: dpopSuite };
+const suites = {
+  instanceAuth: instanceAuthSuite,
+  mica: micaSuite,
+  dpop: dpopSuite,
+  loginFlood: loginFloodSuite,
+};
 const only = process.argv.slice(2);
 const report = {
   createdAt: new Date().toISOString(),
@@ -37,7 +43,7 @@ for (const [name, suite] of Object.entries(suites)) {
   report.detail[name] = detail;
   for (const [key, r] of Object.entries(results)) {
     const value = r.ratio ? `${r.ratio.median}× (spread ${r.ratio.min}–${r.ratio.max})` : `${r.value} ms`;
-    const bar = r.ratio ? `≥ ${r.bar}×` : `≤ ${r.bar} ms`;
+    const bar = r.ratio ? `${r.lowerIsBetter ? '≤' : '≥'} ${r.bar}×` : `≤ ${r.bar} ms`;
     process.stdout.write(
       `${key.padEnd(28)} ${value.padEnd(32)} bar ${bar.padEnd(10)} ${r.pass ? 'PASS' : 'MISS'}\n`,
     );
