@@ -17,6 +17,7 @@ describe('httpReasonPhrase', () => {
       401: 'Unauthorized',
       403: 'Forbidden',
       404: 'Not Found',
+      405: 'Method Not Allowed',
       409: 'Conflict',
       413: 'Payload Too Large',
       429: 'Too Many Requests',
@@ -76,6 +77,6 @@ describe('assertNever', () => {
   });
 
   it('types the union from the status list', () => {
-    expectTypeOf<HttpErrorStatus>().toEqualTypeOf<400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503>();
+    expectTypeOf<HttpErrorStatus>().toEqualTypeOf<400 | 401 | 403 | 404 | 405 | 409 | 413 | 429 | 500 | 503>();
   });
 });

@@ -5,7 +5,7 @@
  * exhaustive `switch` over them, so adding a status here without a reason phrase (or using an
  * unlisted status in a catalog) fails to compile.
  */
-export const HTTP_ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 429, 500, 503] as const;
+export const HTTP_ERROR_STATUSES = [400, 401, 403, 404, 405, 409, 413, 429, 500, 503] as const;
 
 /** A status from {@link HTTP_ERROR_STATUSES}. */
 export type HttpErrorStatus = (typeof HTTP_ERROR_STATUSES)[number];
@@ -67,6 +67,8 @@ export function httpReasonPhrase(status: HttpErrorStatus): string {
       return 'Forbidden';
     case 404:
       return 'Not Found';
+    case 405:
+      return 'Method Not Allowed';
     case 409:
       return 'Conflict';
     // RFC 9110 §15.5.14 renamed it "Content Too Large"; we keep the phrase that Node's

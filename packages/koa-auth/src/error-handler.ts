@@ -13,6 +13,12 @@ export interface ErrorHandlerOptions<S> {
    */
   notFound?: (ctx: ParameterizedContext<S>) => unknown;
   /**
+   * The error to render for any other error status left without a body, e.g. the router's 405
+   * (`allowedMethods()`) or 501 for a method no route knows; return `undefined` to leave the
+   * response as it is. Headers already set (`Allow`) are kept. Without it Koa's plain text stands.
+   */
+  emptyError?: (status: number, ctx: ParameterizedContext<S>) => unknown;
+  /**
    * Called once per rendered error, for logging and metrics. `err` is the original value; log
    * its message only for 5xx (they are yours), never request headers or bodies.
    */
@@ -35,7 +41,7 @@ export function errorHandler<S>(
   render: ErrorRenderer<S>,
   options: ErrorHandlerOptions<S> = {},
 ): Middleware<S> {
-  const { notFound, onError } = options;
+  const { notFound, emptyError, onError } = options;
 
   const respond = (err: unknown, ctx: ParameterizedContext<S>): void => {
     const rendered = render(err, ctx);
@@ -48,7 +54,14 @@ export function errorHandler<S>(
   return async function errorHandler(ctx, next) {
     try {
       await next();
-      if (notFound && ctx.status === 404 && ctx.body === undefined) respond(notFound(ctx), ctx);
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) {
+          if (notFound) respond(notFound(ctx), ctx);
+        } else if (ctx.status >= 400 && emptyError) {
+          const err = emptyError(ctx.status, ctx);
+          if (err !== undefined) respond(err, ctx);
+        }
+      }
     } catch (err) {
       // A response half-sent (headers out, stream failing) cannot be replaced; let Koa close it.
       if (ctx.headerSent) throw err;

@@ -70,6 +70,62 @@ describe('requestId', () => {
   });
 });
 
+describe('errorHandler emptyError', () => {
+  async function appWithEmptyError(handler: Koa.Middleware<State>): Promise<string> {
+    const app = new Koa<State>();
+    app.use(requestId());
+    app.use(
+      errorHandler<State>(
+        (err, ctx) =>
+          renderTrusset(err, { requestId: ctx.state.requestId, timestamp: new Date(0).toISOString() }),
+        {
+          notFound: () => instanceApiErrors.error('NOT_FOUND'),
+          emptyError: (status) =>
+            status === 405 || status === 501 ? instanceApiErrors.error('METHOD_NOT_ALLOWED') : undefined,
+        },
+      ),
+    );
+    app.use(handler);
+    const server = await listen(app.callback());
+    served.push(server);
+    return server.url;
+  }
+
+  it("renders a router's bodiless 405 in the app's format and keeps its Allow header", async () => {
+    const url = await appWithEmptyError(async (ctx) => {
+      ctx.status = 405;
+      ctx.set('Allow', 'GET, HEAD');
+    });
+    const res = await fetch(url, { method: 'PUT' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect((await json(res)).error).toEqual({ code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed' });
+  });
+
+  it('turns a bodiless 501 into the 405 the hook returns, never a 5xx', async () => {
+    const url = await appWithEmptyError(async (ctx) => {
+      ctx.status = 501;
+    });
+    const res = await fetch(url, { method: 'PROPFIND' });
+    expect(res.status).toBe(405);
+    expect((await json(res)).error.code).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('leaves statuses the hook declines, and error statuses with a body, as they are', async () => {
+    const declined = await appWithEmptyError(async (ctx) => {
+      ctx.status = 418;
+    });
+    const res = await fetch(declined);
+    expect(res.status).toBe(418);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const withBody = await appWithEmptyError(async (ctx) => {
+      ctx.status = 409;
+      ctx.body = { mine: true };
+    });
+    expect(await (await fetch(withBody)).json()).toEqual({ mine: true });
+  });
+});
+
 describe('errorHandler', () => {
   it('renders a thrown coded error with the request id in body and header', async () => {
     const url = await appWith(async () => {

@@ -47,6 +47,7 @@ describe('instanceApiErrors (SPEC §4.1, §4.3–§4.5)', () => {
       VALIDATION_ERROR: [400, 'Request validation failed', true],
       INVALID_INPUT: [400, 'Invalid input', true],
       NOT_FOUND: [404, 'Not found', true],
+      METHOD_NOT_ALLOWED: [405, 'Method not allowed', true],
       LIMIT_EXCEEDED: [409, 'Maximum 10 active API keys per instance', true],
       CUSTOMER_EXISTS: [409, 'A customer with this wallet address or external id already exists', true],
       IDEMPOTENCY_MISMATCH: [409, 'Idempotency key was already used with a different request body', true],
@@ -93,6 +94,7 @@ describe('micaDeveloperErrors (SPEC §5.2–§5.3)', () => {
       ALREADY_REVOKED: [409, 'API key already revoked', true],
       VALIDATION_ERROR: [400, 'Request validation failed', true],
       NOT_FOUND: [404, 'Not found', true],
+      METHOD_NOT_ALLOWED: [405, 'Method not allowed', true],
     });
   });
 });
@@ -125,6 +127,7 @@ describe('tcsApiErrors (SPEC §6.2–§6.3)', () => {
       INVALID_TOKEN: [401, 'Invalid or expired token', true],
       INVALID_CREDENTIALS: [401, 'Invalid credentials', true],
       NOT_FOUND: [404, 'Not found', true],
+      METHOD_NOT_ALLOWED: [405, 'Method not allowed', true],
       CONFLICT: [409, 'Conflict', true],
       PAYLOAD_TOO_LARGE: [413, 'Request body too large', true],
       TOO_MANY_REQUESTS: [429, 'Too many requests, please try again later', true],

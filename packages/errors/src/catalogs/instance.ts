@@ -20,6 +20,8 @@ export const instanceApiErrors = defineCatalog({
   INVALID_INPUT: { status: 400, message: 'Invalid input' },
   // SPEC §4.4: callers pass the resource, e.g. { message: 'API key not found' }.
   NOT_FOUND: { status: 404, message: 'Not found' },
+  // A known path with a method it does not have (or a method no route has): 405 with `Allow`.
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   LIMIT_EXCEEDED: { status: 409, message: 'Maximum 10 active API keys per instance' },
   CUSTOMER_EXISTS: {
     status: 409,

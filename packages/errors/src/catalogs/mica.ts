@@ -20,5 +20,7 @@ export const micaDeveloperErrors = defineCatalog({
   ALREADY_REVOKED: { status: 409, message: 'API key already revoked' },
   VALIDATION_ERROR: { status: 400, message: 'Request validation failed' },
   NOT_FOUND: { status: 404, message: 'Not found' },
+  // A known path with a method it does not have (or a method no route has): 405 with `Allow`.
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
 });
 export type MicaDeveloperErrorCode = CodeOf<typeof micaDeveloperErrors>;

@@ -23,6 +23,8 @@ export const tcsApiErrors = defineCatalog({
   // SPEC §6.2: wrong uuid or wrong password get this one message.
   INVALID_CREDENTIALS: { status: 401, message: 'Invalid credentials' },
   NOT_FOUND: { status: 404, message: 'Not found' },
+  // A known path with a method it does not have (or a method no route has): 405 with `Allow`.
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   CONFLICT: { status: 409, message: 'Conflict' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
   // SPEC §6.2: 15 failed logins per 15 min per IP and per uuid.

@@ -39,6 +39,7 @@ describe('renderTcs', () => {
       '401 Unauthorized',
       '401 Unauthorized',
       '404 Not Found',
+      '405 Method Not Allowed',
       '409 Conflict',
       '413 Payload Too Large',
       '429 Too Many Requests',
