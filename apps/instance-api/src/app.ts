@@ -10,10 +10,18 @@ import {
   requestId,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import { errorForLog, healthRoutes, type Metrics, type UsageBatcher } from '@portcullis/service';
+import {
+  errorForLog,
+  healthRoutes,
+  type Metrics,
+  OPENAPI_PATH,
+  openApiRoutes,
+  type UsageBatcher,
+} from '@portcullis/service';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { keyDecider } from './key-auth.js';
+import { instanceApiDocument } from './openapi.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { serviceRoutes } from './routes/services.js';
@@ -47,7 +55,7 @@ export interface AppDeps {
   trustProxy?: boolean;
 }
 
-const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics', OPENAPI_PATH]);
 
 /**
  * Builds the instance API (SPEC §4) as a Koa app: a pure factory, nothing global, nothing started.
@@ -108,6 +116,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
         ),
       {
         notFound: () => instanceApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
+        // The router's 405 (known path, other method) and 501 (a method no route has, which
+        // would read as a server fault) both become a 405 in this app's format.
+        emptyError: (status) =>
+          status === 405 || status === 501 ? instanceApiErrors.error('METHOD_NOT_ALLOWED') : undefined,
         onError: (err, rendered, ctx) => {
           if (isCodedError(err)) errors.inc(err.code);
           if (rendered.status >= 500) {
@@ -133,6 +145,19 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   );
 
   app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
+  // SPEC §1: the document of these routes, public; the limits it states are the ones enforced here.
+  app.use(
+    openApiRoutes<AppState>(
+      instanceApiDocument({
+        limits: {
+          keyPerMin: limiters.perKey.limit,
+          ipPerMin: limiters.perIp.limit,
+          keyMgmtPerMin: limiters.keyManagement.limit,
+          authPer15Min: limiters.adminAuthFailures.limit,
+        },
+      }),
+    ).routes(),
+  );
 
   const admin = new Router<AppState>();
   admin.use(

@@ -15,9 +15,16 @@ import {
   requestId,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import { errorForLog, healthRoutes, type Metrics, type UsageBatcher } from '@portcullis/service';
+import {
+  errorForLog,
+  healthRoutes,
+  type Metrics,
+  openApiRoutes,
+  type UsageBatcher,
+} from '@portcullis/service';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { micaRegisterDocument } from './openapi.js';
 import { developerRoutes } from './routes/developer.js';
 import { registerRoutes } from './routes/register.js';
 import type { MicaAuthRow } from './store/developers.js';
@@ -112,6 +119,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
         ),
       {
         notFound: () => micaDeveloperErrors.error('NOT_FOUND', { message: 'Route not found' }),
+        // The router's 405 (known path, other method) and 501 (a method no route has, which
+        // would read as a server fault) both become a 405 in this app's format.
+        emptyError: (status) =>
+          status === 405 || status === 501 ? micaDeveloperErrors.error('METHOD_NOT_ALLOWED') : undefined,
         onError: (err, rendered, ctx) => {
           if (isCodedError(err)) errors.inc(err.code);
           if (rendered.status >= 500) {
@@ -126,6 +137,18 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   );
 
   app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
+  // SPEC §1: the document of these routes, public; the limits it states are the ones enforced here.
+  app.use(
+    openApiRoutes<AppState>(
+      micaRegisterDocument({
+        limits: {
+          perMinute: limiters.perMinute.limit,
+          perDay: limiters.perDay.limit,
+          registerPer15Min: limiters.register.limit,
+        },
+      }),
+    ).routes(),
+  );
 
   const developer = developerRoutes({
     db,

@@ -6,6 +6,46 @@ export type { LoggerOptions } from './logger.js';
 export { createLogger, errorForLog, REDACTED_PATHS } from './logger.js';
 export type { Counter, Metrics } from './metrics.js';
 export { createMetrics } from './metrics.js';
+export type {
+  DocumentedError,
+  ErrorResponsesOptions,
+  JsonSchema,
+  OpenApiComponents,
+  OpenApiDocument,
+  OpenApiHeader,
+  OpenApiInfo,
+  OpenApiMediaType,
+  OpenApiMethod,
+  OpenApiOperation,
+  OpenApiParameter,
+  OpenApiPathItem,
+  OpenApiReference,
+  OpenApiRequestBody,
+  OpenApiResponse,
+  OpenApiSecurityRequirement,
+  OpenApiSecurityScheme,
+  OpenApiServer,
+  RegisteredOperation,
+  TrussetSuccessSchemaOptions,
+} from './openapi.js';
+export {
+  catalogErrors,
+  documentedOperations,
+  errorResponses,
+  errorSchemaRef,
+  jsonContent,
+  OPENAPI_METHODS,
+  OPENAPI_PATH,
+  openApiProblems,
+  openApiRoutes,
+  RATE_LIMIT_HEADERS,
+  RETRY_AFTER_HEADER,
+  registeredOperations,
+  schemaRef,
+  toOpenApiPath,
+  trussetErrorSchema,
+  trussetSuccessSchema,
+} from './openapi.js';
 export type { RedisPair } from './redis.js';
 export { connectRedisPair } from './redis.js';
 export type { Part, RunOptions } from './run.js';

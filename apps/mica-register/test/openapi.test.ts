@@ -1,0 +1,439 @@
+// SPEC §1 `GET /openapi.json`: the document of the MiCA Register's routes, through HTTP, held
+// against the routes the app really registers and the answers it really gives.
+import type { Database } from '@portcullis/db';
+import {
+  createMetrics,
+  documentedOperations,
+  type JsonSchema,
+  type OpenApiDocument,
+  type OpenApiHeader,
+  type OpenApiOperation,
+  type OpenApiParameter,
+  type OpenApiReference,
+  openApiProblems,
+  type RegisteredOperation,
+  registeredOperations,
+} from '@portcullis/service';
+import { createFakeClock, readJson } from '@portcullis/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
+import { importFiles } from '../src/register/store.js';
+import { bearer, type ErrorBody, pgliteDatabase, type RunningApp, register, startApp } from './harness.js';
+import { SYNTHETIC_ART, tempDir, writeCsv } from './register-harness.js';
+
+const clock = createFakeClock(Date.UTC(2026, 1, 10, 12, 0, 0));
+let db: Database;
+let app: RunningApp;
+let apiKey: string;
+let managementToken: string;
+let document: OpenApiDocument;
+
+beforeAll(async () => {
+  db = await pgliteDatabase();
+  const dir = await tempDir();
+  try {
+    await writeCsv(dir.path, 'ART20260301.csv', SYNTHETIC_ART);
+    const report = await importFiles(db, [dir.path], { now: clock.now });
+    expect(report.errors).toEqual([]);
+  } finally {
+    await dir.remove();
+  }
+  // Room for every probe below within one minute of the fake clock (the published 60 is tested elsewhere).
+  app = await startApp({ db, now: clock.now, limits: { perMinute: 1_000 } });
+  ({ apiKey, managementToken } = await register(app));
+  const res = await app.request('/openapi.json');
+  expect(res.status).toBe(200);
+  document = await readJson<OpenApiDocument>(res);
+});
+afterAll(async () => {
+  await app?.close();
+  await db?.close();
+});
+
+// The routes of src/routes/*.ts and the health routes, written out (SPEC §1, §5.2, §5.3): a guard
+// on the stack walk below, which would otherwise agree with an empty document if it found nothing.
+const EXPECTED_ROUTES: RegisteredOperation[] = [
+  { method: 'get', path: '/healthz' },
+  { method: 'get', path: '/readyz' },
+  { method: 'get', path: '/metrics' },
+  { method: 'get', path: '/openapi.json' },
+  { method: 'post', path: '/api/mica/developer/register' },
+  { method: 'get', path: '/api/mica/developer/keys' },
+  { method: 'post', path: '/api/mica/developer/keys' },
+  { method: 'delete', path: '/api/mica/developer/keys/{keyId}' },
+  { method: 'post', path: '/api/mica/developer/keys/{keyId}/rotate' },
+  { method: 'post', path: '/api/mica/developer/management-token/rotate' },
+  ...['issuers', 'issuers/{id}', 'search', 'statistics', 'license-types', 'countries', 'health'].map(
+    (name) => ({ method: 'get' as const, path: `/api/mica/v1/${name}` }),
+  ),
+];
+
+/** Every query parameter the register's parsers read (src/register/query-params.ts). */
+const QUERY_PARAMETERS = {
+  '/api/mica/v1/issuers': [
+    'licenseType',
+    'country',
+    'status',
+    'entityType',
+    'search',
+    'sortBy',
+    'sortOrder',
+    'limit',
+    'offset',
+    'fields',
+  ],
+  '/api/mica/v1/search': ['q', 'limit', 'offset'],
+} as const;
+
+const sorted = (list: readonly RegisteredOperation[]) =>
+  [...list].sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
+
+/** Follows a local `$ref` of the document. */
+function resolve<T>(value: T | OpenApiReference): T {
+  if (typeof value !== 'object' || value === null || !('$ref' in value)) return value as T;
+  let node: unknown = document;
+  for (const token of value.$ref.slice(2).split('/')) node = (node as Record<string, unknown>)[token];
+  if (node === undefined) throw new Error(`unresolved ${value.$ref}`);
+  return node as T;
+}
+
+/** Required property names of a schema, through `$ref`. */
+function requiredKeys(schema: JsonSchema): string[] {
+  const resolved = resolve<JsonSchema>(schema as JsonSchema | OpenApiReference);
+  return [...((resolved.required as string[] | undefined) ?? [])].sort();
+}
+
+const propertiesOf = (schema: JsonSchema | undefined) =>
+  (resolve<JsonSchema>((schema ?? {}) as JsonSchema).properties ?? {}) as Record<string, JsonSchema>;
+
+function operationOf(route: RegisteredOperation): OpenApiOperation {
+  const found = document.paths[route.path]?.[route.method];
+  if (found === undefined) throw new Error(`${route.method} ${route.path} is not documented`);
+  return found;
+}
+
+function bodySchema(route: RegisteredOperation, status: number): JsonSchema {
+  const response = operationOf(route).responses[String(status)];
+  const schema = response && resolve(response).content?.['application/json']?.schema;
+  if (schema === undefined) throw new Error(`${route.method} ${route.path} documents no JSON ${status}`);
+  return schema;
+}
+
+function parametersOf(route: RegisteredOperation): OpenApiParameter[] {
+  return (operationOf(route).parameters ?? []).map((p) => resolve<OpenApiParameter>(p));
+}
+
+// Well-formed ids that exist nowhere: the probes reach their handlers and change nothing.
+const SAMPLE_PARAMS: Record<string, string> = {
+  id: `mica_${'0'.repeat(20)}`,
+  keyId: `mkey_${'0'.repeat(24)}`,
+};
+
+/** Calls a documented operation with the credentials it declares, unknown ids, and `{}` as body. */
+async function probe(route: RegisteredOperation, credentials = true, query = ''): Promise<Response> {
+  const operation = operationOf(route);
+  let url = route.path;
+  for (const parameter of parametersOf(route)) {
+    if (parameter.in !== 'path') continue;
+    const value = SAMPLE_PARAMS[parameter.name];
+    if (value === undefined) throw new Error(`no sample value for path parameter ${parameter.name}`);
+    url = url.replace(`{${parameter.name}}`, value);
+  }
+  const headers: Record<string, string> = {};
+  const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
+  if (credentials && schemes.includes('micaApiKey')) headers['x-api-key'] = apiKey;
+  if (credentials && schemes.includes('managementToken')) Object.assign(headers, bearer(managementToken));
+  const init: RequestInit & { headers: Record<string, string> } = {
+    method: route.method.toUpperCase(),
+    headers,
+  };
+  if (operation.requestBody !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = '{}';
+  }
+  return app.request(`${url}${query}`, init);
+}
+
+/** `error.code` values a documented response allows, or undefined when it names none. */
+function documentedCodes(operation: OpenApiOperation, status: number): string[] | undefined {
+  const response = operation.responses[String(status)];
+  if (response === undefined) return undefined;
+  const schema = resolve(response).content?.['application/json']?.schema;
+  // The shared envelope narrowed by `allOf` (errorSchemaRef), or a schema of its own.
+  for (const part of [schema, ...((schema?.allOf as JsonSchema[] | undefined) ?? [])]) {
+    const code = propertiesOf(propertiesOf(part).error).code;
+    if (Array.isArray(code?.enum)) return code.enum as string[];
+  }
+  return undefined;
+}
+
+const PER_KEY_HEADERS = [
+  'X-RateLimit-Limit-Minute',
+  'X-RateLimit-Remaining-Minute',
+  'X-RateLimit-Limit-Day',
+  'X-RateLimit-Remaining-Day',
+];
+
+describe('GET /openapi.json (SPEC §1)', () => {
+  it('serves an OpenAPI 3.1 document as cacheable JSON', async () => {
+    const res = await app.request('/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(document.openapi).toMatch(/^3\.1\./);
+    expect(document.servers).toEqual([{ url: '/' }]);
+  });
+
+  it('needs no credentials, ignores bad ones, and counts against no key', async () => {
+    for (const headers of [{}, { 'x-api-key': 'trusset_mica_bad' }, { authorization: 'Bearer nope' }]) {
+      const res = await app.request('/openapi.json', { headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-remaining-minute')).toBeNull();
+      expect((await readJson<OpenApiDocument>(res)).openapi).toBe(document.openapi);
+    }
+  });
+
+  it('is internally consistent: path parameters, references, security schemes, operation ids', () => {
+    expect(openApiProblems(document)).toEqual([]);
+  });
+});
+
+describe('the document and the routes', () => {
+  it('documents exactly the routes the app registers, with their methods', () => {
+    const registered = registeredOperations(createApp({ ...app.deps, metrics: createMetrics() }));
+    expect(registered).toEqual(sorted(EXPECTED_ROUTES));
+    expect(documentedOperations(document)).toEqual(registered);
+  });
+
+  it('answers every documented operation with a documented status and headers, never "Route not found"', async () => {
+    for (const route of documentedOperations(document)) {
+      const operation = operationOf(route);
+      const res = await probe(route);
+      const label = `${route.method.toUpperCase()} ${route.path} → ${res.status}`;
+      const response = operation.responses[String(res.status)];
+      expect(response, label).toBeDefined();
+      // The credentials the operation declares were accepted: the route itself answered.
+      expect(res.status, label).not.toBe(401);
+      for (const [name, declared] of Object.entries(resolve(response ?? { description: '' }).headers ?? {})) {
+        const spec = resolve<OpenApiHeader>(declared);
+        if (spec.required) expect(res.headers.get(name), `${label} ${name}`).not.toBeNull();
+        if (spec.schema.const !== undefined)
+          expect(res.headers.get(name), `${label} ${name}`).toBe(spec.schema.const);
+      }
+      if ((operation.security ?? []).some((s) => 'micaApiKey' in s)) {
+        for (const name of PER_KEY_HEADERS) expect(res.headers.get(name), `${label} ${name}`).not.toBeNull();
+      }
+      const type = res.headers.get('content-type') ?? '';
+      if (!type.startsWith('application/json')) continue;
+      const body = await readJson<{
+        error?: { code: string; message: string } | null;
+        managementToken?: string;
+      }>(res);
+      expect(body.error?.message, label).not.toBe('Route not found');
+      if (body.error) expect(documentedCodes(operation, res.status), label).toContain(body.error.code);
+      // Rotating the management token retires the one the next probes would use.
+      if (route.path.endsWith('/management-token/rotate') && body.managementToken)
+        managementToken = body.managementToken;
+    }
+  });
+
+  it('tells an undocumented route from a documented one (the probe above can fail)', async () => {
+    const res = await app.request('/api/mica/developer/unknown', { headers: bearer(managementToken) });
+    expect(res.status).toBe(404);
+    expect((await readJson<ErrorBody>(res)).error.message).toBe('Route not found');
+  });
+
+  it('lists the authentication codes each secured operation answers without credentials', async () => {
+    for (const route of documentedOperations(document)) {
+      const operation = operationOf(route);
+      if ((operation.security ?? []).length === 0) continue;
+      const res = await probe(route, false);
+      const label = `${route.method.toUpperCase()} ${route.path}`;
+      expect(res.status, label).toBe(401);
+      const { error } = await readJson<ErrorBody>(res);
+      expect(error.code, label).toBe('UNAUTHORIZED');
+      const expected = (operation.security ?? []).some((s) => 'micaApiKey' in s)
+        ? ['UNAUTHORIZED', 'INVALID_KEY']
+        : ['UNAUTHORIZED', 'INVALID_TOKEN'];
+      expect(documentedCodes(operation, 401), label).toEqual(expected);
+    }
+  });
+
+  it('lists the four per-key rate-limit headers on the data routes, and Retry-After on 429', () => {
+    for (const route of documentedOperations(document)) {
+      const operation = operationOf(route);
+      if (!route.path.startsWith('/api/mica/v1/')) continue;
+      expect(Object.keys(operation.responses), route.path).toEqual(
+        expect.arrayContaining(['200', '401', '429', '500']),
+      );
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const headers = Object.keys(resolve(response).headers ?? {});
+        if (status !== '401')
+          expect(headers, `${route.path} ${status}`).toEqual(expect.arrayContaining(PER_KEY_HEADERS));
+        if (status === '429') expect(headers, `${route.path} ${status}`).toContain('Retry-After');
+      }
+    }
+  });
+});
+
+describe('query parameters (SPEC §5.3)', () => {
+  /** A value the parameter's schema allows. */
+  function validSample(parameter: OpenApiParameter): string {
+    const schema = parameter.schema;
+    if (schema.type === 'array') {
+      const items = resolve<JsonSchema>(schema.items as JsonSchema);
+      return Array.isArray(items.enum) ? String(items.enum[0]) : 'DE,germany';
+    }
+    if (Array.isArray(schema.enum)) return String(schema.enum.at(-1));
+    if (schema.type === 'integer') return String(schema.maximum);
+    return 'ab';
+  }
+
+  /** A value the parameter's schema refuses. */
+  function invalidSample(parameter: OpenApiParameter): string {
+    const schema = parameter.schema;
+    if (schema.type === 'array') return 'x';
+    if (Array.isArray(schema.enum)) return 'nope';
+    if (schema.type === 'integer') return String(Number(schema.maximum) + 1);
+    if (typeof schema.maxLength === 'number') return 'x'.repeat(schema.maxLength + 1);
+    throw new Error(`no invalid sample for ${parameter.name}`);
+  }
+
+  for (const [path, names] of Object.entries(QUERY_PARAMETERS)) {
+    const route: RegisteredOperation = { method: 'get', path };
+
+    it(`${path}: documents exactly the parameters its parser reads`, () => {
+      expect(parametersOf(route).map((p) => p.name)).toEqual([...names]);
+      for (const parameter of parametersOf(route)) expect(parameter.in).toBe('query');
+    });
+
+    it(`${path}: accepts a documented value of each parameter and refuses an undocumented one, naming it`, async () => {
+      const base = path.endsWith('/search') ? { q: 'token' } : {};
+      for (const parameter of parametersOf(route)) {
+        const good = new URLSearchParams({ ...base, [parameter.name]: validSample(parameter) });
+        const ok = await probe(route, true, `?${good}`);
+        expect(ok.status, `${parameter.name}=${good.get(parameter.name)}`).toBe(200);
+        await ok.arrayBuffer();
+
+        const bad = new URLSearchParams({ ...base, [parameter.name]: invalidSample(parameter) });
+        const refused = await probe(route, true, `?${bad}`);
+        const label = `${parameter.name}=${bad.get(parameter.name)}`;
+        expect(refused.status, label).toBe(400);
+        const { error } = await readJson<ErrorBody>(refused);
+        expect(error.code, label).toBe('VALIDATION_ERROR');
+        expect(
+          error.details?.map((d) => d.field),
+          label,
+        ).toEqual([parameter.name]);
+      }
+    });
+  }
+
+  it('marks list parameters comma-separated and q required', () => {
+    const issuers = parametersOf({ method: 'get', path: '/api/mica/v1/issuers' });
+    for (const name of ['licenseType', 'country', 'status', 'entityType', 'fields']) {
+      expect(
+        issuers.find((p) => p.name === name),
+        name,
+      ).toMatchObject({ style: 'form', explode: false });
+    }
+    expect(issuers.find((p) => p.name === 'limit')?.schema).toEqual({
+      type: 'integer',
+      minimum: 1,
+      maximum: 500,
+      default: 100,
+    });
+    const search = parametersOf({ method: 'get', path: '/api/mica/v1/search' });
+    expect(search.find((p) => p.name === 'q')).toMatchObject({
+      required: true,
+      schema: { minLength: 2, maxLength: 200 },
+    });
+    expect(search.find((p) => p.name === 'limit')?.schema).toMatchObject({ maximum: 100, default: 20 });
+  });
+});
+
+describe('response shapes', () => {
+  const get = async <T>(path: string) => {
+    const res = await app.request(path, { headers: { 'x-api-key': apiKey } });
+    expect(res.status, path).toBe(200);
+    return readJson<T>(res);
+  };
+  const dataOf = (route: RegisteredOperation) => propertiesOf(bodySchema(route, 200)).data as JsonSchema;
+
+  it('requires exactly the fields the register routes send', async () => {
+    const list = await get<{ data: Array<Record<string, unknown>>; pagination: object; metadata: object }>(
+      '/api/mica/v1/issuers',
+    );
+    const issuer = list.data[0];
+    expect(issuer).toBeDefined();
+    const issuersRoute: RegisteredOperation = { method: 'get', path: '/api/mica/v1/issuers' };
+    expect(requiredKeys(bodySchema(issuersRoute, 200))).toEqual(Object.keys(list).sort());
+    expect(requiredKeys({ $ref: '#/components/schemas/Issuer' })).toEqual(Object.keys(issuer ?? {}).sort());
+    expect(requiredKeys({ $ref: '#/components/schemas/Pagination' })).toEqual(
+      Object.keys(list.pagination).sort(),
+    );
+
+    const projected = await get<{ data: Array<Record<string, unknown>> }>(
+      '/api/mica/v1/issuers?fields=entityName',
+    );
+    expect(Object.keys(projected.data[0] ?? {})).toEqual(['id', 'entityName']);
+    expect(requiredKeys({ $ref: '#/components/schemas/IssuerProjection' })).toEqual(['id']);
+
+    const detail = await get<{ data: Record<string, unknown> }>(`/api/mica/v1/issuers/${String(issuer?.id)}`);
+    expect(requiredKeys(dataOf({ method: 'get', path: '/api/mica/v1/issuers/{id}' }))).toEqual(
+      Object.keys(detail.data).sort(),
+    );
+
+    const statistics = await get<{ data: Record<string, unknown> }>('/api/mica/v1/statistics');
+    expect(requiredKeys({ $ref: '#/components/schemas/RegisterStatistics' })).toEqual(
+      Object.keys(statistics.data).sort(),
+    );
+    const types = await get<{ data: Array<Record<string, unknown>> }>('/api/mica/v1/license-types');
+    expect(requiredKeys({ $ref: '#/components/schemas/LicenseTypeSummary' })).toEqual(
+      Object.keys(types.data[0] ?? {}).sort(),
+    );
+    const countries = await get<{ data: Array<Record<string, unknown>> }>('/api/mica/v1/countries');
+    expect(requiredKeys({ $ref: '#/components/schemas/CountrySummary' })).toEqual(
+      Object.keys(countries.data[0] ?? {}).sort(),
+    );
+    const health = await get<Record<string, unknown>>('/api/mica/v1/health');
+    expect(requiredKeys({ $ref: '#/components/schemas/RegisterHealth' })).toEqual(Object.keys(health).sort());
+  });
+
+  it('requires exactly the fields the developer routes send', async () => {
+    const registered = await register(app, 'Shape Checker');
+    expect(requiredKeys({ $ref: '#/components/schemas/Registered' })).toEqual(Object.keys(registered).sort());
+    const listing = await readJson<Record<string, unknown> & { keys: Array<Record<string, unknown>> }>(
+      await app.request('/api/mica/developer/keys', { headers: bearer(registered.managementToken) }),
+    );
+    expect(requiredKeys({ $ref: '#/components/schemas/KeyListing' })).toEqual(Object.keys(listing).sort());
+    expect(requiredKeys({ $ref: '#/components/schemas/DeveloperKey' })).toEqual(
+      Object.keys(listing.keys[0] ?? {}).sort(),
+    );
+  });
+
+  it('documents the request bodies the developer routes validate', async () => {
+    const route: RegisteredOperation = { method: 'post', path: '/api/mica/developer/register' };
+    const schema = resolve<JsonSchema>(
+      (resolve(operationOf(route).requestBody ?? { $ref: '#/missing' }).content['application/json']?.schema ??
+        {}) as JsonSchema,
+    );
+    const name = propertiesOf(schema).name as { minLength: number; maxLength: number };
+    const tooLong = await app.request(route.path, {
+      method: 'POST',
+      json: { name: 'n'.repeat(name.maxLength + 1), email: 'long@example.com' },
+    });
+    expect((await readJson<ErrorBody>(tooLong)).error.details?.map((d) => d.field)).toEqual(['name']);
+    const extra = await app.request(route.path, {
+      method: 'POST',
+      json: { name: 'Ada', email: 'extra@example.com', colour: 'red' },
+    });
+    expect(schema.additionalProperties).toBe(false);
+    expect(extra.status).toBe(400);
+    const atBounds = await app.request(route.path, {
+      method: 'POST',
+      json: { name: 'n'.repeat(name.minLength), email: 'bounds@example.com' },
+    });
+    expect(atBounds.status).toBe(201);
+  });
+});
