@@ -101,6 +101,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
         ),
       {
         notFound: () => tcsApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
+        // The router's 405 (known path, other method) and 501 (a method no route has, which
+        // would read as a server fault) both become a 405 in this app's format.
+        emptyError: (status) =>
+          status === 405 || status === 501 ? tcsApiErrors.error('METHOD_NOT_ALLOWED') : undefined,
         onError: (err, rendered, ctx) => {
           if (isCodedError(err)) errors.inc(err.code);
           if (err instanceof PasswordHasherBusyError) {
