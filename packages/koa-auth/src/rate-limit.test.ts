@@ -86,6 +86,18 @@ describe('window limiter (memory)', () => {
     expect(await limiter.peek('k')).toMatchObject({ allowed: false, remaining: 0 });
   });
 
+  it('stays exact past the bucket sweep: only buckets of earlier windows are dropped', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const limiter = createWindowLimiter({ limit: 1, windowMs: 60_000, prefix: 't6', now: clock.now });
+    for (let i = 0; i < 12_000; i += 1) await limiter.consume(`old${i}`);
+    clock.advance(60_000);
+    // 12 000 current-window buckets: the sweeps run and must drop only the stale ones.
+    for (let i = 0; i < 12_000; i += 1) expect((await limiter.consume(`new${i}`)).allowed).toBe(true);
+    expect((await limiter.consume('new0')).allowed).toBe(false);
+    expect((await limiter.consume('new11999')).allowed).toBe(false);
+    expect((await limiter.consume('old0')).allowed).toBe(true);
+  });
+
   it('refuses nonsensical settings', () => {
     expect(() => createWindowLimiter({ limit: 0, windowMs: 60_000, prefix: 'x' })).toThrow(TypeError);
     expect(() => createWindowLimiter({ limit: 1, windowMs: 1500, prefix: 'x' })).toThrow(TypeError);

@@ -62,18 +62,27 @@ export function createWindowLimiter(options: WindowLimiterOptions): WindowLimite
   }
   const now = options.now ?? Date.now;
   const durationSeconds = windowMs / 1000;
-  const memory = new RateLimiterMemory({ points: limit, duration: durationSeconds, keyPrefix: prefix });
-  const store = redis
-    ? new RateLimiterRedis({
-        storeClient: redis,
-        points: limit,
-        duration: durationSeconds,
-        keyPrefix: prefix,
-        // Do not queue behind a reconnecting client: answer from memory at once.
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: memory,
-      } satisfies IRateLimiterRedisOptions)
-    : memory;
+  // With Redis: one atomic Lua script per consume (rate-limiter-flexible), and its in-memory
+  // limiter as insurance while Redis is down. Without Redis: a plain counter map, because the
+  // single-node default runs it on every authenticated request (SPEC §9: auth costs almost nothing).
+  const store: CountingStore = redis
+    ? flexibleStore(
+        new RateLimiterRedis({
+          storeClient: redis,
+          points: limit,
+          duration: durationSeconds,
+          keyPrefix: prefix,
+          // Do not queue behind a reconnecting client: answer from memory at once.
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: new RateLimiterMemory({
+            points: limit,
+            duration: durationSeconds,
+            keyPrefix: prefix,
+          }),
+        } satisfies IRateLimiterRedisOptions),
+        limit,
+      )
+    : memoryStore();
 
   const result = (consumed: number, windowIndex: number, allowed: boolean): LimitResult => {
     const resetAtMs = (windowIndex + 1) * windowMs;
@@ -94,24 +103,78 @@ export function createWindowLimiter(options: WindowLimiterOptions): WindowLimite
     async consume(key) {
       const windowIndex = window();
       try {
-        const res = await store.consume(`${key}:${windowIndex}`, 1);
-        return result(res.consumedPoints, windowIndex, true);
-      } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) return result(rejection.consumedPoints, windowIndex, false);
+        const consumed = await store.increment(key, windowIndex);
+        return result(consumed, windowIndex, consumed <= limit);
+      } catch (error) {
         // Both Redis and insurance failed: fail open for limits, never for auth.
-        onStoreError?.(rejection instanceof Error ? rejection : new Error(String(rejection)));
+        onStoreError?.(error instanceof Error ? error : new Error(String(error)));
         return result(0, windowIndex, true);
       }
     },
     async peek(key) {
       const windowIndex = window();
       try {
-        const consumed = (await store.get(`${key}:${windowIndex}`))?.consumedPoints ?? 0;
+        const consumed = await store.count(key, windowIndex);
         return result(consumed, windowIndex, consumed < limit);
       } catch (error) {
         onStoreError?.(error instanceof Error ? error : new Error(String(error)));
         return result(0, windowIndex, true);
       }
+    },
+  };
+}
+
+/** Counts requests per (key, window). `increment` returns the count including this request. */
+interface CountingStore {
+  increment(key: string, windowIndex: number): Promise<number> | number;
+  count(key: string, windowIndex: number): Promise<number> | number;
+}
+
+function flexibleStore(limiter: RateLimiterRedis, limit: number): CountingStore {
+  return {
+    async increment(key, windowIndex) {
+      try {
+        return (await limiter.consume(`${key}:${windowIndex}`, 1)).consumedPoints;
+      } catch (rejection) {
+        // rate-limiter-flexible rejects with a RateLimiterRes when the limit is passed.
+        if (rejection instanceof RateLimiterRes) return Math.max(rejection.consumedPoints, limit + 1);
+        throw rejection;
+      }
+    },
+    async count(key, windowIndex) {
+      return (await limiter.get(`${key}:${windowIndex}`))?.consumedPoints ?? 0;
+    },
+  };
+}
+
+// Past this many buckets, a consume sweeps out those of earlier windows: memory stays bounded by
+// the buckets active in one window, with no timer.
+const SWEEP_THRESHOLD = 10_000;
+
+/** A single-process fixed-window counter: one map entry per active key, reset when its window ends. */
+function memoryStore(): CountingStore {
+  const buckets = new Map<string, { windowIndex: number; count: number }>();
+  let sweepAt = SWEEP_THRESHOLD;
+  return {
+    increment(key, windowIndex) {
+      const bucket = buckets.get(key);
+      if (bucket !== undefined && bucket.windowIndex === windowIndex) return ++bucket.count;
+      if (bucket !== undefined) {
+        bucket.windowIndex = windowIndex;
+        bucket.count = 1;
+        return 1;
+      }
+      if (buckets.size >= sweepAt) {
+        for (const [name, entry] of buckets) if (entry.windowIndex < windowIndex) buckets.delete(name);
+        // Sweep again only once the map has grown by another threshold's worth.
+        sweepAt = buckets.size + SWEEP_THRESHOLD;
+      }
+      buckets.set(key, { windowIndex, count: 1 });
+      return 1;
+    },
+    count(key, windowIndex) {
+      const bucket = buckets.get(key);
+      return bucket !== undefined && bucket.windowIndex === windowIndex ? bucket.count : 0;
     },
   };
 }
