@@ -53,6 +53,8 @@ export interface AppDeps {
   checks: Record<string, () => Promise<void>>;
   /** Trust `X-Forwarded-For` for the client address (`TRUST_PROXY=true`). */
   trustProxy?: boolean;
+  /** `PUBLIC_URL`: the server of the OpenAPI document. Without it the document's server is `/`. */
+  publicUrl?: string;
 }
 
 const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics', OPENAPI_PATH]);
@@ -155,6 +157,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
           keyMgmtPerMin: limiters.keyManagement.limit,
           authPer15Min: limiters.adminAuthFailures.limit,
         },
+        ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
       }),
     ).routes(),
   );

@@ -24,6 +24,8 @@ export interface BuildDepsOptions {
   trustProxy?: boolean;
   /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
   redisPrefix?: string;
+  /** `PUBLIC_URL`, for the OpenAPI document's server (SPEC §1). */
+  publicUrl?: string;
   /**
    * Where rate-limit counters live: `redis` (default when `redis` is given: exact across
    * processes) or `memory` (per process).
@@ -98,5 +100,6 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     metrics,
     checks: readinessChecks(db, redis),
     trustProxy: options.trustProxy ?? false,
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
   };
 }

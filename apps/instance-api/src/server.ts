@@ -24,6 +24,7 @@ const deps = buildDeps({
   logger,
   limits: config.limits,
   trustProxy: config.trustProxy,
+  publicUrl: config.publicUrl,
 });
 await runService({
   name: 'instance-api',

@@ -56,6 +56,8 @@ export interface AppDeps {
   /** How long cached register answers live, ms (a CLI import shows up within it). */
   registerCacheTtlMs?: number;
   trustProxy?: boolean;
+  /** `PUBLIC_URL`: the server of the OpenAPI document. Without it the document's server is `/`. */
+  publicUrl?: string;
 }
 
 /**
@@ -146,6 +148,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
           perDay: limiters.perDay.limit,
           registerPer15Min: limiters.register.limit,
         },
+        ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
       }),
     ).routes(),
   );

@@ -24,6 +24,8 @@ export interface BuildDepsOptions {
   trustProxy?: boolean;
   /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
   redisPrefix?: string;
+  /** `PUBLIC_URL`, for the OpenAPI document's server (SPEC §1). */
+  publicUrl?: string;
 }
 
 /**
@@ -77,5 +79,6 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     checks: readinessChecks(db, redis),
     ...(options.registerCacheTtlMs === undefined ? {} : { registerCacheTtlMs: options.registerCacheTtlMs }),
     trustProxy: options.trustProxy ?? false,
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
   };
 }

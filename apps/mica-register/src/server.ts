@@ -38,6 +38,7 @@ const deps = buildDeps({
   logger,
   limits: config.limits,
   trustProxy: config.trustProxy,
+  publicUrl: config.publicUrl,
 });
 await runService({
   name: 'mica-register',

@@ -12,10 +12,11 @@ import {
   tcsKeyAuth,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import { errorForLog, healthRoutes, type Metrics } from '@portcullis/service';
+import { errorForLog, healthRoutes, type Metrics, openApiRoutes } from '@portcullis/service';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Sealer } from './crypto/seal.js';
+import { tcsIssuerDocument } from './openapi.js';
 import { adminTenantRoutes } from './routes/admin-tenants.js';
 import { authRoutes } from './routes/auth.js';
 import { didRoutes } from './routes/dids.js';
@@ -121,6 +122,18 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   );
 
   app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
+  // SPEC §1: the document of these routes, public; the limits it states are the ones enforced here.
+  app.use(
+    openApiRoutes<AppState>(
+      tcsIssuerDocument({
+        publicUrl: deps.publicUrl,
+        limits: {
+          loginFailuresPer15Min: limiters.loginPerIp.limit,
+          adminAuthPer15Min: limiters.adminAuthFailures.limit,
+        },
+      }),
+    ).routes(),
+  );
   const wellKnown = wellKnownRoutes(deps);
   app.use(wellKnown.routes()).use(wellKnown.allowedMethods());
 

@@ -26,6 +26,7 @@ export type {
   OpenApiSecurityScheme,
   OpenApiServer,
   RegisteredOperation,
+  TcsErrorSchemaOptions,
   TrussetSuccessSchemaOptions,
 } from './openapi.js';
 export {
@@ -42,6 +43,7 @@ export {
   RETRY_AFTER_HEADER,
   registeredOperations,
   schemaRef,
+  tcsErrorSchema,
   toOpenApiPath,
   trussetErrorSchema,
   trussetSuccessSchema,

@@ -1,5 +1,12 @@
 import Router from '@koa/router';
-import { defineCatalog, rateLimitErrors, renderTrusset, renderTrussetSuccess } from '@portcullis/errors';
+import {
+  defineCatalog,
+  rateLimitErrors,
+  renderTcs,
+  renderTrusset,
+  renderTrussetSuccess,
+  tcsApiKeyErrors,
+} from '@portcullis/errors';
 import { listen, readJson } from '@portcullis/testing';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +21,7 @@ import {
   openApiRoutes,
   RETRY_AFTER_HEADER,
   registeredOperations,
+  tcsErrorSchema,
   toOpenApiPath,
   trussetErrorSchema,
   trussetSuccessSchema,
@@ -201,6 +209,33 @@ describe('Trusset envelope schemas (SPEC §4.1)', () => {
     }
     expect(props(props(schema).error).code).toEqual({ type: 'string', enum: ['RATE_LIMIT_EXCEEDED'] });
     expect(props(props(trussetErrorSchema()).error).code).toEqual({ type: 'string' });
+  });
+});
+
+describe('TCS error schema (SPEC §6.1)', () => {
+  it('describes exactly the fields the TCS renderer writes, fixed to the status given', () => {
+    const rendered = renderTcs(tcsApiKeyErrors.error('ACCOUNT_NOT_APPROVED'));
+    const schema = tcsErrorSchema(403, { messages: ['Account is not approved'] });
+    expect(schema.required).toEqual(Object.keys(rendered.body));
+    expect(Object.keys(props(schema))).toEqual(Object.keys(rendered.body));
+    expect(props(schema).statusCode).toEqual({ type: 'integer', const: rendered.body.statusCode });
+    expect(props(schema).error).toEqual({ type: 'string', const: rendered.body.error });
+    expect(props(schema).message).toEqual({ type: 'string', enum: [rendered.body.message] });
+  });
+
+  it('leaves status and message open when not given, and combines fixed and built messages', () => {
+    const open = props(tcsErrorSchema());
+    expect(open.statusCode).toMatchObject({ type: 'integer', minimum: 400, maximum: 599 });
+    expect(open.message).toEqual({ type: 'string' });
+    expect(open.error).not.toHaveProperty('const');
+    expect(props(tcsErrorSchema(400, { messagePattern: '^\\w+: ' })).message).toEqual({
+      type: 'string',
+      pattern: '^\\w+: ',
+    });
+    expect(props(tcsErrorSchema(400, { messages: ['Bad'], messagePattern: '^\\w+: ' })).message).toEqual({
+      type: 'string',
+      anyOf: [{ enum: ['Bad'] }, { pattern: '^\\w+: ' }],
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Catalog } from '@portcullis/errors';
+import { type Catalog, type HttpErrorStatus, httpReasonPhrase } from '@portcullis/errors';
 import type { DefaultState } from 'koa';
 
 // OpenAPI 3.1.1 (https://spec.openapis.org/oas/v3.1.1): the subset of the document model the
@@ -412,6 +412,54 @@ export function trussetErrorSchema(codes?: readonly string[]): JsonSchema {
           instanceId: INSTANCE_ID,
         },
       },
+    },
+  };
+}
+
+export interface TcsErrorSchemaOptions {
+  /** Every message of the response, when they are fixed (byte-exact, e.g. `API Key is required`). */
+  messages?: readonly string[];
+  /**
+   * A regular expression (ECMA-262, as JSON Schema `pattern`) that the response's other messages
+   * match, for messages built at run time (a validation error naming the field). Beside
+   * `messages`, a message matches either.
+   */
+  messagePattern?: string;
+}
+
+/**
+ * JSON Schema of the TCS error body (SPEC §6.1) `{ statusCode, message, error }`, as
+ * `renderTcs()` of `@portcullis/errors` writes it. With `status`, `statusCode` is that status and
+ * `error` its reason phrase; `message` is limited to `options.messages` and/or
+ * `options.messagePattern` when given, else any string.
+ *
+ * @param status - the HTTP status of the response the schema describes (omit for a shared schema)
+ * @example
+ * tcsErrorSchema(401, { messages: ['API Key is required', 'Invalid API Key'] })
+ * // { type: 'object', required: ['statusCode', 'message', 'error'], properties: { statusCode: { type: 'integer', const: 401 }, message: { type: 'string', enum: […] }, error: { type: 'string', const: 'Unauthorized' } } }
+ */
+export function tcsErrorSchema(status?: HttpErrorStatus, options: TcsErrorSchemaOptions = {}): JsonSchema {
+  const fixed: JsonSchema | undefined =
+    options.messages === undefined ? undefined : { enum: [...options.messages] };
+  const built: JsonSchema | undefined =
+    options.messagePattern === undefined ? undefined : { pattern: options.messagePattern };
+  const message: JsonSchema =
+    fixed !== undefined && built !== undefined
+      ? { type: 'string', anyOf: [fixed, built] }
+      : { type: 'string', ...fixed, ...built };
+  return {
+    type: 'object',
+    required: ['statusCode', 'message', 'error'],
+    properties: {
+      statusCode:
+        status === undefined
+          ? { type: 'integer', minimum: 400, maximum: 599, description: 'The HTTP status.' }
+          : { type: 'integer', const: status },
+      message,
+      error:
+        status === undefined
+          ? { type: 'string', description: 'The reason phrase of `statusCode`, e.g. `Unauthorized`.' }
+          : { type: 'string', const: httpReasonPhrase(status) },
     },
   };
 }
