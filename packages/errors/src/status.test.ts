@@ -77,6 +77,8 @@ describe('assertNever', () => {
   });
 
   it('types the union from the status list', () => {
-    expectTypeOf<HttpErrorStatus>().toEqualTypeOf<400 | 401 | 403 | 404 | 405 | 409 | 413 | 429 | 500 | 503>();
+    expectTypeOf<HttpErrorStatus>().toEqualTypeOf<
+      400 | 401 | 403 | 404 | 405 | 409 | 413 | 429 | 500 | 503
+    >();
   });
 });
