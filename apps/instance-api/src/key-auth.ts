@@ -20,17 +20,34 @@ export function keyDecider(
   cache: KeyCache<AuthRow>,
   now: () => number,
   onAuthenticated?: (principal: InstancePrincipal) => void,
-): (digest: string, key: ParsedInstanceKey) => Promise<InstanceKeyDecision<InstancePrincipal>> {
-  return async (digest, key) => {
-    const row = await cache.get(digest);
+): (
+  digest: string,
+  key: ParsedInstanceKey,
+) => InstanceKeyDecision<InstancePrincipal> | Promise<InstanceKeyDecision<InstancePrincipal>> {
+  // One frozen decision per cached row object: a hit allocates nothing. Rows are replaced, never
+  // mutated, when a key changes, so a decision can never outlive the row it was made from; the
+  // time-dependent part (effectiveStatus) is still evaluated on every request.
+  const admitted = new WeakMap<AuthRow, InstanceKeyDecision<InstancePrincipal>>();
+  const decide = (row: AuthRow | null, key: ParsedInstanceKey): InstanceKeyDecision<InstancePrincipal> => {
     if (row === null || row.archived || row.instanceRef !== key.instanceRef) return REFUSED;
     if (!authenticates(effectiveStatus(row, now()))) return REFUSED;
-    const principal: InstancePrincipal = {
-      instanceId: row.instanceId,
-      keyId: row.keyId,
-      services: row.services,
-    };
-    onAuthenticated?.(principal);
-    return { ok: true, principal };
+    let decision = admitted.get(row);
+    if (decision === undefined) {
+      const principal: InstancePrincipal = Object.freeze({
+        instanceId: row.instanceId,
+        keyId: row.keyId,
+        services: row.services,
+      });
+      decision = Object.freeze({ ok: true, principal });
+      admitted.set(row, decision);
+    }
+    if (decision.ok) onAuthenticated?.(decision.principal);
+    return decision;
+  };
+  return (digest, key) => {
+    // An L1 hit is decided synchronously; only a miss pays for the promise of Redis or the database.
+    const cached = cache.peek(digest);
+    if (cached !== undefined) return decide(cached, key);
+    return cache.get(digest).then((row) => decide(row, key));
   };
 }

@@ -86,6 +86,12 @@ export interface KeyCache<V> {
    */
   get(id: string): Promise<V | null>;
   /**
+   * The fresh L1 entry of `id`, synchronously: the value, `null` for a known-absent id, or
+   * `undefined` when L1 has nothing fresh (then call `get`). Lets the auth hot path skip the
+   * promise machinery on an L1 hit; counted as an L1 hit.
+   */
+  peek(id: string): V | null | undefined;
+  /**
    * Forgets `ids` here and on every process: drops L1, bumps the L2 version, deletes the L2
    * entry and publishes the ids. Call it after the database change has committed.
    * Never rejects: when Redis is unreachable the invalidation is kept and replayed on recovery.
@@ -260,17 +266,21 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
     return value;
   };
 
-  const get = async (id: string): Promise<V | null> => {
-    if (l1) {
-      const entry = l1.get(id);
-      if (entry) {
-        if (entry.freshUntil > clock()) {
-          counters.l1Hits += 1;
-          return entry.value;
-        }
-        l1.delete(id);
-      }
+  const peek = (id: string): V | null | undefined => {
+    if (!l1) return undefined;
+    const entry = l1.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.freshUntil > clock()) {
+      counters.l1Hits += 1;
+      return entry.value;
     }
+    l1.delete(id);
+    return undefined;
+  };
+
+  const get = async (id: string): Promise<V | null> => {
+    const fresh = peek(id);
+    if (fresh !== undefined) return fresh;
     const running = inflight.get(id);
     if (running) return running;
     const promise = readThrough(id).finally(() => {
@@ -411,7 +421,7 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
     breaker: redis ? breaker.state() : 'disabled',
   });
 
-  return { get, invalidate, start, close, stats };
+  return { get, peek, invalidate, start, close, stats };
 }
 
 function asError(value: unknown): Error {

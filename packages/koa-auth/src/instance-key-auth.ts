@@ -27,7 +27,10 @@ export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
    * Decides a key by its SHA-256 digest (usually through `@portcullis/key-cache`). Rejects only
    * on infrastructure failure, which answers 500 `AUTH_ERROR`, never `AUTH_FAILED`.
    */
-  lookup: (digest: string, key: ParsedInstanceKey) => Promise<InstanceKeyDecision<P>>;
+  lookup: (
+    digest: string,
+    key: ParsedInstanceKey,
+  ) => InstanceKeyDecision<P> | Promise<InstanceKeyDecision<P>>;
   /** The service the route needs; an instance without it gets 403 `SERVICE_NOT_ENABLED`. */
   service?: string;
   /** Accept `trusset_v2_…` keys too. Default false. */
@@ -52,22 +55,40 @@ export function instanceKeyAuth<P extends InstancePrincipal>(
   const { lookup, service } = options;
   const parseOptions = { allowLegacy: options.allowLegacy ?? false };
 
-  return async function instanceKeyAuth(ctx, next) {
+  // Not an async function: on an L1 hit the whole check runs synchronously and hands over to
+  // `next()` without a promise of its own (SPEC §9: auth costs almost nothing on the hot path).
+  // A synchronous throw is a rejection for Koa's compose, like an async one.
+  const admit = (
+    ctx: Parameters<Middleware<InstanceKeyAuthState<P>>>[0],
+    decision: InstanceKeyDecision<P>,
+    next: () => Promise<unknown>,
+  ) => {
+    if (!decision.ok) throw instanceAuthErrors.error('AUTH_FAILED');
+    if (service !== undefined) assertService(decision.principal, service);
+    ctx.state.auth = decision.principal;
+    return next();
+  };
+  const lookupFailed = (cause: unknown): never => {
+    throw instanceAuthErrors.error('AUTH_ERROR', { cause });
+  };
+
+  return function instanceKeyAuth(ctx, next) {
     // Repeated headers arrive joined ("a, b") and then fail to parse: never a 500.
     const parsed = parseInstanceKey(ctx.req.headers['x-api-key'], parseOptions);
     if (!parsed.ok) {
       throw instanceAuthErrors.error(parsed.reason === 'missing' ? 'AUTH_REQUIRED' : 'AUTH_FAILED');
     }
-    let decision: InstanceKeyDecision<P>;
+    let answer: InstanceKeyDecision<P> | Promise<InstanceKeyDecision<P>>;
     try {
-      decision = await lookup(digestKey(parsed.key), parsed);
+      answer = lookup(digestKey(parsed.key), parsed);
     } catch (cause) {
-      throw instanceAuthErrors.error('AUTH_ERROR', { cause });
+      return lookupFailed(cause);
     }
-    if (!decision.ok) throw instanceAuthErrors.error('AUTH_FAILED');
-    if (service !== undefined) assertService(decision.principal, service);
-    ctx.state.auth = decision.principal;
-    await next();
+    if (answer instanceof Promise) {
+      // Only the lookup's own rejection is an AUTH_ERROR; errors further down pass through.
+      return answer.then((decision) => admit(ctx, decision, next), lookupFailed);
+    }
+    return admit(ctx, answer, next);
   };
 }
 

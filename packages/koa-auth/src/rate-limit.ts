@@ -53,16 +53,25 @@ export function rateLimit<S>(options: RateLimitOptions<S>): Middleware<S> {
   const exceeded = options.exceeded ?? defaultExceeded;
   const precheck = options.precheck ?? true;
 
-  return async function rateLimit(ctx, next) {
-    if (count === 'always') {
+  const admit = (ctx: ParameterizedContext<S>, result: LimitResult, next: () => Promise<unknown>) => {
+    setHeaders(ctx, result);
+    if (!result.allowed) throw exceeded(result);
+    return next();
+  };
+
+  if (count === 'always') {
+    // Counted before the handler runs. Not an async function: with the in-process store the
+    // count is synchronous and the request goes on without a promise of its own.
+    return function rateLimit(ctx, next) {
       const bucket = key(ctx);
       if (bucket === undefined) return next();
-      const result = await limiter.consume(bucket);
-      setHeaders(ctx, result);
-      if (!result.allowed) throw exceeded(result);
-      return next();
-    }
+      const answer = limiter.consume(bucket);
+      if (answer instanceof Promise) return answer.then((result) => admit(ctx, result, next));
+      return admit(ctx, answer, next);
+    };
+  }
 
+  return async function rateLimit(ctx, next) {
     // Without a precheck the bucket is only needed for requests that count, so most requests
     // (e.g. every authenticated one under a failed-attempts limit) never compute it.
     let bucket = precheck ? key(ctx) : undefined;

@@ -23,10 +23,13 @@ export interface LimitResult {
 export interface WindowLimiter {
   readonly limit: number;
   readonly windowMs: number;
-  /** Counts one request against `key` and says whether it is admitted. */
-  consume(key: string): Promise<LimitResult>;
-  /** The current state of `key`'s window, without counting anything. */
-  peek(key: string): Promise<LimitResult>;
+  /**
+   * Counts one request against `key` and says whether it is admitted. Synchronous for the
+   * in-process store (no promise on the hot path), a promise with Redis; `await` works for both.
+   */
+  consume(key: string): LimitResult | Promise<LimitResult>;
+  /** The current state of `key`'s window, without counting anything (sync or async, as `consume`). */
+  peek(key: string): LimitResult | Promise<LimitResult>;
 }
 
 export interface WindowLimiterOptions {
@@ -97,29 +100,48 @@ export function createWindowLimiter(options: WindowLimiterOptions): WindowLimite
 
   const window = (): number => Math.floor(now() / windowMs);
 
+  // Both Redis and its insurance failed: fail open for limits (never for auth), and say so.
+  const failOpen = (error: unknown, windowIndex: number): LimitResult => {
+    onStoreError?.(error instanceof Error ? error : new Error(String(error)));
+    return result(0, windowIndex, true);
+  };
+  // Runs a store call that may answer synchronously (memory) or not (Redis), without making the
+  // synchronous case pay for a promise.
+  const settle = (
+    call: () => number | Promise<number>,
+    decide: (consumed: number) => LimitResult,
+    windowIndex: number,
+  ): LimitResult | Promise<LimitResult> => {
+    let answer: number | Promise<number>;
+    try {
+      answer = call();
+    } catch (error) {
+      return failOpen(error, windowIndex);
+    }
+    if (answer instanceof Promise) {
+      return answer.then(decide, (error: unknown) => failOpen(error, windowIndex));
+    }
+    return decide(answer);
+  };
+
   return {
     limit,
     windowMs,
-    async consume(key) {
+    consume(key) {
       const windowIndex = window();
-      try {
-        const consumed = await store.increment(key, windowIndex);
-        return result(consumed, windowIndex, consumed <= limit);
-      } catch (error) {
-        // Both Redis and insurance failed: fail open for limits, never for auth.
-        onStoreError?.(error instanceof Error ? error : new Error(String(error)));
-        return result(0, windowIndex, true);
-      }
+      return settle(
+        () => store.increment(key, windowIndex),
+        (consumed) => result(consumed, windowIndex, consumed <= limit),
+        windowIndex,
+      );
     },
-    async peek(key) {
+    peek(key) {
       const windowIndex = window();
-      try {
-        const consumed = await store.count(key, windowIndex);
-        return result(consumed, windowIndex, consumed < limit);
-      } catch (error) {
-        onStoreError?.(error instanceof Error ? error : new Error(String(error)));
-        return result(0, windowIndex, true);
-      }
+      return settle(
+        () => store.count(key, windowIndex),
+        (consumed) => result(consumed, windowIndex, consumed < limit),
+        windowIndex,
+      );
     },
   };
 }
