@@ -3,7 +3,9 @@
 // the median ratio with its spread.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
@@ -68,20 +70,40 @@ export const hasWrk = (() => {
  * a JavaScript load generator on a 2-core machine costs as much per request as a small server,
  * which blurs the ratios. Falls back to autocannon.
  */
-export async function load({ url, headers = {}, connections, durationSeconds }) {
-  if (hasWrk) return loadWithWrk({ url, headers, connections, durationSeconds });
-  const result = await autocannon({ url, headers, connections, duration: durationSeconds, pipelining: 1 });
+export async function load({ url, headers = {}, connections, durationSeconds, delayMs }) {
+  if (hasWrk) return loadWithWrk({ url, headers, connections, durationSeconds, delayMs });
+  const result = await autocannon({
+    url,
+    headers,
+    connections,
+    duration: durationSeconds,
+    pipelining: 1,
+    // A fixed offered load: each connection sends at most 1000/delayMs requests per second.
+    ...(delayMs ? { connectionRate: Math.floor(1000 / delayMs) } : {}),
+  });
   const non2xx = result.non2xx + result.errors + result.timeouts;
   if (non2xx > 0) throw new Error(`${url}: ${non2xx} failed responses during the benchmark`);
   return { rps: result.requests.average, p99Ms: result.latency.p99, requests: result.requests.total };
 }
 
-function loadWithWrk({ url, headers, connections, durationSeconds }) {
+function loadWithWrk({ url, headers, connections, durationSeconds, delayMs }) {
   const args = ['-t1', `-c${connections}`, `-d${durationSeconds}s`, '--latency'];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  // A fixed offered load: each connection waits delayMs before its next request (wrk's latency
+  // excludes the wait), so the server is measured below saturation, not at its queueing limit.
+  let scriptDir;
+  if (delayMs) {
+    scriptDir = mkdtempSync(join(tmpdir(), 'pc-wrk-'));
+    const script = join(scriptDir, 'delay.lua');
+    writeFileSync(script, `function delay()\n  return ${Number(delayMs)}\nend\n`);
+    args.push('-s', script);
+  }
   args.push(url);
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.on('exit', () => {
+      if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
+    });
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
