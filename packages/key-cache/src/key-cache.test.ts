@@ -142,6 +142,33 @@ describe('key cache without Redis (single node)', () => {
     expect(calls).toBe(1);
   });
 
+  it('peeks L1 synchronously: undefined on a miss, the row or null once cached, undefined once stale', async () => {
+    const clock = createFakeClock();
+    const { load, calls } = countingLoader(new Map([['d1', { status: 'ACTIVE' }]]));
+    const cache = createKeyCache<Row>({ load, clock: clock.now, l1: { ttlMs: 1000, negativeTtlMs: 500 } });
+    expect(cache.peek('d1')).toBeUndefined();
+    expect(cache.peek('gone')).toBeUndefined();
+    await cache.get('d1');
+    await cache.get('gone');
+    const hits = cache.stats().l1Hits;
+    expect(cache.peek('d1')).toEqual({ status: 'ACTIVE' });
+    expect(cache.peek('gone')).toBeNull();
+    expect(cache.stats().l1Hits).toBe(hits + 2);
+    clock.advance(600);
+    expect(cache.peek('gone')).toBeUndefined();
+    expect(cache.peek('d1')).toEqual({ status: 'ACTIVE' });
+    await cache.invalidate('d1');
+    expect(cache.peek('d1')).toBeUndefined();
+    expect(calls).toEqual(['d1', 'gone']);
+  });
+
+  it('never answers a peek when L1 is disabled', async () => {
+    const { load } = countingLoader(new Map([['d1', { status: 'ACTIVE' }]]));
+    const cache = createKeyCache<Row>({ load, l1: false });
+    await cache.get('d1');
+    expect(cache.peek('d1')).toBeUndefined();
+  });
+
   it('answers nothing from L1 after close', async () => {
     const { load, calls } = countingLoader(new Map([['d1', { status: 'ACTIVE' }]]));
     const cache = createKeyCache<Row>({ load });
