@@ -235,6 +235,49 @@ describe('instanceKeyAuth', () => {
     expect(text).not.toContain('unreachable');
   });
 
+  it('accepts a synchronous decision (an L1 hit) like an asynchronous one', async () => {
+    const url = await appWith(
+      instanceKeyAuth({
+        lookup: (digest) =>
+          digest === digestKey(key) ? { ok: true as const, principal } : { ok: false as const },
+      }),
+      ok,
+    );
+    const good = await fetch(url, { headers: { 'x-api-key': key } });
+    expect(good.status).toBe(200);
+    expect((await json(good)).auth).toEqual(principal);
+    const bad = await fetch(url, { headers: { 'x-api-key': generateInstanceKey('abcd1234') } });
+    expect((await json(bad)).error.code).toBe('AUTH_FAILED');
+  });
+
+  it('answers 500 AUTH_ERROR when the lookup throws synchronously', async () => {
+    const url = await appWith(
+      instanceKeyAuth({
+        lookup: () => {
+          throw new Error('cache corrupted');
+        },
+      }),
+      ok,
+    );
+    const res = await fetch(url, { headers: { 'x-api-key': key } });
+    expect(res.status).toBe(500);
+    expect((await json(res)).error.code).toBe('AUTH_ERROR');
+  });
+
+  it('lets an error of a later handler through unchanged, never as AUTH_ERROR', async () => {
+    for (const lookupOf of [
+      async () => ({ ok: true as const, principal }),
+      () => ({ ok: true as const, principal }),
+    ]) {
+      const url = await appWith(instanceKeyAuth({ lookup: lookupOf }), async () => {
+        throw instanceApiErrors.error('INVALID_INPUT', { message: 'downstream' });
+      });
+      const res = await fetch(url, { headers: { 'x-api-key': key } });
+      expect(res.status).toBe(400);
+      expect((await json(res)).error).toEqual({ code: 'INVALID_INPUT', message: 'downstream' });
+    }
+  });
+
   it('refuses a legacy key unless legacy keys are enabled', async () => {
     const legacy = `trusset_v2_abcd1234_${'a'.repeat(64)}`;
     const lookupAny = async () => ({ ok: true as const, principal });
