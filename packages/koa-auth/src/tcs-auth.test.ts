@@ -105,7 +105,7 @@ describe('bearerJwtAuth', () => {
     );
     const missing = await fetch(url);
     expect(missing.status).toBe(401);
-    expect((await missing.json()).message).toBe('Bearer token is required');
+    expect(((await missing.json()) as { message: string }).message).toBe('Bearer token is required');
     for (const authorization of [
       'Basic good.token.here',
       'Bearer a b',
@@ -114,7 +114,7 @@ describe('bearerJwtAuth', () => {
     ]) {
       const res = await fetch(url, { headers: { authorization } });
       expect(res.status).toBe(401);
-      expect((await res.json()).message).toBe('Invalid or expired token');
+      expect(((await res.json()) as { message: string }).message).toBe('Invalid or expired token');
     }
     expect(calls).toEqual(['bad']);
   });
