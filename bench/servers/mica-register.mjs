@@ -1,6 +1,7 @@
 // A bench server: the real MiCA Register API (compiled) on an in-memory embedded database with
 // the shipped ESMA snapshot, plus a bare Koa app on a second port that serves the very same
-// issuers JSON. Prints one JSON line { port, barePort, key } when ready.
+// issuers JSON (and a third serving the same bytes). Prints one JSON line
+// { port, barePort, bareBytesPort, key, bytes } when ready.
 import { createServer } from 'node:http';
 import { createDatabase, migrate } from '@portcullis/db';
 import Koa from 'koa';
@@ -37,21 +38,31 @@ const key = registered.apiKey;
 const sample = await fetch(`${base}/api/mica/v1/issuers`, { headers: { 'x-api-key': key } });
 const payload = await sample.text();
 if (sample.status !== 200) throw new Error(`issuers answered ${sample.status}`);
-const bare = new Koa();
-bare.use((ctx) => {
-  ctx.type = 'application/json';
-  ctx.body = payload;
-});
-const bareServer = createServer(bare.callback());
-bareServer.keepAliveTimeout = 60_000;
-await new Promise((resolve) => bareServer.listen(0, '127.0.0.1', resolve));
+// Two bare Koa apps answer the same JSON: the SPEC §9 baseline serves it as a JSON string (what a
+// bare Koa app does with a prepared payload), the stricter one serves the bytes encoded once
+// (no encoding or length scan per request either), reported alongside for transparency.
+const payloadBytes = Buffer.from(payload, 'utf8');
+const bareServer = await serveBare(payload);
+const bareBytesServer = await serveBare(payloadBytes);
+
+async function serveBare(body) {
+  const bare = new Koa();
+  bare.use((ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = body;
+  });
+  const listening = createServer(bare.callback());
+  listening.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  return listening;
+}
 
 process.stdout.write(
-  `${JSON.stringify({ port: server.address().port, barePort: bareServer.address().port, key, bytes: payload.length })}\n`,
+  `${JSON.stringify({ port: server.address().port, barePort: bareServer.address().port, bareBytesPort: bareBytesServer.address().port, key, bytes: payloadBytes.length })}\n`,
 );
 
 process.on('SIGTERM', async () => {
-  for (const s of [server, bareServer]) {
+  for (const s of [server, bareServer, bareBytesServer]) {
     s.close();
     s.closeAllConnections();
   }

@@ -1,6 +1,7 @@
 // Response bodies of the MiCA register (SPEC §4.1, §5.3). Register data changes only on import,
-// so the data part of a body is serialised once, cached, and spliced with the per-request fields
-// (timestamp, request id): serving a cached list costs a string concatenation (SPEC §9).
+// so the data part of a body is serialised and UTF-8 encoded once, cached as bytes, and copied
+// next to the per-request fields (timestamp, request id): serving a cached list costs one memory
+// copy, with no JSON serialisation, string flattening, UTF-8 encoding or length scan (SPEC §9).
 
 /** SPEC §5.3 `pagination` of a list response. */
 export interface Pagination {
@@ -14,15 +15,24 @@ export interface Pagination {
   hasMore: boolean;
 }
 
-/** A list body serialised up to its timestamp: `head + timestamp + LIST_TAIL`. */
+/** A list body serialised and UTF-8 encoded up to its timestamp: `head + timestamp + LIST_TAIL`. */
 export interface PreparedList {
-  head: string;
+  head: Buffer;
   total: number;
+  /** The last whole body sent and when it was made (ms), reused for {@link LIST_BODY_REUSE_MS}. */
+  last?: { body: Buffer; atMs: number };
 }
 
-/** The serialised `data` of a §4.1 envelope. */
+/**
+ * How long one complete list body is served again, in ms. Its `metadata.timestamp` says when it
+ * was made, which stays true; lists are `Cache-Control: public, max-age=300` (SPEC §5.3), so any
+ * HTTP cache on the way reuses them far longer. Within this time a request copies nothing at all.
+ */
+export const LIST_BODY_REUSE_MS = 1000;
+
+/** The serialised, UTF-8 encoded `data` of a §4.1 envelope. */
 export interface PreparedData {
-  json: string;
+  json: Buffer;
 }
 
 /** What the senders set on a response (a Koa context satisfies it). */
@@ -42,6 +52,12 @@ export interface DataHeaders {
 }
 
 const LIST_TAIL = '"}}';
+
+/** `parts` as one buffer: strings are encoded as UTF-8, buffers copied as they are. */
+function bytes(parts: ReadonlyArray<Buffer | string>): Buffer {
+  const buffers = parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part));
+  return Buffer.concat(buffers);
+}
 
 /**
  * The pagination of a page of `returned` items (SPEC §5.3).
@@ -64,28 +80,30 @@ export function prepareList(data: readonly unknown[], page: Pagination, source: 
   const head =
     `{"success":true,"data":${JSON.stringify(data)},"pagination":${JSON.stringify(page)},` +
     `"metadata":{"source":${JSON.stringify(source)},"timestamp":"`;
-  return { head, total: page.total };
+  return { head: Buffer.from(head, 'utf8'), total: page.total };
 }
 
 /**
  * Sends a prepared list (SPEC §5.3) with `X-Total-Count`, `X-Data-Source` and `Cache-Control`.
+ * The complete body is made once and served again for {@link LIST_BODY_REUSE_MS}.
  *
- * @param timestamp - ISO-8601 (from `Date#toISOString`, so it needs no escaping)
+ * @param nowMs - the request's time, ms since the epoch (the `metadata.timestamp` of a new body)
  * @example
- * sendList(ctx, prepared, new Date(now()).toISOString(), { maxAgeSeconds: 300, source: DATA_SOURCE });
+ * sendList(ctx, prepared, now(), { maxAgeSeconds: 300, source: DATA_SOURCE });
  */
-export function sendList(
-  ctx: ResponseTarget,
-  list: PreparedList,
-  timestamp: string,
-  headers: DataHeaders,
-): void {
+export function sendList(ctx: ResponseTarget, list: PreparedList, nowMs: number, headers: DataHeaders): void {
   ctx.status = 200;
   ctx.set('Cache-Control', `public, max-age=${headers.maxAgeSeconds}`);
   ctx.set('X-Data-Source', headers.source);
   ctx.set('X-Total-Count', String(list.total));
   ctx.type = 'application/json';
-  ctx.body = list.head + timestamp + LIST_TAIL;
+  let last = list.last;
+  // A clock that went backwards also makes a new body: a timestamp never lies about the future.
+  if (last === undefined || nowMs < last.atMs || nowMs - last.atMs >= LIST_BODY_REUSE_MS) {
+    last = { body: bytes([list.head, new Date(nowMs).toISOString(), LIST_TAIL]), atMs: nowMs };
+    list.last = last;
+  }
+  ctx.body = last.body;
 }
 
 /**
@@ -95,7 +113,7 @@ export function sendList(
  * const prepared = prepareData(await registerStatistics(db, now()));
  */
 export function prepareData(data: unknown): PreparedData {
-  return { json: JSON.stringify(data) };
+  return { json: Buffer.from(JSON.stringify(data), 'utf8') };
 }
 
 /**
@@ -118,7 +136,9 @@ export function sendData(
   ctx.set('Cache-Control', `public, max-age=${headers.maxAgeSeconds}`);
   ctx.set('X-Data-Source', headers.source);
   ctx.type = 'application/json';
-  ctx.body =
-    `{"success":true,"data":${data.json},"error":null,` +
-    `"metadata":{"requestId":${JSON.stringify(meta.requestId)},"timestamp":"${meta.timestamp}"}}`;
+  ctx.body = bytes([
+    '{"success":true,"data":',
+    data.json,
+    `,"error":null,"metadata":{"requestId":${JSON.stringify(meta.requestId)},"timestamp":"${meta.timestamp}"}}`,
+  ]);
 }

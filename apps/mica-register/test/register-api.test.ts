@@ -126,6 +126,31 @@ describe('GET /issuers', () => {
     expect(body.data).toEqual([...issuers].sort(ORDERS.entityName?.(1)).slice(0, 100));
   });
 
+  it('serves one complete list body again within a second, with the time it was made, then a fresh one', async () => {
+    try {
+      const stamp = async () => (await list('?limit=7&sortOrder=desc')).body.metadata.timestamp;
+      clock.set(NOW + 100);
+      expect(await stamp()).toBe(new Date(NOW + 100).toISOString());
+      clock.set(NOW + 1_099);
+      expect(await stamp()).toBe(new Date(NOW + 100).toISOString());
+      clock.set(NOW + 1_100);
+      expect(await stamp()).toBe(new Date(NOW + 1_100).toISOString());
+      // A clock that steps back never gets a timestamp from its future.
+      clock.set(NOW + 500);
+      expect(await stamp()).toBe(new Date(NOW + 500).toISOString());
+    } finally {
+      clock.set(NOW);
+    }
+  });
+
+  it('answers each query string with its own parse, also when repeated and interleaved', async () => {
+    for (let round = 0; round < 2; round += 1) {
+      expect((await list('?limit=3')).body.pagination.returned).toBe(3);
+      expect((await list('?limit=4')).body.pagination.returned).toBe(4);
+      expect((await invalid('/issuers?limit=0')).error.details?.[0]?.field).toBe('limit');
+    }
+  });
+
   it('gives every issuer object exactly the published fields, in order', async () => {
     const { body } = await list('?limit=500');
     for (const issuer of body.data) expect(Object.keys(issuer)).toEqual([...ISSUER_FIELDS]);

@@ -14,7 +14,12 @@ import {
   registerStatistics,
   searchIssuers,
 } from '../register/queries.js';
-import { type FieldProblem, parseIssuersQuery, parseSearchQuery } from '../register/query-params.js';
+import {
+  type FieldProblem,
+  parseIssuersQuery,
+  parseSearchQuery,
+  type QueryInput,
+} from '../register/query-params.js';
 import {
   type PreparedData,
   type PreparedList,
@@ -41,7 +46,7 @@ export interface RegisterCacheOptions {
   ttlMs?: number;
   /** Most responses kept. Default 1 000. */
   maxEntries?: number;
-  /** Most bytes kept (approximate: UTF-16 string sizes). Default 32 MiB. */
+  /** Most bytes kept (the cached UTF-8 bodies). Default 32 MiB. */
   maxBytes?: number;
 }
 
@@ -61,7 +66,7 @@ export function createRegisterCache(options: RegisterCacheOptions): RegisterCach
     maxEntries: options.maxEntries ?? 1_000,
     maxWeight: options.maxBytes ?? 32 * 1024 * 1024,
     weigh: (entry) =>
-      64 + 2 * (entry.type === 'list' ? entry.head.length : entry.type === 'data' ? entry.json.length : 0),
+      64 + (entry.type === 'list' ? entry.head.length : entry.type === 'data' ? entry.json.length : 0),
   });
 }
 
@@ -88,6 +93,26 @@ function project(issuer: Issuer, fields: readonly IssuerField[]): Partial<Issuer
   return out as Partial<Issuer>;
 }
 
+// Parsed query strings kept per raw string: clients repeat the same few queries, and a parse
+// (validation, normalisation, the cache key) costs more than the cached answer it leads to.
+const MEMO_ENTRIES = 1_000;
+const MEMO_MAX_QUERY_LENGTH = 2_048;
+
+function memoByQueryString<T>(parse: (input: QueryInput) => T): (raw: string, query: QueryInput) => T {
+  const seen = new Map<string, T>();
+  return (raw, query) => {
+    const known = seen.get(raw);
+    if (known !== undefined) return known;
+    const parsed = parse(query);
+    if (raw.length <= MEMO_MAX_QUERY_LENGTH) {
+      // Bounded: hostile clients sending ever new query strings only ever cost a clear.
+      if (seen.size >= MEMO_ENTRIES) seen.clear();
+      seen.set(raw, parsed);
+    }
+    return parsed;
+  };
+}
+
 /**
  * The read-only register API (SPEC §5.3) under `/api/mica/v1`: `issuers`, `issuers/:id`,
  * `search`, `statistics`, `license-types`, `countries`, `health`. No authentication or rate
@@ -108,6 +133,19 @@ export function registerRoutes<S extends RequestIdState = RequestIdState>(
   const cache = deps.cache ?? createRegisterCache({ now, ttlMs: deps.cacheTtlMs ?? 60_000 });
   const router = new Router<S>({ prefix: '/api/mica/v1' });
   const headers = (maxAgeSeconds: number) => ({ maxAgeSeconds, source: DATA_SOURCE });
+  const parseIssuers = memoByQueryString(parseIssuersQuery);
+  const parseSearch = memoByQueryString(parseSearchQuery);
+  // The UTC day of a request, recomputed only when the day changes.
+  let dayNumber = Number.NaN;
+  let dayText = '';
+  const dayOf = (at: number): string => {
+    const day = Math.floor(at / 86_400_000);
+    if (day !== dayNumber) {
+      dayNumber = day;
+      dayText = utcDay(at);
+    }
+    return dayText;
+  };
 
   const cachedList = async (key: string, load: () => Promise<PreparedList>): Promise<PreparedList> => {
     const entry = await cache.getOrLoad(key, async () => ({ type: 'list', ...(await load()) }));
@@ -122,24 +160,24 @@ export function registerRoutes<S extends RequestIdState = RequestIdState>(
   };
 
   router.get('/issuers', async (ctx) => {
-    const parsed = parseIssuersQuery(ctx.query);
+    const parsed = parseIssuers(ctx.querystring, ctx.query);
     if (!parsed.ok) throw invalid(parsed.problems);
     const query = parsed.value;
     const at = now();
-    const list = await cachedList(`issuers\n${utcDay(at)}\n${query.key}`, async () => {
+    const list = await cachedList(`issuers\n${dayOf(at)}\n${query.key}`, async () => {
       const page = await listIssuers(db, query, at);
       const { fields } = query;
       const data = fields === null ? page.issuers : page.issuers.map((issuer) => project(issuer, fields));
       return prepareList(data, pagination(page.total, data.length, query.limit, query.offset), DATA_SOURCE);
     });
-    sendList(ctx, list, new Date(at).toISOString(), headers(MAX_AGE.list));
+    sendList(ctx, list, at, headers(MAX_AGE.list));
   });
 
   router.get('/issuers/:id', async (ctx) => {
     const id = ctx.params.id ?? '';
     if (!ISSUER_ID.test(id)) throw issuerNotFound();
     const at = now();
-    const entry = await cache.getOrLoad(`issuer\n${utcDay(at)}\n${id}`, async () => {
+    const entry = await cache.getOrLoad(`issuer\n${dayOf(at)}\n${id}`, async () => {
       const issuer = await getIssuer(db, id, at);
       return issuer === null ? { type: 'missing' } : { type: 'data', ...prepareData(issuer) };
     });
@@ -148,11 +186,11 @@ export function registerRoutes<S extends RequestIdState = RequestIdState>(
   });
 
   router.get('/search', async (ctx) => {
-    const parsed = parseSearchQuery(ctx.query);
+    const parsed = parseSearch(ctx.querystring, ctx.query);
     if (!parsed.ok) throw invalid(parsed.problems);
     const query = parsed.value;
     const at = now();
-    const list = await cachedList(`search\n${utcDay(at)}\n${query.key}`, async () => {
+    const list = await cachedList(`search\n${dayOf(at)}\n${query.key}`, async () => {
       const page = await searchIssuers(db, query, at);
       return prepareList(
         page.issuers,
@@ -160,12 +198,12 @@ export function registerRoutes<S extends RequestIdState = RequestIdState>(
         DATA_SOURCE,
       );
     });
-    sendList(ctx, list, new Date(at).toISOString(), headers(MAX_AGE.search));
+    sendList(ctx, list, at, headers(MAX_AGE.search));
   });
 
   router.get('/statistics', async (ctx) => {
     const at = now();
-    const data = await cachedData(`statistics\n${utcDay(at)}`, () => registerStatistics(db, at));
+    const data = await cachedData(`statistics\n${dayOf(at)}`, () => registerStatistics(db, at));
     sendData(ctx, data, meta(ctx.state.requestId, at), headers(MAX_AGE.reference));
   });
 

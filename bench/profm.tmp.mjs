@@ -1,0 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+const child = spawn('taskset', ['-c', '0', process.execPath, '--cpu-prof', '--cpu-prof-dir=/tmp/profm', 'servers/mica-register.mjs'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const [line] = await once(createInterface({ input: child.stdout }), 'line');
+const info = JSON.parse(line);
+const port = process.argv[2] === 'bare' ? info.barePort : info.port;
+const wrk = spawn('taskset', ['-c', '1', 'wrk', '-t1', '-c50', '-d8s', '-H', `x-api-key: ${info.key}`, `http://127.0.0.1:${port}/api/mica/v1/issuers`], { stdio: 'inherit' });
+await once(wrk, 'exit');
+child.kill('SIGTERM'); await once(child, 'exit');
