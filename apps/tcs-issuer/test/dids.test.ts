@@ -2,6 +2,7 @@
 // DID, and the API-key answers of `GET /v1/tenant`, all through HTTP against PGlite.
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@portcullis/db';
+import { createFakeClock } from '@portcullis/testing';
 import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base58btcEncode, didKeyFromPublicJwk, generateDidKey, parseDidKey } from '../src/crypto/did-key.js';
@@ -41,7 +42,11 @@ type PrivateJwk = JWK & { d: string };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function listDids(tenant: Tenant): Promise<DidView[]> {
-  const res = await app.request('/v1/did', { headers: bearer(tenant.token) });
+  return listDidsOf(app, tenant);
+}
+
+async function listDidsOf(target: RunningApp, tenant: Tenant): Promise<DidView[]> {
+  const res = await target.request('/v1/did', { headers: bearer(tenant.token) });
   expect(res.status).toBe(200);
   return (await body<{ dids: DidView[] }>(res)).dids;
 }
@@ -541,6 +546,37 @@ describe('GET /.well-known/did-configuration.json/:tenant', () => {
     const pair = await keyPair('EdDSA');
     const imported = (await body<{ did: DidView }>(await importDid(tenant, pair))).did;
     await verifiedLinkage(tenant.tenant.slug, imported);
+  });
+
+  it('signs once per DID and hour: the same credential within the hour, a fresh one after', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 6, 1));
+    const timed = await startApp({ db, now: clock.now });
+    try {
+      const tenant = await approvedTenant(timed);
+      const fetchJwt = async () =>
+        only(
+          (
+            await body<DidConfiguration>(
+              await timed.request(`/.well-known/did-configuration.json/${tenant.tenant.slug}`),
+            )
+          ).linked_dids,
+        );
+      // Read while the login token is fresh (it lives 15 minutes).
+      const parsed = parseDidKey(only(await listDidsOf(timed, tenant)).did);
+      if (!parsed.ok) throw new Error('DID does not parse');
+      const first = await fetchJwt();
+      clock.advance(3_599_000);
+      expect(await fetchJwt()).toBe(first);
+      clock.advance(1_000);
+      const fresh = await fetchJwt();
+      expect(fresh).not.toBe(first);
+      const { payload } = await jwtVerify(fresh, await importJWK(parsed.publicJwk, 'EdDSA'), {
+        currentDate: new Date(clock.now()),
+      });
+      expect(payload.nbf).toBe(Math.floor(clock.now() / 1000));
+    } finally {
+      await timed.close();
+    }
   });
 
   it('answers 404 "Tenant not found" for an unknown, pending, suspended or impossible tenant', async () => {

@@ -4,21 +4,25 @@ import { importJWK, SignJWT } from 'jose';
 import type { AppDeps } from '../app.js';
 import { SLUG } from '../schemas.js';
 import type { AppState } from '../state.js';
-import { findIssuingDidBySlug, openPrivateJwk } from '../store/dids.js';
+import { type DidRow, findIssuingDidBySlug, openPrivateJwk } from '../store/dids.js';
 
 /** DIF Well-Known DID Configuration v1.0 context. */
 export const DID_CONFIGURATION_CONTEXT = 'https://identity.foundation/.well-known/did-configuration/v1';
 const VC_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
 /** Validity of a domain-linkage credential, seconds (one year; re-signed on every request). */
 const LINKAGE_VALIDITY_SECONDS = 365 * 24 * 3600;
+/** How long one signed domain-linkage credential is served again, seconds. */
+const REUSE_SECONDS = 3600;
+/** Most signed credentials kept (one per issuing DID); cleared when full. */
+const MAX_CACHED = 10_000;
 
 /**
  * Public discovery documents:
  * - `GET /.well-known/jwks.json`: the public keys of login access tokens (SPEC §6.2);
  * - `GET /.well-known/did-configuration.json/:tenant` (published path): a DIF Well-Known DID
  *   Configuration whose `linked_dids` holds one JWT domain-linkage credential, signed with the
- *   tenant's issuing DID key, binding that DID to this server's origin. 404 for an unknown,
- *   unapproved or DID-less tenant.
+ *   tenant's issuing DID key, binding that DID to this server's origin, signed once per hour
+ *   per DID. 404 for an unknown, unapproved or DID-less tenant.
  */
 export function wellKnownRoutes(deps: AppDeps): Router<AppState> {
   const { db, sealer, tokens, now } = deps;
@@ -30,19 +34,13 @@ export function wellKnownRoutes(deps: AppDeps): Router<AppState> {
     ctx.body = tokens.jwks();
   });
 
-  router.get('/did-configuration.json/:tenant', async (ctx) => {
-    const slug = ctx.params.tenant ?? '';
-    const notFound = () => tcsApiErrors.error('NOT_FOUND', { message: 'Tenant not found' });
-    if (!SLUG.test(slug)) throw notFound();
-    const row = await findIssuingDidBySlug(db, slug);
-    if (!row) throw notFound();
-
+  const signed = new Map<string, { issuedAt: number; credential: string }>();
+  const linkageCredential = async (row: DidRow, issuedAt: number): Promise<string> => {
     const key = await importJWK(openPrivateJwk(sealer, row), row.algorithm);
-    const issuedAt = Math.floor(now() / 1000);
     const expiresAt = issuedAt + LINKAGE_VALIDITY_SECONDS;
     // DIF Well-Known DID Configuration §"JSON Web Token Proof Format": iss = sub = the DID, the
     // VC in `vc`, signed by a verification method of the DID.
-    const credential = await new SignJWT({
+    return new SignJWT({
       vc: {
         '@context': [VC_CONTEXT, DID_CONFIGURATION_CONTEXT],
         issuer: row.did,
@@ -58,9 +56,27 @@ export function wellKnownRoutes(deps: AppDeps): Router<AppState> {
       .setNotBefore(issuedAt)
       .setExpirationTime(expiresAt)
       .sign(key);
+  };
+
+  router.get('/did-configuration.json/:tenant', async (ctx) => {
+    const slug = ctx.params.tenant ?? '';
+    const notFound = () => tcsApiErrors.error('NOT_FOUND', { message: 'Tenant not found' });
+    if (!SLUG.test(slug)) throw notFound();
+    const row = await findIssuingDidBySlug(db, slug);
+    if (!row) throw notFound();
+
+    const issuedAt = Math.floor(now() / 1000);
+    // A public, unauthenticated route: a credential is signed once per issuing DID and reused for
+    // an hour (the document's own max-age), so requests cannot make the server sign at will.
+    let cached = signed.get(row.id);
+    if (cached === undefined || issuedAt < cached.issuedAt || issuedAt - cached.issuedAt >= REUSE_SECONDS) {
+      if (signed.size >= MAX_CACHED) signed.clear();
+      cached = { issuedAt, credential: await linkageCredential(row, issuedAt) };
+      signed.set(row.id, cached);
+    }
 
     ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = { '@context': DID_CONFIGURATION_CONTEXT, linked_dids: [credential] };
+    ctx.body = { '@context': DID_CONFIGURATION_CONTEXT, linked_dids: [cached.credential] };
   });
 
   return router;
