@@ -4,16 +4,13 @@ import type { Database } from '@portcullis/db';
 import {
   createMetrics,
   documentedOperations,
-  type JsonSchema,
+  fetchOpenApiDocument,
+  type OpenApiCheck,
   type OpenApiDocument,
-  type OpenApiOperation,
-  type OpenApiParameter,
-  type OpenApiReference,
+  openApiCheck,
   openApiProblems,
   type RegisteredOperation,
-  registeredOperations,
 } from '@portcullis/service';
-import { readJson } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import {
@@ -32,14 +29,25 @@ let db: Database;
 let app: RunningApp;
 let apiKey: string;
 let document: OpenApiDocument;
+let check: OpenApiCheck;
 
 beforeAll(async () => {
   db = await pgliteDatabase();
   app = await startApp({ db });
   ({ apiKey } = await createInstance(app));
-  const res = await fetch(`${app.url}/openapi.json`);
-  expect(res.status).toBe(200);
-  document = await readJson<OpenApiDocument>(res);
+  document = await fetchOpenApiDocument(app.url);
+  check = openApiCheck({
+    document,
+    baseUrl: app.url,
+    // Well-formed ids that exist nowhere: every probe reaches its handler and changes nothing.
+    pathParams: { id: `inst_${'0'.repeat(24)}`, keyId: `key_${'0'.repeat(24)}` },
+    credentials: {
+      apiKey: () => ({ 'x-api-key': apiKey }),
+      adminToken: () => ({ authorization: `Bearer ${ADMIN_TOKEN}` }),
+    },
+    errorFormat: 'trusset',
+    answerHeaders: ['x-request-id'],
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -73,102 +81,16 @@ const EXPECTED_ROUTES: RegisteredOperation[] = [
   })),
 ];
 
-const sorted = (list: readonly RegisteredOperation[]) =>
-  [...list].sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
-
-/** Follows a local `$ref` of the document. */
-function resolve<T>(value: T | OpenApiReference): T {
-  if (typeof value !== 'object' || value === null || !('$ref' in value)) return value as T;
-  let node: unknown = document;
-  for (const token of value.$ref.slice(2).split('/')) node = (node as Record<string, unknown>)[token];
-  if (node === undefined) throw new Error(`unresolved ${value.$ref}`);
-  return node as T;
-}
-
-/** Required property names of a schema, through `$ref` and `allOf`. */
-function requiredKeys(schema: JsonSchema): string[] {
-  const resolved = resolve<JsonSchema>(schema as JsonSchema | OpenApiReference);
-  const own = (resolved.required as string[] | undefined) ?? [];
-  const inherited = ((resolved.allOf as JsonSchema[] | undefined) ?? []).flatMap(requiredKeys);
-  return [...new Set([...inherited, ...own])].sort();
-}
-
-/** The `data` schema of an operation's success response (the §4.1 envelope). */
-function dataSchema(path: string, method: 'get' | 'post', status: string): JsonSchema {
-  const response = document.paths[path]?.[method]?.responses[status];
-  if (response === undefined) throw new Error(`${method} ${path} documents no ${status}`);
-  const envelopeSchema = resolve(response).content?.['application/json']?.schema;
-  const data = (envelopeSchema?.properties as Record<string, JsonSchema> | undefined)?.data;
-  if (data === undefined) throw new Error(`${method} ${path} ${status} has no data schema`);
-  return data;
-}
-
-function operationOf(route: RegisteredOperation): OpenApiOperation {
-  const found = document.paths[route.path]?.[route.method];
-  if (found === undefined) throw new Error(`${route.method} ${route.path} is not documented`);
-  return found;
-}
-
-// Well-formed ids that exist nowhere: every probe below reaches its handler and changes nothing.
-const SAMPLE_PARAMS: Record<string, string> = {
-  id: `inst_${'0'.repeat(24)}`,
-  keyId: `key_${'0'.repeat(24)}`,
-};
-
-/** Calls a documented operation with the credentials it declares, an unknown id, and `{}` as body. */
-async function probe(route: RegisteredOperation, credentials = true): Promise<Response> {
-  const operation = operationOf(route);
-  let url = route.path;
-  for (const parameter of (operation.parameters ?? []).map((p) => resolve<OpenApiParameter>(p))) {
-    if (parameter.in !== 'path') continue;
-    const value = SAMPLE_PARAMS[parameter.name];
-    if (value === undefined) throw new Error(`no sample value for path parameter ${parameter.name}`);
-    url = url.replace(`{${parameter.name}}`, value);
-  }
-  const headers: Record<string, string> = {};
-  const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
-  if (credentials && schemes.includes('apiKey')) headers['x-api-key'] = apiKey;
-  if (credentials && schemes.includes('adminToken')) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
-  const init: RequestInit = { method: route.method.toUpperCase(), headers };
-  if (operation.requestBody !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = '{}';
-  }
-  return fetch(`${app.url}${url}`, init);
-}
-
-/** `error.code` values a documented response allows, or undefined when it names none. */
-function documentedCodes(operation: OpenApiOperation, status: number): string[] | undefined {
-  const response = operation.responses[String(status)];
-  if (response === undefined) return undefined;
-  const schema = resolve(response).content?.['application/json']?.schema;
-  // The shared envelope narrowed by `allOf` (errorSchemaRef), or a schema of its own.
-  const parts = [schema, ...((schema?.allOf as JsonSchema[] | undefined) ?? [])];
-  for (const part of parts) {
-    const error = (part?.properties as Record<string, JsonSchema> | undefined)?.error;
-    const code = (error?.properties as Record<string, JsonSchema> | undefined)?.code;
-    if (Array.isArray(code?.enum)) return code.enum as string[];
-  }
-  return undefined;
-}
-
 describe('GET /openapi.json (SPEC §1)', () => {
   it('serves an OpenAPI 3.1 document as cacheable JSON', async () => {
-    const res = await fetch(`${app.url}/openapi.json`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
-    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
-    expect(document.openapi).toMatch(/^3\.1\./);
+    expect(await check.servedProblems([{}])).toEqual([]);
     expect(document.info.title).toBeTruthy();
     expect(document.servers).toEqual([{ url: '/' }]);
   });
 
   it('needs no credentials and ignores bad ones', async () => {
-    for (const headers of [{}, { 'x-api-key': 'trusset_bad' }, { authorization: 'Bearer wrong-token' }]) {
-      const res = await fetch(`${app.url}/openapi.json`, { headers });
-      expect(res.status).toBe(200);
-      expect((await readJson<OpenApiDocument>(res)).openapi).toBe(document.openapi);
-    }
+    const headerSets = [{}, { 'x-api-key': 'trusset_bad' }, { authorization: 'Bearer wrong-token' }];
+    expect(await check.servedProblems(headerSets)).toEqual([]);
   });
 
   it('is not rate limited, like /healthz, while the per-address limit refuses other routes', async () => {
@@ -201,26 +123,14 @@ describe('GET /openapi.json (SPEC §1)', () => {
 describe('the document and the routes', () => {
   it('documents exactly the routes the app registers, with their methods', () => {
     // A second app over the same collaborators (own metrics, so the first one's stay unduplicated).
-    const registered = registeredOperations(createApp({ ...app.deps, metrics: createMetrics() }));
-    expect(registered).toEqual(sorted(EXPECTED_ROUTES));
-    expect(documentedOperations(document)).toEqual(registered);
+    const second = createApp({ ...app.deps, metrics: createMetrics() });
+    expect(check.routeProblems(second, EXPECTED_ROUTES)).toEqual([]);
   });
 
   it('answers every documented operation with a documented status, never "Route not found"', async () => {
-    for (const route of documentedOperations(document)) {
-      const res = await probe(route);
-      const label = `${route.method.toUpperCase()} ${route.path} → ${res.status}`;
-      expect(Object.keys(operationOf(route).responses), label).toContain(String(res.status));
-      // The credentials the operation declares were accepted: the route itself answered.
-      expect(res.status, label).not.toBe(401);
-      expect(res.headers.get('x-request-id'), label).not.toBeNull();
-      const type = res.headers.get('content-type') ?? '';
-      if (!type.startsWith('application/json')) continue;
-      const body = await readJson<{ error?: { code: string; message: string } | null }>(res);
-      expect(body.error?.message, label).not.toBe('Route not found');
-      if (body.error)
-        expect(documentedCodes(operationOf(route), res.status), label).toContain(body.error.code);
-    }
+    // Documented status (never 401: the declared credentials were accepted), X-Request-Id, and an
+    // error code the response lists.
+    expect(await check.answerProblems()).toEqual([]);
   });
 
   it('tells an undocumented route from a documented one (the probe above can fail)', async () => {
@@ -230,26 +140,24 @@ describe('the document and the routes', () => {
   });
 
   it('lists the authentication codes each secured operation answers without credentials', async () => {
-    for (const route of documentedOperations(document)) {
-      if ((operationOf(route).security ?? []).length === 0) continue;
-      const res = await probe(route, false);
-      const label = `${route.method.toUpperCase()} ${route.path}`;
-      expect(res.status, label).toBe(401);
-      const { error } = await envelope<null>(res);
-      expect(error?.code, label).toBe('AUTH_REQUIRED');
-      expect(documentedCodes(operationOf(route), 401), label).toEqual(
-        expect.arrayContaining(['AUTH_REQUIRED', 'AUTH_FAILED']),
-      );
-      expect(res.headers.get('x-ratelimit-limit'), `${label} rate-limit headers`).not.toBeNull();
-    }
+    const problems = await check.unauthenticatedProblems<{ error: { code: string } | null }>({
+      onAnswer: ({ operation, res, body, label }) => {
+        expect(body.error?.code, label).toBe('AUTH_REQUIRED');
+        expect(check.errorCodes(operation, 401), label).toEqual(
+          expect.arrayContaining(['AUTH_REQUIRED', 'AUTH_FAILED']),
+        );
+        expect(res.headers.get('x-ratelimit-limit'), `${label} rate-limit headers`).not.toBeNull();
+      },
+    });
+    expect(problems).toEqual([]);
   });
 
   it('lists the rate-limit headers, and Retry-After on 429, for limited operations', () => {
     for (const route of documentedOperations(document)) {
-      const operation = operationOf(route);
+      const operation = check.operation(route);
       const limited = (operation.security ?? []).length > 0;
       for (const [status, response] of Object.entries(operation.responses)) {
-        const headers = Object.keys(resolve(response).headers ?? {});
+        const headers = Object.keys(check.resolve(response).headers ?? {});
         const label = `${route.method} ${route.path} ${status}`;
         expect(headers, label).toContain('X-Request-Id');
         if (limited) {
@@ -268,22 +176,24 @@ describe('the document and the routes', () => {
       apiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
       adminToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
     });
-    expect(operationOf({ method: 'get', path: '/admin/instances' }).security).toEqual([{ adminToken: [] }]);
-    expect(operationOf({ method: 'get', path: '/api/v2/instance' }).security).toEqual([{ apiKey: [] }]);
-    expect(operationOf({ method: 'get', path: '/healthz' }).security).toEqual([]);
+    expect(check.operation({ method: 'get', path: '/admin/instances' }).security).toEqual([
+      { adminToken: [] },
+    ]);
+    expect(check.operation({ method: 'get', path: '/api/v2/instance' }).security).toEqual([{ apiKey: [] }]);
+    expect(check.operation({ method: 'get', path: '/healthz' }).security).toEqual([]);
   });
 
   it('lists the codes of SPEC §4.4 with their statuses', () => {
-    const create = operationOf({ method: 'post', path: '/api/v2/instance/api-keys' });
-    expect(documentedCodes(create, 409)).toEqual(['LIMIT_EXCEEDED']);
-    expect(documentedCodes(create, 400)).toEqual(['VALIDATION_ERROR']);
-    const revoke = operationOf({ method: 'post', path: '/api/v2/instance/api-keys/{keyId}/revoke' });
-    expect(documentedCodes(revoke, 400)).toEqual(['VALIDATION_ERROR', 'INVALID_INPUT']);
-    expect(documentedCodes(revoke, 404)).toEqual(['NOT_FOUND']);
-    expect(documentedCodes(revoke, 429)).toEqual(['RATE_LIMIT_EXCEEDED']);
-    expect(documentedCodes(revoke, 500)).toEqual(['AUTH_ERROR', 'INTERNAL_ERROR']);
-    const service = operationOf({ method: 'get', path: '/api/v2/services/custody' });
-    expect(documentedCodes(service, 403)).toEqual(['SERVICE_NOT_ENABLED']);
+    const create = check.operation({ method: 'post', path: '/api/v2/instance/api-keys' });
+    expect(check.errorCodes(create, 409)).toEqual(['LIMIT_EXCEEDED']);
+    expect(check.errorCodes(create, 400)).toEqual(['VALIDATION_ERROR']);
+    const revoke = check.operation({ method: 'post', path: '/api/v2/instance/api-keys/{keyId}/revoke' });
+    expect(check.errorCodes(revoke, 400)).toEqual(['VALIDATION_ERROR', 'INVALID_INPUT']);
+    expect(check.errorCodes(revoke, 404)).toEqual(['NOT_FOUND']);
+    expect(check.errorCodes(revoke, 429)).toEqual(['RATE_LIMIT_EXCEEDED']);
+    expect(check.errorCodes(revoke, 500)).toEqual(['AUTH_ERROR', 'INTERNAL_ERROR']);
+    const service = check.operation({ method: 'get', path: '/api/v2/services/custody' });
+    expect(check.errorCodes(service, 403)).toEqual(['SERVICE_NOT_ENABLED']);
   });
 
   it('gives request bodies the bounds the routes validate', () => {
@@ -300,24 +210,33 @@ describe('the document and the routes', () => {
       required: ['name'],
       properties: { name: { minLength: 1, maxLength: 100 } },
     });
-    const rotate = operationOf({ method: 'post', path: '/api/v2/instance/api-keys/{keyId}/rotate' });
-    expect(resolve(rotate.requestBody ?? { $ref: '#/missing' })).toMatchObject({ required: false });
+    const rotate = check.operation({ method: 'post', path: '/api/v2/instance/api-keys/{keyId}/rotate' });
+    expect(check.resolve(rotate.requestBody ?? { $ref: '#/missing' })).toMatchObject({ required: false });
   });
 
   it('requires exactly the fields the app sends in its success data', async () => {
+    // The `data` schema of an operation's success response (the §4.1 envelope).
+    const dataSchema = (route: RegisteredOperation, status: number) =>
+      check.properties(check.responseSchema(route, status)).data;
     const created = await app.admin('/admin/instances', { method: 'POST', json: { name: 'Shape' } });
     const { data } = await envelope<CreatedInstanceData>(created);
-    expect(requiredKeys(dataSchema('/admin/instances', 'post', '201'))).toEqual(Object.keys(data).sort());
-    expect(requiredKeys({ $ref: '#/components/schemas/Instance' })).toEqual(
+    expect(check.requiredKeys(dataSchema({ method: 'post', path: '/admin/instances' }, 201))).toEqual(
+      Object.keys(data).sort(),
+    );
+    expect(check.requiredKeys({ $ref: '#/components/schemas/Instance' })).toEqual(
       Object.keys(data.instance).sort(),
     );
 
     const own = await envelope<InstanceWithStats>(await app.withKey(data.apiKey, '/api/v2/instance'));
-    expect(requiredKeys(dataSchema('/api/v2/instance', 'get', '200'))).toEqual(Object.keys(own.data).sort());
+    expect(check.requiredKeys(dataSchema({ method: 'get', path: '/api/v2/instance' }, 200))).toEqual(
+      Object.keys(own.data).sort(),
+    );
 
     const keys = await envelope<KeyView[]>(await app.withKey(data.apiKey, '/api/v2/instance/api-keys'));
     const item = keys.data[0];
     expect(item).toBeDefined();
-    expect(requiredKeys({ $ref: '#/components/schemas/ApiKey' })).toEqual(Object.keys(item ?? {}).sort());
+    expect(check.requiredKeys({ $ref: '#/components/schemas/ApiKey' })).toEqual(
+      Object.keys(item ?? {}).sort(),
+    );
   });
 });

@@ -4,15 +4,14 @@ import type { Database } from '@portcullis/db';
 import {
   createMetrics,
   documentedOperations,
+  fetchOpenApiDocument,
   type JsonSchema,
+  type OpenApiCheck,
   type OpenApiDocument,
-  type OpenApiHeader,
-  type OpenApiOperation,
   type OpenApiParameter,
-  type OpenApiReference,
+  openApiCheck,
   openApiProblems,
   type RegisteredOperation,
-  registeredOperations,
 } from '@portcullis/service';
 import { createFakeClock, readJson } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +26,7 @@ let app: RunningApp;
 let apiKey: string;
 let managementToken: string;
 let document: OpenApiDocument;
+let check: OpenApiCheck;
 
 beforeAll(async () => {
   db = await pgliteDatabase();
@@ -41,9 +41,18 @@ beforeAll(async () => {
   // Room for every probe below within one minute of the fake clock (the published 60 is tested elsewhere).
   app = await startApp({ db, now: clock.now, limits: { perMinute: 1_000 } });
   ({ apiKey, managementToken } = await register(app));
-  const res = await app.request('/openapi.json');
-  expect(res.status).toBe(200);
-  document = await readJson<OpenApiDocument>(res);
+  document = await fetchOpenApiDocument(app.url);
+  check = openApiCheck({
+    document,
+    baseUrl: app.url,
+    // Well-formed ids that exist nowhere: the probes reach their handlers and change nothing.
+    pathParams: { id: `mica_${'0'.repeat(20)}`, keyId: `mkey_${'0'.repeat(24)}` },
+    credentials: {
+      micaApiKey: () => ({ 'x-api-key': apiKey }),
+      managementToken: () => bearer(managementToken),
+    },
+    errorFormat: 'trusset',
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -85,87 +94,9 @@ const QUERY_PARAMETERS = {
   '/api/mica/v1/search': ['q', 'limit', 'offset'],
 } as const;
 
-const sorted = (list: readonly RegisteredOperation[]) =>
-  [...list].sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
-
-/** Follows a local `$ref` of the document. */
-function resolve<T>(value: T | OpenApiReference): T {
-  if (typeof value !== 'object' || value === null || !('$ref' in value)) return value as T;
-  let node: unknown = document;
-  for (const token of value.$ref.slice(2).split('/')) node = (node as Record<string, unknown>)[token];
-  if (node === undefined) throw new Error(`unresolved ${value.$ref}`);
-  return node as T;
-}
-
-/** Required property names of a schema, through `$ref`. */
-function requiredKeys(schema: JsonSchema): string[] {
-  const resolved = resolve<JsonSchema>(schema as JsonSchema | OpenApiReference);
-  return [...((resolved.required as string[] | undefined) ?? [])].sort();
-}
-
-const propertiesOf = (schema: JsonSchema | undefined) =>
-  (resolve<JsonSchema>((schema ?? {}) as JsonSchema).properties ?? {}) as Record<string, JsonSchema>;
-
-function operationOf(route: RegisteredOperation): OpenApiOperation {
-  const found = document.paths[route.path]?.[route.method];
-  if (found === undefined) throw new Error(`${route.method} ${route.path} is not documented`);
-  return found;
-}
-
-function bodySchema(route: RegisteredOperation, status: number): JsonSchema {
-  const response = operationOf(route).responses[String(status)];
-  const schema = response && resolve(response).content?.['application/json']?.schema;
-  if (schema === undefined) throw new Error(`${route.method} ${route.path} documents no JSON ${status}`);
-  return schema;
-}
-
-function parametersOf(route: RegisteredOperation): OpenApiParameter[] {
-  return (operationOf(route).parameters ?? []).map((p) => resolve<OpenApiParameter>(p));
-}
-
-// Well-formed ids that exist nowhere: the probes reach their handlers and change nothing.
-const SAMPLE_PARAMS: Record<string, string> = {
-  id: `mica_${'0'.repeat(20)}`,
-  keyId: `mkey_${'0'.repeat(24)}`,
-};
-
-/** Calls a documented operation with the credentials it declares, unknown ids, and `{}` as body. */
-async function probe(route: RegisteredOperation, credentials = true, query = ''): Promise<Response> {
-  const operation = operationOf(route);
-  let url = route.path;
-  for (const parameter of parametersOf(route)) {
-    if (parameter.in !== 'path') continue;
-    const value = SAMPLE_PARAMS[parameter.name];
-    if (value === undefined) throw new Error(`no sample value for path parameter ${parameter.name}`);
-    url = url.replace(`{${parameter.name}}`, value);
-  }
-  const headers: Record<string, string> = {};
-  const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
-  if (credentials && schemes.includes('micaApiKey')) headers['x-api-key'] = apiKey;
-  if (credentials && schemes.includes('managementToken')) Object.assign(headers, bearer(managementToken));
-  const init: RequestInit & { headers: Record<string, string> } = {
-    method: route.method.toUpperCase(),
-    headers,
-  };
-  if (operation.requestBody !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = '{}';
-  }
-  return app.request(`${url}${query}`, init);
-}
-
-/** `error.code` values a documented response allows, or undefined when it names none. */
-function documentedCodes(operation: OpenApiOperation, status: number): string[] | undefined {
-  const response = operation.responses[String(status)];
-  if (response === undefined) return undefined;
-  const schema = resolve(response).content?.['application/json']?.schema;
-  // The shared envelope narrowed by `allOf` (errorSchemaRef), or a schema of its own.
-  for (const part of [schema, ...((schema?.allOf as JsonSchema[] | undefined) ?? [])]) {
-    const code = propertiesOf(propertiesOf(part).error).code;
-    if (Array.isArray(code?.enum)) return code.enum as string[];
-  }
-  return undefined;
-}
+/** Documented parameters of an operation, `$ref` followed. */
+const parametersOf = (route: RegisteredOperation) =>
+  (check.operation(route).parameters ?? []).map((p) => check.resolve<OpenApiParameter>(p));
 
 const PER_KEY_HEADERS = [
   'X-RateLimit-Limit-Minute',
@@ -176,21 +107,13 @@ const PER_KEY_HEADERS = [
 
 describe('GET /openapi.json (SPEC §1)', () => {
   it('serves an OpenAPI 3.1 document as cacheable JSON', async () => {
-    const res = await app.request('/openapi.json');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
-    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
-    expect(document.openapi).toMatch(/^3\.1\./);
+    expect(await check.servedProblems([{}])).toEqual([]);
     expect(document.servers).toEqual([{ url: '/' }]);
   });
 
   it('needs no credentials, ignores bad ones, and counts against no key', async () => {
-    for (const headers of [{}, { 'x-api-key': 'trusset_mica_bad' }, { authorization: 'Bearer nope' }]) {
-      const res = await app.request('/openapi.json', { headers });
-      expect(res.status).toBe(200);
-      expect(res.headers.get('x-ratelimit-remaining-minute')).toBeNull();
-      expect((await readJson<OpenApiDocument>(res)).openapi).toBe(document.openapi);
-    }
+    const headerSets = [{}, { 'x-api-key': 'trusset_mica_bad' }, { authorization: 'Bearer nope' }];
+    expect(await check.servedProblems(headerSets, ['x-ratelimit-remaining-minute'])).toEqual([]);
   });
 
   it('is internally consistent: path parameters, references, security schemes, operation ids', () => {
@@ -200,41 +123,25 @@ describe('GET /openapi.json (SPEC §1)', () => {
 
 describe('the document and the routes', () => {
   it('documents exactly the routes the app registers, with their methods', () => {
-    const registered = registeredOperations(createApp({ ...app.deps, metrics: createMetrics() }));
-    expect(registered).toEqual(sorted(EXPECTED_ROUTES));
-    expect(documentedOperations(document)).toEqual(registered);
+    const second = createApp({ ...app.deps, metrics: createMetrics() });
+    expect(check.routeProblems(second, EXPECTED_ROUTES)).toEqual([]);
   });
 
   it('answers every documented operation with a documented status and headers, never "Route not found"', async () => {
-    for (const route of documentedOperations(document)) {
-      const operation = operationOf(route);
-      const res = await probe(route);
-      const label = `${route.method.toUpperCase()} ${route.path} → ${res.status}`;
-      const response = operation.responses[String(res.status)];
-      expect(response, label).toBeDefined();
-      // The credentials the operation declares were accepted: the route itself answered.
-      expect(res.status, label).not.toBe(401);
-      for (const [name, declared] of Object.entries(resolve(response ?? { description: '' }).headers ?? {})) {
-        const spec = resolve<OpenApiHeader>(declared);
-        if (spec.required) expect(res.headers.get(name), `${label} ${name}`).not.toBeNull();
-        if (spec.schema.const !== undefined)
-          expect(res.headers.get(name), `${label} ${name}`).toBe(spec.schema.const);
-      }
-      if ((operation.security ?? []).some((s) => 'micaApiKey' in s)) {
-        for (const name of PER_KEY_HEADERS) expect(res.headers.get(name), `${label} ${name}`).not.toBeNull();
-      }
-      const type = res.headers.get('content-type') ?? '';
-      if (!type.startsWith('application/json')) continue;
-      const body = await readJson<{
-        error?: { code: string; message: string } | null;
-        managementToken?: string;
-      }>(res);
-      expect(body.error?.message, label).not.toBe('Route not found');
-      if (body.error) expect(documentedCodes(operation, res.status), label).toContain(body.error.code);
-      // Rotating the management token retires the one the next probes would use.
-      if (route.path.endsWith('/management-token/rotate') && body.managementToken)
-        managementToken = body.managementToken;
-    }
+    // Documented status (never 401: the declared credentials were accepted), required and constant
+    // headers, and an error code the response lists.
+    const problems = await check.answerProblems<{ managementToken?: string } | undefined>({
+      onAnswer: ({ route, operation, res, body, label }) => {
+        if ((operation.security ?? []).some((s) => 'micaApiKey' in s)) {
+          for (const name of PER_KEY_HEADERS)
+            expect(res.headers.get(name), `${label} ${name}`).not.toBeNull();
+        }
+        // Rotating the management token retires the one the next probes would use.
+        if (route.path.endsWith('/management-token/rotate') && body?.managementToken)
+          managementToken = body.managementToken;
+      },
+    });
+    expect(problems).toEqual([]);
   });
 
   it('tells an undocumented route from a documented one (the probe above can fail)', async () => {
@@ -244,30 +151,27 @@ describe('the document and the routes', () => {
   });
 
   it('lists the authentication codes each secured operation answers without credentials', async () => {
-    for (const route of documentedOperations(document)) {
-      const operation = operationOf(route);
-      if ((operation.security ?? []).length === 0) continue;
-      const res = await probe(route, false);
-      const label = `${route.method.toUpperCase()} ${route.path}`;
-      expect(res.status, label).toBe(401);
-      const { error } = await readJson<ErrorBody>(res);
-      expect(error.code, label).toBe('UNAUTHORIZED');
-      const expected = (operation.security ?? []).some((s) => 'micaApiKey' in s)
-        ? ['UNAUTHORIZED', 'INVALID_KEY']
-        : ['UNAUTHORIZED', 'INVALID_TOKEN'];
-      expect(documentedCodes(operation, 401), label).toEqual(expected);
-    }
+    const problems = await check.unauthenticatedProblems<ErrorBody>({
+      onAnswer: ({ operation, body: { error }, label }) => {
+        expect(error.code, label).toBe('UNAUTHORIZED');
+        const expected = (operation.security ?? []).some((s) => 'micaApiKey' in s)
+          ? ['UNAUTHORIZED', 'INVALID_KEY']
+          : ['UNAUTHORIZED', 'INVALID_TOKEN'];
+        expect(check.errorCodes(operation, 401), label).toEqual(expected);
+      },
+    });
+    expect(problems).toEqual([]);
   });
 
   it('lists the four per-key rate-limit headers on the data routes, and Retry-After on 429', () => {
     for (const route of documentedOperations(document)) {
-      const operation = operationOf(route);
+      const operation = check.operation(route);
       if (!route.path.startsWith('/api/mica/v1/')) continue;
       expect(Object.keys(operation.responses), route.path).toEqual(
         expect.arrayContaining(['200', '401', '429', '500']),
       );
       for (const [status, response] of Object.entries(operation.responses)) {
-        const headers = Object.keys(resolve(response).headers ?? {});
+        const headers = Object.keys(check.resolve(response).headers ?? {});
         if (status !== '401')
           expect(headers, `${route.path} ${status}`).toEqual(expect.arrayContaining(PER_KEY_HEADERS));
         if (status === '429') expect(headers, `${route.path} ${status}`).toContain('Retry-After');
@@ -281,7 +185,7 @@ describe('query parameters (SPEC §5.3)', () => {
   function validSample(parameter: OpenApiParameter): string {
     const schema = parameter.schema;
     if (schema.type === 'array') {
-      const items = resolve<JsonSchema>(schema.items as JsonSchema);
+      const items = check.resolve<JsonSchema>(schema.items as JsonSchema);
       return Array.isArray(items.enum) ? String(items.enum[0]) : 'DE,germany';
     }
     if (Array.isArray(schema.enum)) return String(schema.enum.at(-1));
@@ -311,12 +215,12 @@ describe('query parameters (SPEC §5.3)', () => {
       const base = path.endsWith('/search') ? { q: 'token' } : {};
       for (const parameter of parametersOf(route)) {
         const good = new URLSearchParams({ ...base, [parameter.name]: validSample(parameter) });
-        const ok = await probe(route, true, `?${good}`);
+        const ok = await check.probe(route, { query: good });
         expect(ok.status, `${parameter.name}=${good.get(parameter.name)}`).toBe(200);
         await ok.arrayBuffer();
 
         const bad = new URLSearchParams({ ...base, [parameter.name]: invalidSample(parameter) });
-        const refused = await probe(route, true, `?${bad}`);
+        const refused = await check.probe(route, { query: bad });
         const label = `${parameter.name}=${bad.get(parameter.name)}`;
         expect(refused.status, label).toBe(400);
         const { error } = await readJson<ErrorBody>(refused);
@@ -358,7 +262,7 @@ describe('response shapes', () => {
     expect(res.status, path).toBe(200);
     return readJson<T>(res);
   };
-  const dataOf = (route: RegisteredOperation) => propertiesOf(bodySchema(route, 200)).data as JsonSchema;
+  const dataOf = (route: RegisteredOperation) => check.properties(check.responseSchema(route, 200)).data;
 
   it('requires exactly the fields the register routes send', async () => {
     const list = await get<{ data: Array<Record<string, unknown>>; pagination: object; metadata: object }>(
@@ -367,9 +271,11 @@ describe('response shapes', () => {
     const issuer = list.data[0];
     expect(issuer).toBeDefined();
     const issuersRoute: RegisteredOperation = { method: 'get', path: '/api/mica/v1/issuers' };
-    expect(requiredKeys(bodySchema(issuersRoute, 200))).toEqual(Object.keys(list).sort());
-    expect(requiredKeys({ $ref: '#/components/schemas/Issuer' })).toEqual(Object.keys(issuer ?? {}).sort());
-    expect(requiredKeys({ $ref: '#/components/schemas/Pagination' })).toEqual(
+    expect(check.requiredKeys(check.responseSchema(issuersRoute, 200))).toEqual(Object.keys(list).sort());
+    expect(check.requiredKeys({ $ref: '#/components/schemas/Issuer' })).toEqual(
+      Object.keys(issuer ?? {}).sort(),
+    );
+    expect(check.requiredKeys({ $ref: '#/components/schemas/Pagination' })).toEqual(
       Object.keys(list.pagination).sort(),
     );
 
@@ -377,48 +283,54 @@ describe('response shapes', () => {
       '/api/mica/v1/issuers?fields=entityName',
     );
     expect(Object.keys(projected.data[0] ?? {})).toEqual(['id', 'entityName']);
-    expect(requiredKeys({ $ref: '#/components/schemas/IssuerProjection' })).toEqual(['id']);
+    expect(check.requiredKeys({ $ref: '#/components/schemas/IssuerProjection' })).toEqual(['id']);
 
     const detail = await get<{ data: Record<string, unknown> }>(`/api/mica/v1/issuers/${String(issuer?.id)}`);
-    expect(requiredKeys(dataOf({ method: 'get', path: '/api/mica/v1/issuers/{id}' }))).toEqual(
+    expect(check.requiredKeys(dataOf({ method: 'get', path: '/api/mica/v1/issuers/{id}' }))).toEqual(
       Object.keys(detail.data).sort(),
     );
 
     const statistics = await get<{ data: Record<string, unknown> }>('/api/mica/v1/statistics');
-    expect(requiredKeys({ $ref: '#/components/schemas/RegisterStatistics' })).toEqual(
+    expect(check.requiredKeys({ $ref: '#/components/schemas/RegisterStatistics' })).toEqual(
       Object.keys(statistics.data).sort(),
     );
     const types = await get<{ data: Array<Record<string, unknown>> }>('/api/mica/v1/license-types');
-    expect(requiredKeys({ $ref: '#/components/schemas/LicenseTypeSummary' })).toEqual(
+    expect(check.requiredKeys({ $ref: '#/components/schemas/LicenseTypeSummary' })).toEqual(
       Object.keys(types.data[0] ?? {}).sort(),
     );
     const countries = await get<{ data: Array<Record<string, unknown>> }>('/api/mica/v1/countries');
-    expect(requiredKeys({ $ref: '#/components/schemas/CountrySummary' })).toEqual(
+    expect(check.requiredKeys({ $ref: '#/components/schemas/CountrySummary' })).toEqual(
       Object.keys(countries.data[0] ?? {}).sort(),
     );
     const health = await get<Record<string, unknown>>('/api/mica/v1/health');
-    expect(requiredKeys({ $ref: '#/components/schemas/RegisterHealth' })).toEqual(Object.keys(health).sort());
+    expect(check.requiredKeys({ $ref: '#/components/schemas/RegisterHealth' })).toEqual(
+      Object.keys(health).sort(),
+    );
   });
 
   it('requires exactly the fields the developer routes send', async () => {
     const registered = await register(app, 'Shape Checker');
-    expect(requiredKeys({ $ref: '#/components/schemas/Registered' })).toEqual(Object.keys(registered).sort());
+    expect(check.requiredKeys({ $ref: '#/components/schemas/Registered' })).toEqual(
+      Object.keys(registered).sort(),
+    );
     const listing = await readJson<Record<string, unknown> & { keys: Array<Record<string, unknown>> }>(
       await app.request('/api/mica/developer/keys', { headers: bearer(registered.managementToken) }),
     );
-    expect(requiredKeys({ $ref: '#/components/schemas/KeyListing' })).toEqual(Object.keys(listing).sort());
-    expect(requiredKeys({ $ref: '#/components/schemas/DeveloperKey' })).toEqual(
+    expect(check.requiredKeys({ $ref: '#/components/schemas/KeyListing' })).toEqual(
+      Object.keys(listing).sort(),
+    );
+    expect(check.requiredKeys({ $ref: '#/components/schemas/DeveloperKey' })).toEqual(
       Object.keys(listing.keys[0] ?? {}).sort(),
     );
   });
 
   it('documents the request bodies the developer routes validate', async () => {
     const route: RegisteredOperation = { method: 'post', path: '/api/mica/developer/register' };
-    const schema = resolve<JsonSchema>(
-      (resolve(operationOf(route).requestBody ?? { $ref: '#/missing' }).content['application/json']?.schema ??
-        {}) as JsonSchema,
+    const schema = check.resolve<JsonSchema>(
+      check.resolve(check.operation(route).requestBody ?? { $ref: '#/missing' }).content['application/json']
+        ?.schema ?? {},
     );
-    const name = propertiesOf(schema).name as { minLength: number; maxLength: number };
+    const name = check.properties(schema).name as { minLength: number; maxLength: number };
     const tooLong = await app.request(route.path, {
       method: 'POST',
       json: { name: 'n'.repeat(name.maxLength + 1), email: 'long@example.com' },

@@ -5,17 +5,15 @@ import { type Argon2Backend, createPasswordHasher } from '@portcullis/hashing';
 import {
   createMetrics,
   documentedOperations,
+  fetchOpenApiDocument,
   type JsonSchema,
+  type OpenApiCheck,
   type OpenApiDocument,
-  type OpenApiOperation,
-  type OpenApiParameter,
-  type OpenApiReference,
   type OpenApiResponse,
+  openApiCheck,
   openApiProblems,
   type RegisteredOperation,
-  registeredOperations,
 } from '@portcullis/service';
-import { readJson } from '@portcullis/testing';
 import { hash as argon2Hash, verify as argon2Verify } from 'argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -39,14 +37,26 @@ let db: Database;
 let app: RunningApp;
 let tenant: CreatedTenant & { token: string };
 let document: OpenApiDocument;
+let check: OpenApiCheck;
 
 beforeAll(async () => {
   db = await pgliteDatabase();
   app = await startApp({ db, publicUrl: PUBLIC_URL });
   tenant = await approvedTenant(app);
-  const res = await app.request('/openapi.json');
-  expect(res.status).toBe(200);
-  document = await readJson<OpenApiDocument>(res);
+  document = await fetchOpenApiDocument(app.url);
+  check = openApiCheck({
+    document,
+    baseUrl: app.url,
+    // A slug nobody registers (valid, so the probes reach their handlers and change nothing).
+    pathParams: { slug: 'no-such-tenant', tenant: 'no-such-tenant' },
+    credentials: {
+      adminToken: () => ({ authorization: `Bearer ${ADMIN_TOKEN}` }),
+      loginToken: () => ({ authorization: `Bearer ${tenant.token}` }),
+      apiKey: () => ({ 'x-api-key': tenant.apiKey }),
+    },
+    errorFormat: 'tcs',
+    answerHeaders: ['x-request-id'],
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -76,117 +86,36 @@ const EXPECTED_ROUTES: RegisteredOperation[] = [
   { method: 'get', path: '/v1/tenant' },
 ];
 
-const sorted = (list: readonly RegisteredOperation[]) =>
-  [...list].sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
-
-/** Follows a local `$ref` of the document. */
-function resolve<T>(value: T | OpenApiReference): T {
-  if (typeof value !== 'object' || value === null || !('$ref' in value)) return value as T;
-  let node: unknown = document;
-  for (const token of value.$ref.slice(2).split('/')) node = (node as Record<string, unknown>)[token];
-  if (node === undefined) throw new Error(`unresolved ${value.$ref}`);
-  return node as T;
-}
-
-const propertiesOf = (schema: JsonSchema | undefined) =>
-  (resolve<JsonSchema>((schema ?? {}) as JsonSchema).properties ?? {}) as Record<string, JsonSchema>;
-
-/** Required property names of a schema, through `$ref`. */
-function requiredKeys(schema: JsonSchema | undefined): string[] {
-  const resolved = resolve<JsonSchema>((schema ?? {}) as JsonSchema);
-  return [...((resolved.required as string[] | undefined) ?? [])].sort();
-}
-
-function operationOf(route: RegisteredOperation): OpenApiOperation {
-  const found = document.paths[route.path]?.[route.method];
-  if (found === undefined) throw new Error(`${route.method} ${route.path} is not documented`);
-  return found;
-}
-
-function responseOf(route: RegisteredOperation, status: number): OpenApiResponse {
-  const response = operationOf(route).responses[String(status)];
-  if (response === undefined) throw new Error(`${route.method} ${route.path} documents no ${status}`);
-  return resolve(response);
-}
-
 const jsonSchemaOf = (response: OpenApiResponse) => response.content?.['application/json']?.schema;
 
-/** The messages a documented error schema allows: a fixed list, a pattern, both, or any string. */
-function messageAllowed(schema: JsonSchema | undefined, message: string): boolean {
-  if (schema === undefined) return false;
-  if (Array.isArray(schema.anyOf))
-    return (schema.anyOf as JsonSchema[]).some((s) => messageAllowed(s, message));
-  if (Array.isArray(schema.enum)) return schema.enum.includes(message);
-  if (typeof schema.pattern === 'string') return new RegExp(schema.pattern, 'u').test(message);
-  return schema.type === 'string';
-}
-
-/** Fails unless `body` is a TCS error (SPEC §6.1) that `response` documents, message included. */
+/** Fails unless `error` is a TCS error (SPEC §6.1) that `response` documents, message included. */
 function expectDocumentedError(response: OpenApiResponse, status: number, error: TcsError, label: string) {
-  const props = propertiesOf(jsonSchemaOf(response));
-  expect(Object.keys(error).sort(), label).toEqual(requiredKeys(jsonSchemaOf(response)));
-  expect(error.statusCode, label).toBe(status);
-  expect(props.statusCode?.const, label).toBe(status);
-  expect(error.error, label).toBe(props.error?.const);
-  expect(messageAllowed(props.message, error.message), `${label}: "${error.message}"`).toBe(true);
+  expect(check.errorProblems(response, status, error), label).toEqual([]);
 }
 
 /** Fixed messages of a documented error response. */
 function documentedMessages(route: RegisteredOperation, status: number): string[] {
-  const message = propertiesOf(jsonSchemaOf(responseOf(route, status))).message;
+  const message = check.properties(check.responseSchema(route, status)).message;
   const parts = [message, ...((message?.anyOf as JsonSchema[] | undefined) ?? [])];
   return parts.flatMap((part) => (Array.isArray(part?.enum) ? (part.enum as string[]) : []));
 }
 
-// A slug nobody registers (valid, so the probes reach their handlers and change nothing).
-const SAMPLE_PARAMS: Record<string, string> = { slug: 'no-such-tenant', tenant: 'no-such-tenant' };
-
-/** Calls a documented operation with the credentials it declares, an unknown slug, and `{}` as body. */
-async function probe(route: RegisteredOperation, credentials = true): Promise<Response> {
-  const operation = operationOf(route);
-  let url = route.path;
-  for (const parameter of (operation.parameters ?? []).map((p) => resolve<OpenApiParameter>(p))) {
-    if (parameter.in !== 'path') continue;
-    const value = SAMPLE_PARAMS[parameter.name];
-    if (value === undefined) throw new Error(`no sample value for path parameter ${parameter.name}`);
-    url = url.replace(`{${parameter.name}}`, value);
-  }
-  const headers: Record<string, string> = {};
-  const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
-  if (credentials && schemes.includes('adminToken')) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
-  if (credentials && schemes.includes('loginToken')) headers.authorization = `Bearer ${tenant.token}`;
-  if (credentials && schemes.includes('apiKey')) headers['x-api-key'] = tenant.apiKey;
-  const init: RequestInit = { method: route.method.toUpperCase(), headers };
-  if (operation.requestBody !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = '{}';
-  }
-  return fetch(`${app.url}${url}`, init);
-}
-
 describe('GET /openapi.json (SPEC §1)', () => {
   it('serves an OpenAPI 3.1 document as cacheable JSON, with PUBLIC_URL as its server', async () => {
-    const res = await app.request('/openapi.json');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
-    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
-    expect(document.openapi).toMatch(/^3\.1\./);
+    expect(await check.servedProblems([{}])).toEqual([]);
     expect(document.info.title).toBeTruthy();
     expect(document.servers).toEqual([{ url: PUBLIC_URL }]);
     expect(document.servers?.[0]?.url).toBe(app.deps.publicUrl);
   });
 
   it('needs no credentials and ignores bad ones', async () => {
-    for (const headers of [
+    const headerSets = [
       {},
       { 'x-api-key': 'tcs_production_bad' },
       { authorization: 'Bearer wrong-token' },
       { authorization: `Bearer ${ADMIN_TOKEN}` },
-    ]) {
-      const res = await app.request('/openapi.json', { headers });
-      expect(res.status).toBe(200);
-      expect((await readJson<OpenApiDocument>(res)).openapi).toBe(document.openapi);
-    }
+    ];
+    expect(await check.servedProblems(headerSets)).toEqual([]);
   });
 
   it('is internally consistent: path parameters, references, security schemes, operation ids', () => {
@@ -197,33 +126,14 @@ describe('GET /openapi.json (SPEC §1)', () => {
 describe('the document and the routes', () => {
   it('documents exactly the routes the app registers, with their methods', () => {
     // A second app over the same collaborators (own metrics, so the first one's stay unduplicated).
-    const registered = registeredOperations(createApp({ ...app.deps, metrics: createMetrics() }));
-    expect(registered).toEqual(sorted(EXPECTED_ROUTES));
-    expect(documentedOperations(document)).toEqual(registered);
+    const second = createApp({ ...app.deps, metrics: createMetrics() });
+    expect(check.routeProblems(second, EXPECTED_ROUTES)).toEqual([]);
   });
 
   it('answers every documented operation with a documented status and body, never "Route not found"', async () => {
-    for (const route of documentedOperations(document)) {
-      const res = await probe(route);
-      const label = `${route.method.toUpperCase()} ${route.path} → ${res.status}`;
-      expect(Object.keys(operationOf(route).responses), label).toContain(String(res.status));
-      // The credentials the operation declares were accepted: the route itself answered.
-      expect(res.status, label).not.toBe(401);
-      expect(res.headers.get('x-request-id'), label).not.toBeNull();
-      const response = responseOf(route, res.status);
-      for (const [name, declared] of Object.entries(response.headers ?? {})) {
-        if (resolve(declared).required) expect(res.headers.get(name), `${label} ${name}`).not.toBeNull();
-      }
-      const type = res.headers.get('content-type') ?? '';
-      expect(
-        Object.keys(response.content ?? {}).some((t) => type.startsWith(t)),
-        `${label} ${type}`,
-      ).toBe(true);
-      if (res.status < 400) continue;
-      const error = await body<TcsError>(res);
-      expect(error.message, label).not.toBe('Route not found');
-      expectDocumentedError(response, res.status, error, label);
-    }
+    // Documented status (never 401: the declared credentials were accepted), X-Request-Id, required
+    // headers, content type, and every error body field by field.
+    expect(await check.answerProblems()).toEqual([]);
   });
 
   it('tells an undocumented route from a documented one (the probe above can fail)', async () => {
@@ -231,7 +141,7 @@ describe('the document and the routes', () => {
     expect(res.status).toBe(404);
     const error = await body<TcsError>(res);
     expect(error.message).toBe('Route not found');
-    const response = resolve<OpenApiResponse>({ $ref: '#/components/responses/RouteNotFound' });
+    const response = check.resolve<OpenApiResponse>({ $ref: '#/components/responses/RouteNotFound' });
     expectDocumentedError(response, 404, error, 'unknown');
   });
 
@@ -244,27 +154,23 @@ describe('the document and the routes', () => {
       const res = await app.request(path, { method: 'DELETE', headers });
       expect(res.status, path).toBe(405);
       expect(res.headers.get('allow'), path).toBeTruthy();
-      const response = resolve<OpenApiResponse>({ $ref: '#/components/responses/MethodNotAllowed' });
+      const response = check.resolve<OpenApiResponse>({ $ref: '#/components/responses/MethodNotAllowed' });
       expectDocumentedError(response, 405, await body<TcsError>(res), path);
     }
   });
 
   it('answers every secured operation without credentials with a documented 401', async () => {
-    const secured = documentedOperations(document).filter(
-      (route) => (operationOf(route).security ?? []).length > 0,
-    );
-    expect(secured.length).toBeGreaterThanOrEqual(11);
-    for (const route of secured) {
-      const res = await probe(route, false);
-      const label = `${route.method.toUpperCase()} ${route.path}`;
-      expect(res.status, label).toBe(401);
-      const error = await body<TcsError>(res);
-      expectDocumentedError(responseOf(route, 401), 401, error, label);
-      const scheme = Object.keys(operationOf(route).security?.[0] ?? {})[0];
-      expect(error.message, label).toBe(
-        scheme === 'apiKey' ? 'API Key is required' : 'Bearer token is required',
-      );
-    }
+    expect(check.securedOperations().length).toBeGreaterThanOrEqual(11);
+    // Each answers 401 with the error body the document lists for it, field by field.
+    const problems = await check.unauthenticatedProblems<TcsError>({
+      onAnswer: ({ operation, body: error, label }) => {
+        const scheme = Object.keys(operation.security?.[0] ?? {})[0];
+        expect(error.message, label).toBe(
+          scheme === 'apiKey' ? 'API Key is required' : 'Bearer token is required',
+        );
+      },
+    });
+    expect(problems).toEqual([]);
   });
 
   it('declares the three security schemes of SPEC §6.1 and §6.2', () => {
@@ -273,7 +179,7 @@ describe('the document and the routes', () => {
       loginToken: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
       apiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
     });
-    const security = (method: 'get' | 'post', path: string) => operationOf({ method, path }).security;
+    const security = (method: 'get' | 'post', path: string) => check.operation({ method, path }).security;
     expect(security('post', '/admin/tenants/{slug}/api-key/rotate')).toEqual([{ adminToken: [] }]);
     expect(security('post', '/v1/did/import')).toEqual([{ loginToken: [] }]);
     expect(security('post', '/v1/auth/password')).toEqual([{ loginToken: [] }]);
@@ -290,11 +196,11 @@ describe('the document and the routes', () => {
     expect(documentedMessages(loginRoute, 401)).toEqual(['Invalid credentials']);
     expect(documentedMessages(loginRoute, 403)).toEqual(['Account is not approved']);
     expect(documentedMessages(loginRoute, 429)).toEqual(['Too many requests, please try again later']);
-    expect(Object.keys(responseOf(loginRoute, 429).headers ?? {})).toContain('Retry-After');
-    expect(Object.keys(responseOf(loginRoute, 503).headers ?? {})).toContain('Retry-After');
+    expect(Object.keys(check.response(loginRoute, 429).headers ?? {})).toContain('Retry-After');
+    expect(Object.keys(check.response(loginRoute, 503).headers ?? {})).toContain('Retry-After');
     const admin = { method: 'post', path: '/admin/tenants/{slug}/suspend' } as const;
     expect(documentedMessages(admin, 401)).toEqual(['Bearer token is required', 'Invalid or expired token']);
-    expect(Object.keys(responseOf(admin, 429).headers ?? {})).toContain('Retry-After');
+    expect(Object.keys(check.response(admin, 429).headers ?? {})).toContain('Retry-After');
     expect(documentedMessages(admin, 409)).toEqual([
       'Tenant is pending; only an approved tenant can be suspended',
     ]);
@@ -302,9 +208,9 @@ describe('the document and the routes', () => {
 
   it('documents every error body in the TCS format, never the Trusset envelope', () => {
     for (const route of documentedOperations(document)) {
-      for (const [status, response] of Object.entries(operationOf(route).responses)) {
+      for (const [status, response] of Object.entries(check.operation(route).responses)) {
         if (Number(status) < 400) continue;
-        expect(requiredKeys(jsonSchemaOf(resolve(response))), `${route.path} ${status}`).toEqual([
+        expect(check.requiredKeys(jsonSchemaOf(check.resolve(response))), `${route.path} ${status}`).toEqual([
           'error',
           'message',
           'statusCode',
@@ -348,35 +254,41 @@ describe('the document and the routes', () => {
     expect(created.status).toBe(201);
     const createdBody = await body<CreatedTenant>(created);
     const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
-    expect(requiredKeys(ref('CreatedTenant'))).toEqual(Object.keys(createdBody).sort());
-    expect(requiredKeys(ref('Tenant'))).toEqual(Object.keys(createdBody.tenant).sort());
+    expect(check.requiredKeys(ref('CreatedTenant'))).toEqual(Object.keys(createdBody).sort());
+    expect(check.requiredKeys(ref('Tenant'))).toEqual(Object.keys(createdBody.tenant).sort());
 
     const dids = await body<{ dids: DidView[] }>(
       await app.request('/v1/did', { headers: { authorization: `Bearer ${tenant.token}` } }),
     );
-    expect(requiredKeys(ref('DidList'))).toEqual(Object.keys(dids).sort());
-    expect(requiredKeys(ref('Did'))).toEqual(Object.keys(dids.dids[0] ?? {}).sort());
+    expect(check.requiredKeys(ref('DidList'))).toEqual(Object.keys(dids).sort());
+    expect(check.requiredKeys(ref('Did'))).toEqual(Object.keys(dids.dids[0] ?? {}).sort());
 
     const login = await app.request('/v1/auth/login', {
       method: 'POST',
       json: { uuid: tenant.uuid, password: tenant.initialPassword },
     });
-    expect(requiredKeys(ref('AccessToken'))).toEqual(Object.keys(await body<TokenResponse>(login)).sort());
+    expect(check.requiredKeys(ref('AccessToken'))).toEqual(
+      Object.keys(await body<TokenResponse>(login)).sort(),
+    );
 
     const keyTenant = await body<{ tenant: Record<string, unknown> }>(
       await app.request('/v1/tenant', { headers: { 'x-api-key': tenant.apiKey } }),
     );
-    expect(requiredKeys(propertiesOf(ref('KeyTenant')).tenant)).toEqual(Object.keys(keyTenant.tenant).sort());
+    expect(check.requiredKeys(check.properties(ref('KeyTenant')).tenant)).toEqual(
+      Object.keys(keyTenant.tenant).sort(),
+    );
 
     const jwks = await body<{ keys: Array<Record<string, unknown>> }>(
       await app.request('/.well-known/jwks.json'),
     );
-    const jwkSchema = propertiesOf(ref('Jwks')).keys?.items as JsonSchema;
-    expect(requiredKeys(jwkSchema)).toEqual(Object.keys(jwks.keys[0] ?? {}).sort());
+    const jwkSchema = check.properties(ref('Jwks')).keys?.items as JsonSchema;
+    expect(check.requiredKeys(jwkSchema)).toEqual(Object.keys(jwks.keys[0] ?? {}).sort());
 
     const linkage = await app.request(`/.well-known/did-configuration.json/${tenant.tenant.slug}`);
     expect(linkage.status).toBe(200);
-    expect(requiredKeys(ref('DidConfiguration'))).toEqual(Object.keys(await body<object>(linkage)).sort());
+    expect(check.requiredKeys(ref('DidConfiguration'))).toEqual(
+      Object.keys(await body<object>(linkage)).sort(),
+    );
   });
 });
 
@@ -388,11 +300,11 @@ describe('the refusals the document lists are the ones the app sends', () => {
       const wrong = { uuid: tenant.uuid, password: 'not the password' };
       const first = await limited.request('/v1/auth/login', { method: 'POST', json: wrong });
       expect(first.status).toBe(401);
-      expectDocumentedError(responseOf(route, 401), 401, await body<TcsError>(first), 'first');
+      expectDocumentedError(check.response(route, 401), 401, await body<TcsError>(first), 'first');
       const refused = await limited.request('/v1/auth/login', { method: 'POST', json: wrong });
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      expectDocumentedError(responseOf(route, 429), 429, await body<TcsError>(refused), 'refused');
+      expectDocumentedError(check.response(route, 429), 429, await body<TcsError>(refused), 'refused');
     } finally {
       await limited.close();
     }
@@ -430,7 +342,7 @@ describe('the refusals the document lists are the ones the app sends', () => {
       );
       release();
       expect(shed.headers.get('retry-after')).toBe('1');
-      expectDocumentedError(responseOf(route, 503), 503, await body<TcsError>(shed), 'shed');
+      expectDocumentedError(check.response(route, 503), 503, await body<TcsError>(shed), 'shed');
       const statuses = (await Promise.all(answers)).map((res) => res.status).sort();
       expect(statuses).toEqual([401, 503]);
     } finally {

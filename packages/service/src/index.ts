@@ -48,6 +48,15 @@ export {
   trussetErrorSchema,
   trussetSuccessSchema,
 } from './openapi.js';
+export type {
+  AnswerCheckOptions,
+  OpenApiCheck,
+  OpenApiCheckOptions,
+  OpenApiErrorFormat,
+  OperationAnswer,
+  ProbeOptions,
+} from './openapi-check.js';
+export { fetchOpenApiDocument, openApiCheck } from './openapi-check.js';
 export type { RedisPair } from './redis.js';
 export { connectRedisPair } from './redis.js';
 export type { Part, RunOptions } from './run.js';
