@@ -60,6 +60,26 @@ describe('instance key authentication (SPEC §4.2)', () => {
     }
   });
 
+  it('authenticates every path the API routes, whatever its case, and only those', async () => {
+    const inst = await createInstance(app);
+    for (const path of [
+      '/API/V2/instance',
+      '/Api/v2/instance/api-keys',
+      '/api/v2',
+      '/api/v2/',
+      '/api/v2/nowhere',
+    ]) {
+      const res = await fetch(`${app.url}${path}`);
+      expect((await errorOf(res)).code, path).toBe('AUTH_REQUIRED');
+    }
+    // The router matches regardless of case, and auth ran first.
+    const upper = await app.withKey(inst.apiKey, '/API/V2/instance');
+    expect(upper.status).toBe(200);
+    expect((await envelope<InstanceWithStats>(upper)).metadata.instanceId).toBe(inst.id);
+    // Not under the prefix: no auth, plain 404.
+    expect((await errorOf(await fetch(`${app.url}/api/v2x/instance`))).code).toBe('NOT_FOUND');
+  });
+
   it('accepts the header name in any case', async () => {
     const inst = await createInstance(app);
     const res = await fetch(`${app.url}/api/v2/instance`, { headers: { 'X-API-KEY': inst.apiKey } });
