@@ -104,12 +104,13 @@ export function instanceKeyAuth<P extends InstancePrincipal>(
 export function requireService<P extends InstancePrincipal>(
   service: string,
 ): Middleware<InstanceKeyAuthState<P>> {
-  return async function requireService(ctx, next) {
+  // Synchronous like instanceKeyAuth: no promise of its own on the hot path.
+  return function requireService(ctx, next) {
     const principal = ctx.state.auth;
     // Reaching a gated route unauthenticated is a wiring bug, not a client error.
     if (!principal) throw new Error('requireService used without instanceKeyAuth before it');
     assertService(principal, service);
-    await next();
+    return next();
   };
 }
 
