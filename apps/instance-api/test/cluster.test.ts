@@ -1,14 +1,7 @@
 // Two app processes (each its own cache, limiters and Redis connections) sharing one Redis and one
 // Postgres: the multi-process guarantees of SPEC §4.4 and §8.
 import { createDatabase, type Database, migrate } from '@portcullis/db';
-import {
-  createPostgresSchema,
-  type PostgresSchema,
-  postgresAvailability,
-  type RedisServerHandle,
-  redisAvailability,
-  startRedis,
-} from '@portcullis/testing';
+import { type SharedBackends, sharedBackendsAvailability, startSharedBackends } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CreatedKeyData,
@@ -22,36 +15,30 @@ import {
   startApp,
 } from './harness.js';
 
-const postgres = postgresAvailability(process.env);
-const redisBin = redisAvailability(process.env);
-if (!postgres.ok) console.warn(`skipping the cluster suite: ${postgres.reason}`);
-if (!redisBin.ok) console.warn(`skipping the cluster suite: ${redisBin.reason}`);
+const available = sharedBackendsAvailability(process.env);
+if (!available.ok) console.warn(`skipping the cluster suite: ${available.reason}`);
 
-describe.runIf(postgres.ok && redisBin.ok)('two app processes sharing Redis and Postgres', () => {
-  let schema: PostgresSchema;
-  let redis: RedisServerHandle;
+describe.runIf(available.ok)('two app processes sharing Redis and Postgres', () => {
+  let backends: SharedBackends<Database>;
   let dbA: Database;
   let dbB: Database;
   let a: RunningApp;
   let b: RunningApp;
 
   beforeAll(async () => {
-    if (!postgres.ok || !redisBin.ok) return;
-    schema = await createPostgresSchema(postgres.url);
-    redis = await startRedis({ bin: redisBin.bin });
-    dbA = await createDatabase({ url: schema.url, poolMax: 20 });
-    dbB = await createDatabase({ url: schema.url, poolMax: 20 });
-    await Promise.all([migrate(dbA, { directory: MIGRATIONS }), migrate(dbB, { directory: MIGRATIONS })]);
-    a = await startApp({ db: dbA, redisUrl: redis.url });
-    b = await startApp({ db: dbB, redisUrl: redis.url });
+    if (!available.ok) return;
+    backends = await startSharedBackends(available, {
+      open: (url) => createDatabase({ url, poolMax: 20 }),
+      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
+    });
+    [dbA, dbB] = backends.databases;
+    a = await startApp({ db: dbA, redisUrl: backends.redis.url });
+    b = await startApp({ db: dbB, redisUrl: backends.redis.url });
   });
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await dbA?.close();
-    await dbB?.close();
-    await redis?.stop();
-    await schema?.drop();
+    await backends?.close();
   });
 
   it('allows exactly 10 ACTIVE keys under 50 concurrent creates spread over both processes', async () => {
@@ -135,13 +122,13 @@ describe.runIf(postgres.ok && redisBin.ok)('two app processes sharing Redis and 
   it('shares the per-key limit exactly across both processes', async () => {
     const limitedA = await startApp({
       db: dbA,
-      redisUrl: redis.url,
+      redisUrl: backends.redis.url,
       limits: { keyPerMin: 20, keyMgmtPerMin: 1000 },
       redisPrefix: 'pc:exact',
     });
     const limitedB = await startApp({
       db: dbB,
-      redisUrl: redis.url,
+      redisUrl: backends.redis.url,
       limits: { keyPerMin: 20, keyMgmtPerMin: 1000 },
       redisPrefix: 'pc:exact',
     });
@@ -162,12 +149,12 @@ describe.runIf(postgres.ok && redisBin.ok)('two app processes sharing Redis and 
 
   it('keeps authenticating from the database while Redis is down, and uses it again once back', async () => {
     const inst = await createInstance(a);
-    await redis.kill();
+    await backends.redis.kill();
     try {
       for (let i = 0; i < 5; i += 1)
         expect((await b.withKey(inst.apiKey, '/api/v2/instance')).status).toBe(200);
     } finally {
-      await redis.restart();
+      await backends.redis.restart();
     }
     const deadline = performance.now() + 5000;
     let ready = false;

@@ -1,14 +1,7 @@
 // Two app processes (own caches, limiters and Redis connections) sharing one Redis and one
 // Postgres: the multi-process guarantees of SPEC §5.2 and §8.
 import { createDatabase, type Database, migrate } from '@portcullis/db';
-import {
-  createPostgresSchema,
-  type PostgresSchema,
-  postgresAvailability,
-  type RedisServerHandle,
-  redisAvailability,
-  startRedis,
-} from '@portcullis/testing';
+import { type SharedBackends, sharedBackendsAvailability, startSharedBackends } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
@@ -21,36 +14,30 @@ import {
   startApp,
 } from './harness.js';
 
-const postgres = postgresAvailability(process.env);
-const redisBin = redisAvailability(process.env);
-if (!postgres.ok) console.warn(`skipping the MiCA cluster suite: ${postgres.reason}`);
-if (!redisBin.ok) console.warn(`skipping the MiCA cluster suite: ${redisBin.reason}`);
+const available = sharedBackendsAvailability(process.env);
+if (!available.ok) console.warn(`skipping the MiCA cluster suite: ${available.reason}`);
 
-describe.runIf(postgres.ok && redisBin.ok)('two MiCA app processes sharing Redis and Postgres', () => {
-  let schema: PostgresSchema;
-  let redis: RedisServerHandle;
+describe.runIf(available.ok)('two MiCA app processes sharing Redis and Postgres', () => {
+  let backends: SharedBackends<Database>;
   let dbA: Database;
   let dbB: Database;
   let a: RunningApp;
   let b: RunningApp;
 
   beforeAll(async () => {
-    if (!postgres.ok || !redisBin.ok) return;
-    schema = await createPostgresSchema(postgres.url);
-    redis = await startRedis({ bin: redisBin.bin });
-    dbA = await createDatabase({ url: schema.url, poolMax: 15 });
-    dbB = await createDatabase({ url: schema.url, poolMax: 15 });
-    await Promise.all([migrate(dbA, { directory: MIGRATIONS }), migrate(dbB, { directory: MIGRATIONS })]);
-    a = await startApp({ db: dbA, redisUrl: redis.url });
-    b = await startApp({ db: dbB, redisUrl: redis.url });
+    if (!available.ok) return;
+    backends = await startSharedBackends(available, {
+      open: (url) => createDatabase({ url, poolMax: 15 }),
+      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
+    });
+    [dbA, dbB] = backends.databases;
+    a = await startApp({ db: dbA, redisUrl: backends.redis.url });
+    b = await startApp({ db: dbB, redisUrl: backends.redis.url });
   });
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await dbA?.close();
-    await dbB?.close();
-    await redis?.stop();
-    await schema?.drop();
+    await backends?.close();
   });
 
   const DATA = '/api/mica/v1/health';

@@ -1,14 +1,7 @@
 // Two issuer processes (own caches, limiters, token services and Redis connections) sharing one
 // Redis and one Postgres: the multi-process guarantees of SPEC §6.2 and §8.
 import { createDatabase, type Database, migrate } from '@portcullis/db';
-import {
-  createPostgresSchema,
-  type PostgresSchema,
-  postgresAvailability,
-  type RedisServerHandle,
-  redisAvailability,
-  startRedis,
-} from '@portcullis/testing';
+import { type SharedBackends, sharedBackendsAvailability, startSharedBackends } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   body,
@@ -22,39 +15,33 @@ import {
   uniqueSlug,
 } from './harness.js';
 
-const postgres = postgresAvailability(process.env);
-const redisBin = redisAvailability(process.env);
-if (!postgres.ok) console.warn(`skipping the TCS cluster suite: ${postgres.reason}`);
-if (!redisBin.ok) console.warn(`skipping the TCS cluster suite: ${redisBin.reason}`);
+const available = sharedBackendsAvailability(process.env);
+if (!available.ok) console.warn(`skipping the TCS cluster suite: ${available.reason}`);
 
-describe.runIf(postgres.ok && redisBin.ok)('two issuer processes sharing Redis and Postgres', () => {
-  let schema: PostgresSchema;
-  let redis: RedisServerHandle;
+describe.runIf(available.ok)('two issuer processes sharing Redis and Postgres', () => {
+  let backends: SharedBackends<Database>;
   let dbA: Database;
   let dbB: Database;
   let a: RunningApp;
   let b: RunningApp;
 
   beforeAll(async () => {
-    if (!postgres.ok || !redisBin.ok) return;
-    schema = await createPostgresSchema(postgres.url);
-    redis = await startRedis({ bin: redisBin.bin });
-    dbA = await createDatabase({ url: schema.url, poolMax: 10 });
-    dbB = await createDatabase({ url: schema.url, poolMax: 10 });
-    await Promise.all([migrate(dbA, { directory: MIGRATIONS }), migrate(dbB, { directory: MIGRATIONS })]);
+    if (!available.ok) return;
+    backends = await startSharedBackends(available, {
+      open: (url) => createDatabase({ url, poolMax: 10 }),
+      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
+    });
+    [dbA, dbB] = backends.databases;
     // Started together, as two processes of one deployment would: one signing key between them.
     [a, b] = await Promise.all([
-      startApp({ db: dbA, redisUrl: redis.url, limits: { loginFailuresPer15Min: 15 } }),
-      startApp({ db: dbB, redisUrl: redis.url, limits: { loginFailuresPer15Min: 15 } }),
+      startApp({ db: dbA, redisUrl: backends.redis.url, limits: { loginFailuresPer15Min: 15 } }),
+      startApp({ db: dbB, redisUrl: backends.redis.url, limits: { loginFailuresPer15Min: 15 } }),
     ]);
   });
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await dbA?.close();
-    await dbB?.close();
-    await redis?.stop();
-    await schema?.drop();
+    await backends?.close();
   });
 
   const whoami = (app: RunningApp, key: string) =>

@@ -11,3 +11,11 @@ export type { CreatePostgresSchemaOptions, PostgresAvailability, PostgresSchema 
 export { createPostgresSchema, postgresAvailability } from './postgres.js';
 export type { RedisServerHandle, RedisServerLookup, StartRedisOptions } from './redis.js';
 export { findRedisServer, redisAvailability, startRedis } from './redis.js';
+export type {
+  Closable,
+  SharedBackends,
+  SharedBackendsAvailability,
+  StartSharedBackendsOptions,
+  Tuple,
+} from './shared-backends.js';
+export { sharedBackendsAvailability, startSharedBackends } from './shared-backends.js';
