@@ -4,18 +4,19 @@ import {
   type DocumentedError,
   errorResponses,
   errorSchemaRef,
+  headerRef,
   type JsonSchema,
-  jsonContent,
-  OPENAPI_PATH,
   type OpenApiDocument,
-  type OpenApiHeader,
+  type OpenApiHeaders,
   type OpenApiOperation,
   type OpenApiPathItem,
-  type OpenApiReference,
-  type OpenApiResponse,
+  openApiOperation,
+  parameterRef,
   RATE_LIMIT_HEADERS,
   RETRY_AFTER_HEADER,
+  type OperationSpec as SharedOperationSpec,
   schemaRef,
+  standardRoutePaths,
   trussetErrorSchema,
   trussetSuccessSchema,
 } from '@portcullis/service';
@@ -43,23 +44,18 @@ export interface InstanceApiDocumentOptions {
 
 type Security = 'none' | 'apiKey' | 'admin';
 
-interface OperationSpec {
-  operationId: string;
-  summary: string;
-  description?: string;
-  tag: string;
+interface OperationSpec
+  extends Pick<SharedOperationSpec, 'operationId' | 'summary' | 'description' | 'tag' | 'body'> {
   security: Security;
   /** Path parameters, by component name. */
   path?: Array<'InstanceId' | 'KeyId'>;
-  /** A component schema of the JSON body; `required: false` when an absent body means `{}`. */
-  body?: { schema: string; required: boolean };
   ok: { status: number; description: string; data: JsonSchema; total?: boolean };
   errors: DocumentedError[];
   /** Whether every response carries the `X-RateLimit-*` headers (SPEC §4.6). */
   limited: boolean;
 }
 
-const header = (name: string): OpenApiReference => ({ $ref: `#/components/headers/${name}` });
+const NOT_LIMITED = 'Not rate limited.';
 const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, type: [schema.type, 'null'] });
 const DATE_TIME: JsonSchema = { type: 'string', format: 'date-time' };
 
@@ -90,51 +86,37 @@ const INVALID_STATE: DocumentedError = {
 };
 
 function operation(spec: OperationSpec): OpenApiOperation {
-  const headers = (status: number): Record<string, OpenApiHeader | OpenApiReference> => ({
-    'X-Request-Id': header('X-Request-Id'),
+  const headers = (status: number): OpenApiHeaders => ({
+    'X-Request-Id': headerRef('X-Request-Id'),
     ...(spec.limited
       ? {
-          'X-RateLimit-Limit': header('X-RateLimit-Limit'),
-          'X-RateLimit-Remaining': header('X-RateLimit-Remaining'),
-          'X-RateLimit-Reset': header('X-RateLimit-Reset'),
+          'X-RateLimit-Limit': headerRef('X-RateLimit-Limit'),
+          'X-RateLimit-Remaining': headerRef('X-RateLimit-Remaining'),
+          'X-RateLimit-Reset': headerRef('X-RateLimit-Reset'),
         }
       : {}),
-    ...(status === 429 ? { 'Retry-After': header('Retry-After') } : {}),
+    ...(status === 429 ? { 'Retry-After': headerRef('Retry-After') } : {}),
   });
-  const ok: OpenApiResponse = {
-    description: spec.ok.description,
-    headers: headers(spec.ok.status),
-    content: jsonContent(
-      trussetSuccessSchema(spec.ok.data, {
-        instanceId: spec.security === 'apiKey',
-        ...(spec.ok.total ? { total: true } : {}),
-      }),
-    ),
-  };
-  return {
+  const { path, body, ok } = spec;
+  return openApiOperation({
     operationId: spec.operationId,
     summary: spec.summary,
     ...(spec.description === undefined ? {} : { description: spec.description }),
-    tags: [spec.tag],
-    security:
-      spec.security === 'none' ? [] : [{ [spec.security === 'apiKey' ? 'apiKey' : 'adminToken']: [] }],
-    ...(spec.path === undefined
-      ? {}
-      : { parameters: spec.path.map((name) => ({ $ref: `#/components/parameters/${name}` })) }),
-    ...(spec.body === undefined
-      ? {}
-      : {
-          requestBody: {
-            required: spec.body.required,
-            ...(spec.body.required ? {} : { description: 'May be omitted: an absent body is `{}`.' }),
-            content: jsonContent(schemaRef(spec.body.schema)),
-          },
-        }),
-    responses: {
-      [String(spec.ok.status)]: ok,
-      ...errorResponses(spec.errors, { headers, schema: (codes) => errorSchemaRef(codes) }),
+    tag: spec.tag,
+    security: spec.security === 'none' ? null : spec.security === 'apiKey' ? 'apiKey' : 'adminToken',
+    ...(path === undefined ? {} : { parameters: path.map(parameterRef) }),
+    ...(body === undefined ? {} : { body }),
+    ok: {
+      status: ok.status,
+      description: ok.description,
+      schema: trussetSuccessSchema(ok.data, {
+        instanceId: spec.security === 'apiKey',
+        ...(ok.total ? { total: true } : {}),
+      }),
     },
-  };
+    headers,
+    errors: errorResponses(spec.errors, { headers, schema: (codes) => errorSchemaRef(codes) }),
+  });
 }
 
 function components(): NonNullable<OpenApiDocument['components']> {
@@ -350,90 +332,19 @@ export function instanceApiDocument(options: InstanceApiDocumentOptions): OpenAp
       security: 'apiKey',
       limited: true,
     });
-  const open = (
-    spec: Omit<OperationSpec, 'tag' | 'security' | 'limited' | 'errors'>,
-    errors: DocumentedError[],
-  ) => operation({ ...spec, tag: 'operations', security: 'none', limited: false, errors });
-
   const instanceNotFound = notFound('Instance not found');
   const keyNotFound = notFound('API key not found');
   const ref = schemaRef;
   const paths: Record<string, OpenApiPathItem> = {
-    '/healthz': {
-      get: open(
-        {
-          operationId: 'healthz',
-          summary: 'Process up (SPEC §1). Not rate limited.',
-          ok: {
-            status: 200,
-            description: 'The process answers.',
-            data: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
-          },
-        },
-        [],
-      ),
-    },
-    '/readyz': {
-      get: open(
-        {
-          operationId: 'readyz',
-          summary: 'Database and, when configured, Redis reachable (SPEC §1). Not rate limited.',
-          ok: {
-            status: 200,
-            description: 'Every dependency answers.',
-            data: {
-              type: 'object',
-              required: ['status', 'checks'],
-              properties: {
-                status: { const: 'ready' },
-                checks: { type: 'object', additionalProperties: { enum: ['up', 'down'] } },
-              },
-            },
-          },
-        },
-        [
-          {
-            code: 'SERVICE_UNAVAILABLE',
-            status: 503,
-            message: 'A dependency is down; `details` maps each check to `up` or `down`',
-          },
-        ],
-      ),
-    },
-    '/metrics': {
-      get: {
-        operationId: 'metrics',
-        summary: 'Prometheus metrics (SPEC §1). Not rate limited.',
-        tags: ['operations'],
-        security: [],
-        responses: {
-          '200': {
-            description: 'Prometheus text exposition format 0.0.4.',
-            headers: { 'X-Request-Id': header('X-Request-Id') },
-            content: { 'text/plain': { schema: { type: 'string' } } },
-          },
-        },
+    ...standardRoutePaths({
+      errorSchema: (codes) => errorSchemaRef(codes),
+      descriptions: {
+        healthz: NOT_LIMITED,
+        readyz: NOT_LIMITED,
+        metrics: NOT_LIMITED,
+        openapi: NOT_LIMITED,
       },
-    },
-    [OPENAPI_PATH]: {
-      get: {
-        operationId: 'openapi',
-        summary: 'This document (SPEC §1). Not rate limited.',
-        tags: ['operations'],
-        security: [],
-        responses: {
-          '200': {
-            description: 'OpenAPI 3.1 document; `Cache-Control: public, max-age=300`.',
-            headers: {
-              'X-Request-Id': header('X-Request-Id'),
-              'Cache-Control': { schema: { type: 'string', const: 'public, max-age=300' } },
-            },
-            content: jsonContent({ type: 'object', required: ['openapi', 'info', 'paths'] }),
-          },
-        },
-      },
-    },
-
+    }),
     '/admin/instances': {
       post: admin({
         operationId: 'createInstance',

@@ -4,19 +4,22 @@ import {
   type DocumentedError,
   errorResponses,
   errorSchemaRef,
+  headerRef,
   type JsonSchema,
-  jsonContent,
-  OPENAPI_PATH,
   type OpenApiDocument,
   type OpenApiHeader,
+  type OpenApiHeaders,
   type OpenApiOperation,
   type OpenApiParameter,
   type OpenApiPathItem,
   type OpenApiReference,
-  type OpenApiResponse,
+  openApiOperation,
+  parameterRef,
   RATE_LIMIT_HEADERS,
   RETRY_AFTER_HEADER,
+  type OperationSpec as SharedOperationSpec,
   schemaRef,
+  standardRoutePaths,
   trussetErrorSchema,
   trussetSuccessSchema,
 } from '@portcullis/service';
@@ -47,15 +50,13 @@ export interface MicaRegisterDocumentOptions {
 type Limited = 'none' | 'per-key' | 'register';
 type Security = 'none' | 'micaApiKey' | 'managementToken';
 
-interface OperationSpec {
-  operationId: string;
-  summary: string;
-  description?: string;
-  tag: string;
+interface OperationSpec
+  extends Pick<
+    SharedOperationSpec,
+    'operationId' | 'summary' | 'description' | 'tag' | 'parameters' | 'body'
+  > {
   security: Security;
   limited: Limited;
-  parameters?: Array<OpenApiParameter | OpenApiReference>;
-  body?: { schema: string; required: boolean };
   ok: {
     status: number;
     description: string;
@@ -65,8 +66,6 @@ interface OperationSpec {
   errors: DocumentedError[];
 }
 
-const header = (name: string): OpenApiReference => ({ $ref: `#/components/headers/${name}` });
-const parameter = (name: string): OpenApiReference => ({ $ref: `#/components/parameters/${name}` });
 const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, type: [schema.type, 'null'] });
 const STRING: JsonSchema = { type: 'string' };
 const DATE_TIME: JsonSchema = { type: 'string', format: 'date-time' };
@@ -104,8 +103,8 @@ const QUERY_PROBLEM: DocumentedError = {
 };
 
 function operation(spec: OperationSpec): OpenApiOperation {
-  const headers = (status: number): Record<string, OpenApiHeader | OpenApiReference> => {
-    const out: Record<string, OpenApiHeader | OpenApiReference> = { 'X-Request-Id': header('X-Request-Id') };
+  const headers = (status: number): OpenApiHeaders => {
+    const out: OpenApiHeaders = { 'X-Request-Id': headerRef('X-Request-Id') };
     // SPEC §5.1: every response past key authentication carries the four per-key headers.
     if (spec.limited === 'per-key' && status !== 401) {
       for (const name of [
@@ -114,40 +113,27 @@ function operation(spec: OperationSpec): OpenApiOperation {
         'X-RateLimit-Limit-Day',
         'X-RateLimit-Remaining-Day',
       ])
-        out[name] = header(name);
+        out[name] = headerRef(name);
     }
     if (spec.limited === 'register') {
-      for (const name of Object.keys(RATE_LIMIT_HEADERS)) out[name] = header(name);
+      for (const name of Object.keys(RATE_LIMIT_HEADERS)) out[name] = headerRef(name);
     }
-    if (status === 429) out['Retry-After'] = header('Retry-After');
+    if (status === 429) out['Retry-After'] = headerRef('Retry-After');
     return out;
   };
-  const ok: OpenApiResponse = {
-    description: spec.ok.description,
-    headers: { ...headers(spec.ok.status), ...spec.ok.headers },
-    content: jsonContent(spec.ok.body),
-  };
-  return {
-    operationId: spec.operationId,
-    summary: spec.summary,
-    ...(spec.description === undefined ? {} : { description: spec.description }),
-    tags: [spec.tag],
-    security: spec.security === 'none' ? [] : [{ [spec.security]: [] }],
-    ...(spec.parameters === undefined ? {} : { parameters: spec.parameters }),
-    ...(spec.body === undefined
-      ? {}
-      : {
-          requestBody: {
-            required: spec.body.required,
-            ...(spec.body.required ? {} : { description: 'May be omitted: an absent body is `{}`.' }),
-            content: jsonContent(schemaRef(spec.body.schema)),
-          },
-        }),
-    responses: {
-      [String(spec.ok.status)]: ok,
-      ...errorResponses(spec.errors, { headers, schema: (codes) => errorSchemaRef(codes) }),
+  const { limited: _limited, errors, ok, security, ...rest } = spec;
+  return openApiOperation({
+    ...rest,
+    security: security === 'none' ? null : security,
+    ok: {
+      status: ok.status,
+      description: ok.description,
+      schema: ok.body,
+      ...(ok.headers ? { headers: ok.headers } : {}),
     },
-  };
+    headers,
+    errors: errorResponses(errors, { headers, schema: (codes) => errorSchemaRef(codes) }),
+  });
 }
 
 /** A comma-separated list parameter (`a=X,Y`; repeating it adds values), values matched case-insensitively. */
@@ -516,20 +502,17 @@ export function micaRegisterDocument(options: MicaRegisterDocumentOptions): Open
   });
   const listHeaders = (maxAge: number) => ({
     'Cache-Control': cacheControl(`public, max-age=${maxAge}`),
-    'X-Total-Count': header('X-Total-Count'),
-    'X-Data-Source': header('X-Data-Source'),
+    'X-Total-Count': headerRef('X-Total-Count'),
+    'X-Data-Source': headerRef('X-Data-Source'),
   });
   const dataHeaders = (maxAge: number) => ({
     'Cache-Control': cacheControl(`public, max-age=${maxAge}`),
-    'X-Data-Source': header('X-Data-Source'),
+    'X-Data-Source': headerRef('X-Data-Source'),
   });
   const data = (spec: Omit<OperationSpec, 'tag' | 'security' | 'limited'>) =>
     operation({ ...spec, tag: 'register', security: 'micaApiKey', limited: 'per-key' });
   const account = (spec: Omit<OperationSpec, 'tag' | 'security' | 'limited'>) =>
     operation({ ...spec, tag: 'developer', security: 'managementToken', limited: 'none' });
-  const open = (spec: Omit<OperationSpec, 'tag' | 'security' | 'limited'>) =>
-    operation({ ...spec, tag: 'operations', security: 'none', limited: 'none' });
-
   const issuersParameters: OpenApiParameter[] = [
     listParameter('licenseType', 'Only these license types.', ref('LicenseType')),
     listParameter(
@@ -601,81 +584,7 @@ export function micaRegisterDocument(options: MicaRegisterDocumentOptions): Open
     });
 
   const paths: Record<string, OpenApiPathItem> = {
-    '/healthz': {
-      get: open({
-        operationId: 'healthz',
-        summary: 'Process up (SPEC §1)',
-        ok: {
-          status: 200,
-          description: 'The process answers.',
-          body: trussetSuccessSchema({
-            type: 'object',
-            required: ['status'],
-            properties: { status: { const: 'ok' } },
-          }),
-        },
-        errors: [],
-      }),
-    },
-    '/readyz': {
-      get: open({
-        operationId: 'readyz',
-        summary: 'Database and, when configured, Redis reachable (SPEC §1)',
-        ok: {
-          status: 200,
-          description: 'Every dependency answers.',
-          body: trussetSuccessSchema({
-            type: 'object',
-            required: ['status', 'checks'],
-            properties: {
-              status: { const: 'ready' },
-              checks: { type: 'object', additionalProperties: { enum: ['up', 'down'] } },
-            },
-          }),
-        },
-        errors: [
-          {
-            code: 'SERVICE_UNAVAILABLE',
-            status: 503,
-            message: 'A dependency is down; `details` maps each check to `up` or `down`',
-          },
-        ],
-      }),
-    },
-    '/metrics': {
-      get: {
-        operationId: 'metrics',
-        summary: 'Prometheus metrics (SPEC §1)',
-        tags: ['operations'],
-        security: [],
-        responses: {
-          '200': {
-            description: 'Prometheus text exposition format 0.0.4.',
-            headers: { 'X-Request-Id': header('X-Request-Id') },
-            content: { 'text/plain': { schema: STRING } },
-          },
-        },
-      },
-    },
-    [OPENAPI_PATH]: {
-      get: {
-        operationId: 'openapi',
-        summary: 'This document (SPEC §1)',
-        tags: ['operations'],
-        security: [],
-        responses: {
-          '200': {
-            description: 'OpenAPI 3.1 document.',
-            headers: {
-              'X-Request-Id': header('X-Request-Id'),
-              'Cache-Control': cacheControl('public, max-age=300'),
-            },
-            content: jsonContent({ type: 'object', required: ['openapi', 'info', 'paths'] }),
-          },
-        },
-      },
-    },
-
+    ...standardRoutePaths({ errorSchema: (codes) => errorSchemaRef(codes) }),
     '/api/mica/developer/register': {
       post: operation({
         operationId: 'registerDeveloper',
@@ -718,7 +627,7 @@ export function micaRegisterDocument(options: MicaRegisterDocumentOptions): Open
       delete: account({
         operationId: 'revokeDeveloperKey',
         summary: 'Revoke a key; it stops working at once (SPEC §5.2)',
-        parameters: [parameter('KeyId')],
+        parameters: [parameterRef('KeyId')],
         ok: { status: 200, description: 'Revoked.', body: ref('KeyRevoked') },
         errors: [KEY_NOT_FOUND, ...catalogErrors(micaDeveloperErrors, 'ALREADY_REVOKED'), ...TOKEN_AUTH],
       }),
@@ -728,7 +637,7 @@ export function micaRegisterDocument(options: MicaRegisterDocumentOptions): Open
         operationId: 'rotateDeveloperKey',
         summary:
           'Replace a key with a new one of the same name, in one transaction; the old one stops working at once (ours)',
-        parameters: [parameter('KeyId')],
+        parameters: [parameterRef('KeyId')],
         ok: { status: 201, description: 'The new key, shown only here.', body: ref('RotatedKey') },
         errors: [KEY_NOT_FOUND, ...catalogErrors(micaDeveloperErrors, 'ALREADY_REVOKED'), ...TOKEN_AUTH],
       }),
@@ -764,7 +673,7 @@ export function micaRegisterDocument(options: MicaRegisterDocumentOptions): Open
       get: data({
         operationId: 'getIssuer',
         summary: 'One register record (SPEC §5.3)',
-        parameters: [parameter('IssuerId')],
+        parameters: [parameterRef('IssuerId')],
         ok: {
           status: 200,
           description: 'The issuer, in the §4.1 envelope.',

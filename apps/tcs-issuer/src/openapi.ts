@@ -1,19 +1,23 @@
 import { type Catalog, type HttpErrorStatus, tcsApiErrors, tcsApiKeyErrors } from '@portcullis/errors';
 import { type JsonBodyProblem, jsonBodyProblemMessage } from '@portcullis/koa-auth';
 import {
+  headerRef,
   type JsonSchema,
   jsonContent,
-  OPENAPI_PATH,
   type OpenApiDocument,
   type OpenApiHeader,
+  type OpenApiHeaders,
   type OpenApiOperation,
   type OpenApiPathItem,
   type OpenApiReference,
   type OpenApiResponse,
+  openApiOperation,
+  parameterRef,
   RETRY_AFTER_HEADER,
+  type OperationSpec as SharedOperationSpec,
   schemaRef,
+  standardRoutePaths,
   tcsErrorSchema,
-  trussetSuccessSchema,
 } from '@portcullis/service';
 import { z } from 'zod';
 import {
@@ -51,11 +55,7 @@ interface TcsError {
   built?: { pattern: string; note: string };
 }
 
-interface OperationSpec {
-  operationId: string;
-  summary: string;
-  description?: string;
-  tag: string;
+interface OperationSpec extends Pick<SharedOperationSpec, 'operationId' | 'summary' | 'description' | 'tag'> {
   security: Security;
   /** Path parameters, by component name. */
   path?: Array<'Slug' | 'Tenant'>;
@@ -77,7 +77,6 @@ interface OperationSpec {
   hashes?: boolean;
 }
 
-const header = (name: string): OpenApiReference => ({ $ref: `#/components/headers/${name}` });
 const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, type: [schema.type, 'null'] });
 const STRING: JsonSchema = { type: 'string' };
 const DATE_TIME: JsonSchema = { type: 'string', format: 'date-time' };
@@ -124,6 +123,7 @@ const FIELD_PROBLEMS: TcsError = {
   },
 };
 const SERVER = fixed(tcsApiErrors, 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE');
+const UNAVAILABLE = tcsApiErrors.spec('SERVICE_UNAVAILABLE').message;
 const JSON_BODY: TcsError[] = [
   ...JSON_BODY_PROBLEMS.map((problem) => ({
     status: 400 as const,
@@ -179,32 +179,22 @@ function errorResponses(
 }
 
 function operation(spec: OperationSpec): OpenApiOperation {
-  const headers = (status: number): Record<string, OpenApiHeader | OpenApiReference> => ({
-    'X-Request-Id': header('X-Request-Id'),
-    ...(status === 429 ? { 'Retry-After': header('Retry-After') } : {}),
-    ...(status === 503 && spec.hashes ? { 'Retry-After': header('Retry-After-Shed') } : {}),
+  const headers = (status: number): OpenApiHeaders => ({
+    'X-Request-Id': headerRef('X-Request-Id'),
+    ...(status === 429 ? { 'Retry-After': headerRef('Retry-After') } : {}),
+    ...(status === 503 && spec.hashes ? { 'Retry-After': headerRef('Retry-After-Shed') } : {}),
   });
-  return {
-    operationId: spec.operationId,
-    summary: spec.summary,
-    ...(spec.description === undefined ? {} : { description: spec.description }),
-    tags: [spec.tag],
-    security: spec.security === 'none' ? [] : [{ [spec.security]: [] }],
-    ...(spec.path === undefined
-      ? {}
-      : { parameters: spec.path.map((name) => ({ $ref: `#/components/parameters/${name}` })) }),
-    ...(spec.body === undefined
-      ? {}
-      : { requestBody: { required: true, content: jsonContent(schemaRef(spec.body)) } }),
-    responses: {
-      [String(spec.ok.status)]: {
-        description: spec.ok.description,
-        headers: { ...headers(spec.ok.status), ...spec.ok.headers },
-        content: { [spec.ok.type ?? 'application/json']: { schema: spec.ok.body } },
-      },
-      ...errorResponses(spec.errors, headers),
-    },
-  };
+  const { path, body, ok, errors, hashes: _hashes, security, ...rest } = spec;
+  const { body: okBody, ...okRest } = ok;
+  return openApiOperation({
+    ...rest,
+    security: security === 'none' ? null : security,
+    ...(path === undefined ? {} : { parameters: path.map(parameterRef) }),
+    ...(body === undefined ? {} : { body: { schema: body, required: true } }),
+    ok: { ...okRest, schema: okBody },
+    headers,
+    errors: errorResponses(errors, headers),
+  });
 }
 
 function components(options: TcsIssuerDocumentOptions): NonNullable<OpenApiDocument['components']> {
@@ -229,7 +219,7 @@ function components(options: TcsIssuerDocumentOptions): NonNullable<OpenApiDocum
   };
   const tenantError = (status: HttpErrorStatus, messages: string[]): OpenApiResponse => ({
     description: messages.map((m) => `\`${m}\``).join('; '),
-    headers: { 'X-Request-Id': header('X-Request-Id') },
+    headers: { 'X-Request-Id': headerRef('X-Request-Id') },
     content: jsonContent(tcsErrorSchema(status, { messages })),
   });
 
@@ -293,7 +283,7 @@ function components(options: TcsIssuerDocumentOptions): NonNullable<OpenApiDocum
       MethodNotAllowed: {
         description:
           'Any documented path called with a method it does not have (or one no route has): `Method not allowed`, with `Allow`.',
-        headers: { 'X-Request-Id': header('X-Request-Id'), Allow: header('Allow') },
+        headers: { 'X-Request-Id': headerRef('X-Request-Id'), Allow: headerRef('Allow') },
         content: jsonContent(
           tcsErrorSchema(405, { messages: [tcsApiErrors.spec('METHOD_NOT_ALLOWED').message] }),
         ),
@@ -523,8 +513,6 @@ export function tcsIssuerDocument(options: TcsIssuerDocumentOptions): OpenApiDoc
     operation({ ...spec, tag: 'tenants', security: 'adminToken', errors: [...spec.errors, ...ADMIN] });
   const session = (spec: Omit<OperationSpec, 'tag' | 'security'>) =>
     operation({ ...spec, tag: 'dids', security: 'loginToken', errors: [...spec.errors, ...SESSION] });
-  const open = (spec: Omit<OperationSpec, 'tag' | 'security'>) =>
-    operation({ ...spec, tag: 'operations', security: 'none' });
   const slugAction = (
     action: 'approve' | 'suspend',
     summary: string,
@@ -541,69 +529,17 @@ export function tcsIssuerDocument(options: TcsIssuerDocumentOptions): OpenApiDoc
   const loginLimits = `${limits.loginFailuresPer15Min} wrong-credential answers per 15 minutes per client address and per uuid; past either the request is refused (429, \`Retry-After\`) before any password work, even with the right password. Only wrong credentials count.`;
 
   const paths: Record<string, OpenApiPathItem> = {
-    '/healthz': {
-      get: open({
-        operationId: 'healthz',
-        summary: 'Process up (SPEC §1)',
-        description: 'Answers in the Trusset success envelope the three apps share for health.',
-        ok: {
-          status: 200,
-          description: 'The process answers.',
-          body: trussetSuccessSchema({
-            type: 'object',
-            required: ['status'],
-            properties: { status: { const: 'ok' } },
-          }),
-        },
-        errors: [],
-      }),
-    },
-    '/readyz': {
-      get: open({
-        operationId: 'readyz',
-        summary: 'Database and, when configured, Redis reachable (SPEC §1)',
-        ok: {
-          status: 200,
-          description: 'Every dependency answers (Trusset success envelope, shared health code).',
-          body: trussetSuccessSchema({
-            type: 'object',
-            required: ['status', 'checks'],
-            properties: {
-              status: { const: 'ready' },
-              checks: { type: 'object', additionalProperties: { enum: ['up', 'down'] } },
-            },
-          }),
-        },
-        errors: fixed(tcsApiErrors, 'SERVICE_UNAVAILABLE'),
-      }),
-    },
-    '/metrics': {
-      get: open({
-        operationId: 'metrics',
-        summary: 'Prometheus metrics (SPEC §1), `password_work_shed_total` included',
-        ok: {
-          status: 200,
-          description: 'Prometheus text exposition format 0.0.4.',
-          body: STRING,
-          type: 'text/plain',
-        },
-        errors: [],
-      }),
-    },
-    [OPENAPI_PATH]: {
-      get: open({
-        operationId: 'openapi',
-        summary: 'This document (SPEC §1)',
-        ok: {
-          status: 200,
-          description: 'OpenAPI 3.1 document.',
-          body: { type: 'object', required: ['openapi', 'info', 'paths'] },
-          headers: { 'Cache-Control': cacheControl('public, max-age=300') },
-        },
-        errors: [],
-      }),
-    },
-
+    ...standardRoutePaths({
+      unavailable: {
+        description: `\`${UNAVAILABLE}\``,
+        schema: tcsErrorSchema(503, { messages: [UNAVAILABLE] }),
+      },
+      descriptions: {
+        healthz: 'Answers in the Trusset success envelope the three apps share for health.',
+        readyz: 'Answers success in the Trusset envelope (shared health code), errors in the TCS body.',
+        metrics: '`password_work_shed_total` included.',
+      },
+    }),
     '/.well-known/jwks.json': {
       get: operation({
         operationId: 'jwks',

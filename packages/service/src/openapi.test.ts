@@ -10,17 +10,23 @@ import {
 import { listen, readJson } from '@portcullis/testing';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
+import { healthRoutes } from './health.js';
+import { createMetrics } from './metrics.js';
 import {
   catalogErrors,
   documentedOperations,
   errorResponses,
   errorSchemaRef,
+  headerRef,
   type JsonSchema,
   type OpenApiDocument,
+  openApiOperation,
   openApiProblems,
   openApiRoutes,
+  parameterRef,
   RETRY_AFTER_HEADER,
   registeredOperations,
+  standardRoutePaths,
   tcsErrorSchema,
   toOpenApiPath,
   trussetErrorSchema,
@@ -301,5 +307,191 @@ describe('errorResponses', () => {
     expect(openApiProblems({ ...document, components: {} }).join()).toContain(
       '$ref "#/components/schemas/Error" does not resolve',
     );
+  });
+});
+
+describe('openApiOperation', () => {
+  const headers = (status: number) => ({
+    'X-Request-Id': headerRef('X-Request-Id'),
+    ...(status === 429 ? { 'Retry-After': headerRef('Retry-After') } : {}),
+  });
+
+  it('builds a secured operation with its parameters, body, success and error responses', () => {
+    const errors = errorResponses([{ code: 'NOT_FOUND', status: 404, message: 'Key not found' }], {
+      headers,
+    });
+    const operation = openApiOperation({
+      operationId: 'rotateKey',
+      summary: 'Rotate a key',
+      description: 'Old key expires later.',
+      tag: 'keys',
+      security: 'apiKey',
+      parameters: [parameterRef('KeyId')],
+      body: { schema: 'RotateRequest', required: true },
+      ok: { status: 201, description: 'The new key.', schema: { type: 'object' } },
+      headers,
+      errors,
+    });
+    expect(operation).toEqual({
+      operationId: 'rotateKey',
+      summary: 'Rotate a key',
+      description: 'Old key expires later.',
+      tags: ['keys'],
+      security: [{ apiKey: [] }],
+      parameters: [{ $ref: '#/components/parameters/KeyId' }],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/RotateRequest' } } },
+      },
+      responses: {
+        '201': {
+          description: 'The new key.',
+          headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+        '404': errors['404'],
+      },
+    });
+  });
+
+  it('marks a public operation, an optional body, and lets the success headers and media type win', () => {
+    const operation = openApiOperation({
+      operationId: 'export',
+      summary: 'Export',
+      tag: 'ops',
+      security: null,
+      body: { schema: 'Empty', required: false },
+      ok: {
+        status: 200,
+        description: 'Text.',
+        schema: { type: 'string' },
+        type: 'text/plain',
+        headers: { 'X-Request-Id': { schema: { type: 'string' } } },
+      },
+      headers,
+    });
+    expect(operation.security).toEqual([]);
+    expect(operation).not.toHaveProperty('description');
+    expect(operation).not.toHaveProperty('parameters');
+    expect(operation.requestBody).toMatchObject({
+      required: false,
+      description: expect.stringContaining('{}'),
+    });
+    expect(Object.keys(operation.responses)).toEqual(['200']);
+    expect(operation.responses['200']).toEqual({
+      description: 'Text.',
+      headers: { 'X-Request-Id': { schema: { type: 'string' } } },
+      content: { 'text/plain': { schema: { type: 'string' } } },
+    });
+  });
+});
+
+describe('standardRoutePaths (SPEC §1 routes of @portcullis/service)', () => {
+  const withComponents = (paths: OpenApiDocument['paths']): OpenApiDocument => ({
+    openapi: '3.1.1',
+    info: { title: 'test', version: '1.0.0' },
+    paths,
+    components: {
+      headers: { 'X-Request-Id': { schema: { type: 'string' } } },
+      schemas: { Error: trussetErrorSchema() },
+    },
+  });
+
+  it('documents exactly the routes healthRoutes() and openApiRoutes() serve, as public operations', () => {
+    const paths = standardRoutePaths({ errorSchema: (codes) => errorSchemaRef(codes) });
+    const app = new Koa();
+    app.use(healthRoutes({ now: () => 0, checks: {}, metrics: createMetrics() }).routes());
+    app.use(openApiRoutes(withComponents(paths)).routes());
+    expect(documentedOperations(withComponents(paths))).toEqual(registeredOperations(app));
+    expect(openApiProblems(withComponents(paths))).toEqual([]);
+    for (const item of Object.values(paths)) {
+      expect(item.get?.security).toEqual([]);
+      expect(item.get?.tags).toEqual(['operations']);
+    }
+  });
+
+  it('describes the bodies and headers the served routes really send', async () => {
+    const paths = standardRoutePaths();
+    const appWith = (checks: Record<string, () => Promise<void>>) => {
+      const app = new Koa<{ requestId: string }>();
+      app.use(async (ctx, next) => {
+        ctx.state.requestId = 'req-0001';
+        try {
+          await next();
+        } catch (error) {
+          // The app's error middleware renders the body; here only its status and code matter.
+          const { status, code } = error as { status: number; code: string };
+          ctx.status = status;
+          ctx.body = { code };
+        }
+      });
+      app.use(healthRoutes({ now: () => 0, checks, metrics: createMetrics() }).routes());
+      app.use(openApiRoutes(withComponents(paths)).routes());
+      return app;
+    };
+    const served = await listen(appWith({}).callback());
+    const failing = await listen(appWith({ redis: () => Promise.reject(new Error('down')) }).callback());
+    const schemaOf = (path: string, status: string, type = 'application/json') => {
+      const response = paths[path]?.get?.responses[status];
+      return response && 'content' in response ? response.content?.[type]?.schema : undefined;
+    };
+    try {
+      const healthz = (await readJson(await fetch(`${served.url}/healthz`))) as Record<string, unknown>;
+      const healthzSchema = schemaOf('/healthz', '200');
+      expect(Object.keys(healthz).sort()).toEqual([...((healthzSchema?.required ?? []) as string[])].sort());
+      expect(healthz.data).toEqual({ status: 'ok' });
+      expect(props(props(healthzSchema).data).status).toEqual({ const: 'ok' });
+
+      const ready = (await readJson(await fetch(`${served.url}/readyz`))) as { data: unknown };
+      expect(ready.data).toEqual({ status: 'ready', checks: {} });
+      expect(props(props(schemaOf('/readyz', '200')).data).status).toEqual({ const: 'ready' });
+
+      const notReady = await fetch(`${failing.url}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await readJson(notReady)).toEqual({ code: 'SERVICE_UNAVAILABLE' });
+      expect(schemaOf('/readyz', '503')).toEqual(trussetErrorSchema(['SERVICE_UNAVAILABLE']));
+
+      const metrics = await fetch(`${served.url}/metrics`);
+      expect(metrics.headers.get('content-type')).toMatch(/^text\/plain\b/);
+      expect(schemaOf('/metrics', '200', 'text/plain')).toEqual({ type: 'string' });
+
+      const openapi = await fetch(`${served.url}/openapi.json`);
+      const documented = paths['/openapi.json']?.get?.responses['200'];
+      const cacheControl =
+        documented && 'headers' in documented ? documented.headers?.['Cache-Control'] : undefined;
+      expect(cacheControl).toMatchObject({
+        required: true,
+        schema: { const: openapi.headers.get('cache-control') },
+      });
+      expect(await readJson(openapi)).toMatchObject({ openapi: '3.1.1', paths: { '/healthz': {} } });
+    } finally {
+      await served.close();
+      await failing.close();
+    }
+  });
+
+  it('renders the readiness failure in the format the app asks for, with its notes', () => {
+    const message = 'Service temporarily unavailable';
+    const paths = standardRoutePaths({
+      tag: 'health',
+      unavailable: { description: `\`${message}\``, schema: tcsErrorSchema(503, { messages: [message] }) },
+      descriptions: { metrics: 'Counts shed work too.' },
+    });
+    const readyz = paths['/readyz']?.get;
+    expect(readyz?.tags).toEqual(['health']);
+    expect(readyz?.responses['503']).toEqual({
+      description: '`Service temporarily unavailable`',
+      headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+      content: { 'application/json': { schema: tcsErrorSchema(503, { messages: [message] }) } },
+    });
+    // Health success stays the Trusset envelope whatever the error format (shared health code).
+    const healthz = paths['/healthz']?.get?.responses['200'];
+    expect(
+      healthz && 'content' in healthz ? healthz.content?.['application/json']?.schema : undefined,
+    ).toEqual(
+      trussetSuccessSchema({ type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }),
+    );
+    expect(paths['/metrics']?.get?.description).toBe('Counts shed work too.');
+    expect(paths['/healthz']?.get).not.toHaveProperty('description');
   });
 });

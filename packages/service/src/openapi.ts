@@ -571,3 +571,205 @@ export function errorResponses(
   }
   return out;
 }
+
+/**
+ * `{ $ref: '#/components/headers/<name>' }`: a header declared once under `components.headers`.
+ *
+ * @example
+ * headerRef('X-Request-Id') // { $ref: '#/components/headers/X-Request-Id' }
+ */
+export function headerRef(name: string): OpenApiReference {
+  return { $ref: `#/components/headers/${name}` };
+}
+
+/**
+ * `{ $ref: '#/components/parameters/<name>' }`: a parameter declared once under `components.parameters`.
+ *
+ * @example
+ * parameterRef('KeyId') // { $ref: '#/components/parameters/KeyId' }
+ */
+export function parameterRef(name: string): OpenApiReference {
+  return { $ref: `#/components/parameters/${name}` };
+}
+
+/** Response headers by name, for {@link OperationSpec}. */
+export type OpenApiHeaders = Record<string, OpenApiHeader | OpenApiReference>;
+
+/** The parts of an operation the reference apps vary, for {@link openApiOperation}. */
+export interface OperationSpec {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /** The security scheme the operation requires (no scopes), or `null` for a public one (`security: []`). */
+  security: string | null;
+  parameters?: Array<OpenApiParameter | OpenApiReference>;
+  /** A JSON request body, by component schema name; `required: false` when an absent body means `{}`. */
+  body?: { schema: string; required: boolean };
+  /** The success response. */
+  ok: {
+    /** HTTP status. */
+    status: number;
+    description: string;
+    schema: JsonSchema;
+    /** Headers of this response besides {@link OperationSpec.headers}' (they win on a clash). */
+    headers?: OpenApiHeaders;
+    /** Media type, default `application/json`. */
+    type?: string;
+  };
+  /** Headers every response of the operation carries, by HTTP status. */
+  headers?: (status: number) => OpenApiHeaders;
+  /** Error responses by status (e.g. from {@link errorResponses}); none when omitted. */
+  errors?: Record<string, OpenApiResponse>;
+}
+
+/**
+ * An OpenAPI operation (OAS 3.1 §4.8.10) from the parts that vary between routes: one tag, one
+ * security scheme or none, a JSON body by component name, a success response and error responses
+ * rendered in the app's own error format.
+ *
+ * @example
+ * openApiOperation({
+ *   operationId: 'getKey', summary: 'One key', tag: 'keys', security: 'apiKey',
+ *   parameters: [parameterRef('KeyId')],
+ *   ok: { status: 200, description: 'The key.', schema: trussetSuccessSchema(schemaRef('Key')) },
+ *   headers: () => ({ 'X-Request-Id': headerRef('X-Request-Id') }),
+ *   errors: errorResponses([{ code: 'NOT_FOUND', status: 404, message: 'Key not found' }]),
+ * })
+ */
+export function openApiOperation(spec: OperationSpec): OpenApiOperation {
+  const { body, ok } = spec;
+  return {
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    tags: [spec.tag],
+    security: spec.security === null ? [] : [{ [spec.security]: [] }],
+    ...(spec.parameters === undefined ? {} : { parameters: spec.parameters }),
+    ...(body === undefined
+      ? {}
+      : {
+          requestBody: {
+            required: body.required,
+            ...(body.required ? {} : { description: 'May be omitted: an absent body is `{}`.' }),
+            content: jsonContent(schemaRef(body.schema)),
+          },
+        }),
+    responses: {
+      [String(ok.status)]: {
+        description: ok.description,
+        headers: { ...spec.headers?.(ok.status), ...ok.headers },
+        content: { [ok.type ?? 'application/json']: { schema: ok.schema } },
+      },
+      ...spec.errors,
+    },
+  };
+}
+
+/** The routes `healthRoutes()` and `openApiRoutes()` serve, for {@link StandardRoutePathsOptions}. */
+export type StandardRoute = 'healthz' | 'readyz' | 'metrics' | 'openapi';
+
+export interface StandardRoutePathsOptions {
+  /** Tag of the four operations, default `operations`. */
+  tag?: string;
+  /** Headers every response carries, by HTTP status; default `X-Request-Id` as {@link headerRef}. */
+  headers?: (status: number) => OpenApiHeaders;
+  /**
+   * The 503 of `/readyz` in the app's error format. Default the SPEC §4.1 envelope with
+   * `SERVICE_UNAVAILABLE` and `details` naming each check, its body schema from `errorSchema`.
+   */
+  unavailable?: { description: string; schema: JsonSchema };
+  /** Body schema of the default `unavailable`, from its codes; default {@link trussetErrorSchema}. */
+  errorSchema?: (codes: readonly string[]) => JsonSchema;
+  /** App-specific notes, the `description` of each operation (e.g. `Not rate limited.`). */
+  descriptions?: Partial<Record<StandardRoute, string>>;
+}
+
+/**
+ * The path items of the four routes every app gets from `@portcullis/service` (SPEC §1):
+ * `GET /healthz` and `GET /readyz` answering in the SPEC §4.1 success envelope (whatever the app's
+ * error format), `GET /metrics` (Prometheus text) and `GET /openapi.json` (`Cache-Control:
+ * public, max-age=300`). Public, documented next to the code that serves them so the two agree.
+ *
+ * @example
+ * paths: { ...standardRoutePaths({ errorSchema: (codes) => errorSchemaRef(codes) }), ...appPaths }
+ */
+export function standardRoutePaths(options: StandardRoutePathsOptions = {}): Record<string, OpenApiPathItem> {
+  const headers = options.headers ?? (() => ({ 'X-Request-Id': headerRef('X-Request-Id') }));
+  const unavailable = options.unavailable ?? {
+    description: '`SERVICE_UNAVAILABLE`: A dependency is down; `details` maps each check to `up` or `down`',
+    schema: (options.errorSchema ?? trussetErrorSchema)(['SERVICE_UNAVAILABLE']),
+  };
+  const route = (
+    name: StandardRoute,
+    summary: string,
+    ok: OperationSpec['ok'],
+    errors?: Record<string, OpenApiResponse>,
+  ): OpenApiPathItem => {
+    const description = options.descriptions?.[name];
+    return {
+      get: openApiOperation({
+        operationId: name,
+        summary,
+        ...(description === undefined ? {} : { description }),
+        tag: options.tag ?? 'operations',
+        security: null,
+        ok,
+        headers,
+        ...(errors === undefined ? {} : { errors }),
+      }),
+    };
+  };
+  return {
+    '/healthz': route('healthz', 'Process up (SPEC §1)', {
+      status: 200,
+      description: 'The process answers.',
+      schema: trussetSuccessSchema({
+        type: 'object',
+        required: ['status'],
+        properties: { status: { const: 'ok' } },
+      }),
+    }),
+    '/readyz': route(
+      'readyz',
+      'Database and, when configured, Redis reachable (SPEC §1)',
+      {
+        status: 200,
+        description: 'Every dependency answers.',
+        schema: trussetSuccessSchema({
+          type: 'object',
+          required: ['status', 'checks'],
+          properties: {
+            status: { const: 'ready' },
+            checks: { type: 'object', additionalProperties: { enum: ['up', 'down'] } },
+          },
+        }),
+      },
+      {
+        '503': {
+          description: unavailable.description,
+          headers: headers(503),
+          content: jsonContent(unavailable.schema),
+        },
+      },
+    ),
+    '/metrics': route('metrics', 'Prometheus metrics (SPEC §1)', {
+      status: 200,
+      description: 'Prometheus text exposition format 0.0.4.',
+      schema: { type: 'string' },
+      type: 'text/plain',
+    }),
+    [OPENAPI_PATH]: route('openapi', 'This document (SPEC §1)', {
+      status: 200,
+      description: 'OpenAPI 3.1 document.',
+      schema: { type: 'object', required: ['openapi', 'info', 'paths'] },
+      headers: {
+        'Cache-Control': {
+          description: 'Set by `openApiRoutes()`.',
+          required: true,
+          schema: { type: 'string', const: 'public, max-age=300' },
+        },
+      },
+    }),
+  };
+}
