@@ -46,8 +46,7 @@ export function keyDecider(
   };
   return (digest, key) => {
     // An L1 hit is decided synchronously; only a miss pays for the promise of Redis or the database.
-    const cached = cache.peek(digest);
-    if (cached !== undefined) return decide(cached, key);
-    return cache.get(digest).then((row) => decide(row, key));
+    const row = cache.read(digest);
+    return row instanceof Promise ? row.then((loaded) => decide(loaded, key)) : decide(row, key);
   };
 }

@@ -164,11 +164,15 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(developer.routes());
   app.use(developer.allowedMethods());
 
-  const lookup = async (digest: string): Promise<MicaPrincipal | null> => {
-    const row = await keyCache.get(digest);
+  const principalOf = (row: MicaAuthRow | null): MicaPrincipal | null => {
     if (!row || row.revoked) return null;
     usage.touch(row.keyId, now());
     return { keyId: row.keyId, developerId: row.developerId };
+  };
+  // An L1 hit is decided synchronously (no promise on the hot path); a miss waits for Redis or the database.
+  const lookup = (digest: string) => {
+    const row = keyCache.read(digest);
+    return row instanceof Promise ? row.then(principalOf) : principalOf(row);
   };
   const register = new Router<AppState>();
   register.use('/api/mica/v1', micaKeyAuth({ lookup }), perKeyLimits(limiters.perMinute, limiters.perDay));

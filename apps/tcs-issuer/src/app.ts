@@ -171,15 +171,16 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   session.use(dids.routes(), dids.allowedMethods());
   app.use(session.routes());
 
-  // Issuer admin routes with a tenant API key (SPEC §6.1).
+  // Issuer admin routes with a tenant API key (SPEC §6.1); an L1 hit is decided synchronously.
+  const decideKey = (row: TenantKeyRow | null) =>
+    !row || row.revoked ? null : { principal: row, approved: row.status === 'approved' };
   const keyed = new Router<AppState>();
   keyed.use(
     '/v1/tenant',
     tcsKeyAuth({
-      lookup: async (digest) => {
-        const row = await keyCache.get(digest);
-        if (!row || row.revoked) return null;
-        return { principal: row, approved: row.status === 'approved' };
+      lookup: (digest) => {
+        const row = keyCache.read(digest);
+        return row instanceof Promise ? row.then(decideKey) : decideKey(row);
       },
     }),
   );

@@ -162,6 +162,16 @@ describe('key cache without Redis (single node)', () => {
     expect(calls).toEqual(['d1', 'gone']);
   });
 
+  it('reads synchronously on an L1 hit and through a promise on a miss', async () => {
+    const { load, calls } = countingLoader(new Map([['d1', { status: 'ACTIVE' }]]));
+    const cache = createKeyCache<Row>({ load });
+    const miss = cache.read('d1');
+    expect(miss).toBeInstanceOf(Promise);
+    expect(await miss).toEqual({ status: 'ACTIVE' });
+    expect(cache.read('d1')).toEqual({ status: 'ACTIVE' });
+    expect(calls).toEqual(['d1']);
+  });
+
   it('never answers a peek when L1 is disabled', async () => {
     const { load } = countingLoader(new Map([['d1', { status: 'ACTIVE' }]]));
     const cache = createKeyCache<Row>({ load, l1: false });

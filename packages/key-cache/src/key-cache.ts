@@ -92,6 +92,11 @@ export interface KeyCache<V> {
    */
   peek(id: string): V | null | undefined;
   /**
+   * `peek` when L1 has a fresh entry (answered synchronously), else `get`: the hot-path lookup
+   * of auth middleware that accepts either.
+   */
+  read(id: string): V | null | Promise<V | null>;
+  /**
    * Forgets `ids` here and on every process: drops L1, bumps the L2 version, deletes the L2
    * entry and publishes the ids. Call it after the database change has committed.
    * Never rejects: when Redis is unreachable the invalidation is kept and replayed on recovery.
@@ -278,6 +283,11 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
     return undefined;
   };
 
+  const read = (id: string): V | null | Promise<V | null> => {
+    const fresh = peek(id);
+    return fresh !== undefined ? fresh : get(id);
+  };
+
   const get = async (id: string): Promise<V | null> => {
     const fresh = peek(id);
     if (fresh !== undefined) return fresh;
@@ -421,7 +431,7 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
     breaker: redis ? breaker.state() : 'disabled',
   });
 
-  return { get, peek, invalidate, start, close, stats };
+  return { get, peek, read, invalidate, start, close, stats };
 }
 
 function asError(value: unknown): Error {

@@ -22,6 +22,8 @@ export type {
 export { instanceKeyAuth, requireService } from './instance-key-auth.js';
 export type { JsonBodyOptions, JsonBodyProblem, JsonBodyState } from './json-body.js';
 export { jsonBody, jsonBodyProblemMessage } from './json-body.js';
+export type { MaybePromise } from './maybe-async.js';
+export { attempt } from './maybe-async.js';
 export type { MicaKeyAuthOptions, MicaKeyAuthState, MicaPrincipal } from './mica-key-auth.js';
 export { micaKeyAuth } from './mica-key-auth.js';
 export type { RateLimitOptions } from './rate-limit.js';

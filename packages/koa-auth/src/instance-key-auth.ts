@@ -2,6 +2,7 @@ import { instanceAuthErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { type ParsedInstanceKey, parseInstanceKey } from '@portcullis/key-format';
 import type { Middleware } from 'koa';
+import { attempt, type MaybePromise } from './maybe-async.js';
 
 /** What an authenticated instance key grants. Apps extend it with their own fields. */
 export interface InstancePrincipal {
@@ -27,10 +28,7 @@ export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
    * Decides a key by its SHA-256 digest (usually through `@portcullis/key-cache`). Rejects only
    * on infrastructure failure, which answers 500 `AUTH_ERROR`, never `AUTH_FAILED`.
    */
-  lookup: (
-    digest: string,
-    key: ParsedInstanceKey,
-  ) => InstanceKeyDecision<P> | Promise<InstanceKeyDecision<P>>;
+  lookup: (digest: string, key: ParsedInstanceKey) => MaybePromise<InstanceKeyDecision<P>>;
   /** The service the route needs; an instance without it gets 403 `SERVICE_NOT_ENABLED`. */
   service?: string;
   /** Accept `trusset_v2_…` keys too. Default false. */
@@ -78,17 +76,12 @@ export function instanceKeyAuth<P extends InstancePrincipal>(
     if (!parsed.ok) {
       throw instanceAuthErrors.error(parsed.reason === 'missing' ? 'AUTH_REQUIRED' : 'AUTH_FAILED');
     }
-    let answer: InstanceKeyDecision<P> | Promise<InstanceKeyDecision<P>>;
-    try {
-      answer = lookup(digestKey(parsed.key), parsed);
-    } catch (cause) {
-      return lookupFailed(cause);
-    }
-    if (answer instanceof Promise) {
-      // Only the lookup's own rejection is an AUTH_ERROR; errors further down pass through.
-      return answer.then((decision) => admit(ctx, decision, next), lookupFailed);
-    }
-    return admit(ctx, answer, next);
+    // Only the lookup's own failure is an AUTH_ERROR; errors further down pass through.
+    return attempt(
+      () => lookup(digestKey(parsed.key), parsed),
+      (decision) => admit(ctx, decision, next),
+      lookupFailed,
+    );
   };
 }
 

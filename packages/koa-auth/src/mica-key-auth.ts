@@ -2,6 +2,7 @@ import { micaAuthErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { parseMicaKey } from '@portcullis/key-format';
 import type { Middleware } from 'koa';
+import { attempt, type MaybePromise } from './maybe-async.js';
 
 /** What an authenticated MiCA Register key grants. */
 export interface MicaPrincipal {
@@ -18,7 +19,7 @@ export interface MicaKeyAuthOptions {
    * Decides a key by its SHA-256 digest: the principal, or `null` for an unknown or revoked key.
    * Rejects only on infrastructure failure (→ 500 `AUTH_ERROR`).
    */
-  lookup: (digest: string) => Promise<MicaPrincipal | null>;
+  lookup: (digest: string) => MaybePromise<MicaPrincipal | null>;
 }
 
 /**
@@ -32,19 +33,23 @@ export interface MicaKeyAuthOptions {
  */
 export function micaKeyAuth(options: MicaKeyAuthOptions): Middleware<MicaKeyAuthState> {
   const { lookup } = options;
-  return async function micaKeyAuth(ctx, next) {
+  return function micaKeyAuth(ctx, next) {
     const parsed = parseMicaKey(ctx.req.headers['x-api-key']);
     if (!parsed.ok) {
       throw micaAuthErrors.error(parsed.reason === 'malformed' ? 'INVALID_KEY' : 'UNAUTHORIZED');
     }
-    let principal: MicaPrincipal | null;
-    try {
-      principal = await lookup(digestKey(parsed.key));
-    } catch (cause) {
-      throw micaAuthErrors.error('AUTH_ERROR', { cause });
-    }
-    if (!principal) throw micaAuthErrors.error('INVALID_KEY');
-    ctx.state.mica = principal;
-    await next();
+    // Synchronous on a cache hit (no promise of its own, like instanceKeyAuth); only the
+    // lookup's own failure is AUTH_ERROR.
+    return attempt(
+      () => lookup(digestKey(parsed.key)),
+      (principal) => {
+        if (!principal) throw micaAuthErrors.error('INVALID_KEY');
+        ctx.state.mica = principal;
+        return next();
+      },
+      (cause): never => {
+        throw micaAuthErrors.error('AUTH_ERROR', { cause });
+      },
+    );
   };
 }

@@ -1,6 +1,6 @@
 import { instanceApiErrors, renderTrusset } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
-import { generateInstanceKey } from '@portcullis/key-format';
+import { generateInstanceKey, generateMicaKey } from '@portcullis/key-format';
 import { listen, readJson, type Served } from '@portcullis/testing';
 import Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,9 +8,16 @@ import { adminTokenAuth, bearerToken } from './admin-token-auth.js';
 import { errorHandler } from './error-handler.js';
 import { type InstancePrincipal, instanceKeyAuth } from './instance-key-auth.js';
 import { jsonBody } from './json-body.js';
+import { micaKeyAuth } from './mica-key-auth.js';
 import { requestId } from './request-id.js';
 
-type State = { requestId: string; auth?: InstancePrincipal; body?: unknown; admin?: boolean };
+type State = {
+  requestId: string;
+  auth?: InstancePrincipal;
+  body?: unknown;
+  admin?: boolean;
+  mica?: { keyId: string; developerId: string };
+};
 
 interface TestBody {
   error: { code: string; message: string; details?: unknown };
@@ -379,5 +386,43 @@ describe('jsonBody', () => {
       message: 'Request validation failed',
       details: [{ field: 'body', message }],
     });
+  });
+});
+
+describe('micaKeyAuth (SPEC §5.1)', () => {
+  const key = generateMicaKey();
+  const principal = { keyId: 'mkey_1', developerId: 'dev_1' };
+
+  it('accepts a synchronous (cache hit) and an asynchronous lookup alike', async () => {
+    for (const lookup of [
+      (digest: string) => (digest === digestKey(key) ? principal : null),
+      async (digest: string) => (digest === digestKey(key) ? principal : null),
+    ]) {
+      const url = await appWith(micaKeyAuth({ lookup }), async (ctx) => {
+        ctx.body = { mica: ctx.state.mica };
+      });
+      const res = await fetch(url, { headers: { 'x-api-key': key } });
+      expect(await res.json()).toEqual({ mica: principal });
+      const unknown = await fetch(url, { headers: { 'x-api-key': generateMicaKey() } });
+      expect((await json(unknown)).error.code).toBe('INVALID_KEY');
+    }
+  });
+
+  it('answers UNAUTHORIZED without a key or with another prefix, and AUTH_ERROR when the lookup throws', async () => {
+    const url = await appWith(
+      micaKeyAuth({
+        lookup: () => {
+          throw new Error('cache and database unreachable');
+        },
+      }),
+      ok,
+    );
+    expect((await json(await fetch(url))).error.code).toBe('UNAUTHORIZED');
+    expect((await json(await fetch(url, { headers: { 'x-api-key': 'trusset_abc' } }))).error.code).toBe(
+      'UNAUTHORIZED',
+    );
+    const failed = await fetch(url, { headers: { 'x-api-key': key } });
+    expect(failed.status).toBe(500);
+    expect((await json(failed)).error.code).toBe('AUTH_ERROR');
   });
 });

@@ -65,6 +65,19 @@ describe('tcsKeyAuth (SPEC §6.1)', () => {
     expect(await text({ 'x-api-key': key })).toBe('200 {"tenant":"ten_1","bearer":null}');
   });
 
+  it('decides a synchronous lookup (a cache hit) the same way', async () => {
+    const url = await appWith(
+      tcsKeyAuth({
+        lookup: (digest) => (digest === digestKey(key) ? { principal: 'ten_1', approved: true } : null),
+      }),
+    );
+    expect((await fetch(url, { headers: { 'x-api-key': key } })).status).toBe(200);
+    const unknown = await fetch(url, { headers: { 'x-api-key': generateTcsKey('production') } });
+    expect(await unknown.text()).toBe(
+      '{"statusCode":401,"message":"Invalid API Key","error":"Unauthorized"}',
+    );
+  });
+
   it('answers 503, never "Invalid API Key", when the lookup fails', async () => {
     const url = await appWith(
       tcsKeyAuth({

@@ -2,6 +2,7 @@ import { tcsApiErrors, tcsApiKeyErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { parseTcsKey } from '@portcullis/key-format';
 import type { Middleware } from 'koa';
+import { attempt, type MaybePromise } from './maybe-async.js';
 
 /** What `lookup` answers for a known, unrevoked TCS API key. */
 export interface TcsKeyDecision<P> {
@@ -20,7 +21,7 @@ export interface TcsKeyAuthOptions<P> {
    * Decides a key by its SHA-256 digest: the decision, or `null` for an unknown or revoked key.
    * Rejects only on infrastructure failure (→ 503, never "Invalid API Key").
    */
-  lookup: (digest: string) => Promise<TcsKeyDecision<P> | null>;
+  lookup: (digest: string) => MaybePromise<TcsKeyDecision<P> | null>;
 }
 
 /**
@@ -41,20 +42,23 @@ export interface TcsKeyAuthOptions<P> {
  */
 export function tcsKeyAuth<P>(options: TcsKeyAuthOptions<P>): Middleware<TcsKeyAuthState<P>> {
   const { lookup } = options;
-  return async function tcsKeyAuth(ctx, next) {
+  return function tcsKeyAuth(ctx, next) {
     const parsed = parseTcsKey(ctx.req.headers['x-api-key']);
     if (!parsed.ok) {
       throw tcsApiKeyErrors.error(parsed.reason === 'missing' ? 'API_KEY_REQUIRED' : 'INVALID_API_KEY');
     }
-    let decision: TcsKeyDecision<P> | null;
-    try {
-      decision = await lookup(digestKey(parsed.key));
-    } catch (cause) {
-      throw tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause });
-    }
-    if (!decision) throw tcsApiKeyErrors.error('INVALID_API_KEY');
-    if (!decision.approved) throw tcsApiKeyErrors.error('ACCOUNT_NOT_APPROVED');
-    ctx.state.tenant = decision.principal;
-    await next();
+    // Synchronous on a cache hit; only the lookup's own failure is a 503.
+    return attempt(
+      () => lookup(digestKey(parsed.key)),
+      (decision) => {
+        if (!decision) throw tcsApiKeyErrors.error('INVALID_API_KEY');
+        if (!decision.approved) throw tcsApiKeyErrors.error('ACCOUNT_NOT_APPROVED');
+        ctx.state.tenant = decision.principal;
+        return next();
+      },
+      (cause): never => {
+        throw tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause });
+      },
+    );
   };
 }

@@ -5,6 +5,7 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
+import { attempt, type MaybePromise } from './maybe-async.js';
 
 /** The state of one key's current window after a consume or a peek. */
 export interface LimitResult {
@@ -27,9 +28,9 @@ export interface WindowLimiter {
    * Counts one request against `key` and says whether it is admitted. Synchronous for the
    * in-process store (no promise on the hot path), a promise with Redis; `await` works for both.
    */
-  consume(key: string): LimitResult | Promise<LimitResult>;
+  consume(key: string): MaybePromise<LimitResult>;
   /** The current state of `key`'s window, without counting anything (sync or async, as `consume`). */
-  peek(key: string): LimitResult | Promise<LimitResult>;
+  peek(key: string): MaybePromise<LimitResult>;
 }
 
 export interface WindowLimiterOptions {
@@ -105,42 +106,23 @@ export function createWindowLimiter(options: WindowLimiterOptions): WindowLimite
     onStoreError?.(error instanceof Error ? error : new Error(String(error)));
     return result(0, windowIndex, true);
   };
-  // Runs a store call that may answer synchronously (memory) or not (Redis), without making the
-  // synchronous case pay for a promise.
-  const settle = (
-    call: () => number | Promise<number>,
-    decide: (consumed: number) => LimitResult,
-    windowIndex: number,
-  ): LimitResult | Promise<LimitResult> => {
-    let answer: number | Promise<number>;
-    try {
-      answer = call();
-    } catch (error) {
-      return failOpen(error, windowIndex);
-    }
-    if (answer instanceof Promise) {
-      return answer.then(decide, (error: unknown) => failOpen(error, windowIndex));
-    }
-    return decide(answer);
-  };
-
   return {
     limit,
     windowMs,
     consume(key) {
       const windowIndex = window();
-      return settle(
+      return attempt(
         () => store.increment(key, windowIndex),
         (consumed) => result(consumed, windowIndex, consumed <= limit),
-        windowIndex,
+        (error) => failOpen(error, windowIndex),
       );
     },
     peek(key) {
       const windowIndex = window();
-      return settle(
+      return attempt(
         () => store.count(key, windowIndex),
         (consumed) => result(consumed, windowIndex, consumed < limit),
-        windowIndex,
+        (error) => failOpen(error, windowIndex),
       );
     },
   };
@@ -148,8 +130,8 @@ export function createWindowLimiter(options: WindowLimiterOptions): WindowLimite
 
 /** Counts requests per (key, window). `increment` returns the count including this request. */
 interface CountingStore {
-  increment(key: string, windowIndex: number): Promise<number> | number;
-  count(key: string, windowIndex: number): Promise<number> | number;
+  increment(key: string, windowIndex: number): MaybePromise<number>;
+  count(key: string, windowIndex: number): MaybePromise<number>;
 }
 
 function flexibleStore(limiter: RateLimiterRedis, limit: number): CountingStore {
