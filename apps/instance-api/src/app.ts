@@ -1,23 +1,21 @@
 import Router from '@koa/router';
-import { type Database, isDatabaseUnavailable } from '@portcullis/db';
+import type { Database } from '@portcullis/db';
 import { instanceApiErrors, isCodedError, renderTrusset } from '@portcullis/errors';
 import type { KeyCache } from '@portcullis/key-cache';
 import {
   adminTokenAuth,
-  errorHandler,
   type InstancePrincipal,
   instanceKeyAuth,
   rateLimit,
-  requestId,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
 import {
-  errorForLog,
   healthRoutes,
   type Metrics,
   OPENAPI_PATH,
   openApiRoutes,
   type UsageBatcher,
+  useAppHead,
 } from '@portcullis/service';
 import Koa from 'koa';
 import type { Logger } from 'pino';
@@ -81,71 +79,23 @@ const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics', OPENAPI_PATH
 export function createApp(deps: AppDeps): Koa<AppState> {
   const { limiters, logger, metrics, now } = deps;
   const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
-  // Koa logs unhandled errors to stderr by default; everything is handled and logged below.
-  app.silent = true;
-
-  app.use(requestId());
-  const requests = metrics.counter('http_requests_total', 'HTTP requests by method and status', [
-    'method',
-    'status',
-  ]);
-  const errors = metrics.counter('http_errors_total', 'Error responses by code', ['code']);
-  const debug = logger.isLevelEnabled('debug');
-  app.use(async function accessLog(ctx, next) {
-    const started = debug ? performance.now() : 0;
-    try {
-      await next();
-    } finally {
-      requests.inc(ctx.method, String(ctx.status));
-      // The path only: query strings are the caller's data. Headers are never logged.
-      if (debug) {
-        logger.debug(
-          {
-            requestId: ctx.state.requestId,
-            method: ctx.method,
-            path: ctx.path,
-            status: ctx.status,
-            ms: Math.round((performance.now() - started) * 10) / 10,
-            instanceId: ctx.state.auth?.instanceId,
-          },
-          'request',
-        );
-      }
-    }
+  // Request ids, the access counter and log, and errors in the envelope (SPEC §4.1, §8). A database
+  // outage outside authentication is a 503 (inside authentication it is AUTH_ERROR, already coded
+  // by instanceKeyAuth).
+  useAppHead(app, {
+    logger,
+    metrics,
+    render: (err, ctx) =>
+      renderTrusset(err, {
+        requestId: ctx.state.requestId,
+        timestamp: new Date(now()).toISOString(),
+        ...(ctx.state.auth ? { instanceId: ctx.state.auth.instanceId } : {}),
+      }),
+    unavailable: (cause) => instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause }),
+    notFound: () => instanceApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
+    methodNotAllowed: () => instanceApiErrors.error('METHOD_NOT_ALLOWED'),
+    logFields: (ctx) => ({ instanceId: ctx.state.auth?.instanceId }),
   });
-  app.use(
-    errorHandler<AppState>(
-      (err, ctx) =>
-        // SPEC §8: a database outage outside authentication is a 503 in the envelope (inside
-        // authentication it is AUTH_ERROR, already coded by instanceKeyAuth).
-        renderTrusset(
-          !isCodedError(err) && isDatabaseUnavailable(err)
-            ? instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause: err })
-            : err,
-          {
-            requestId: ctx.state.requestId,
-            timestamp: new Date(now()).toISOString(),
-            ...(ctx.state.auth ? { instanceId: ctx.state.auth.instanceId } : {}),
-          },
-        ),
-      {
-        notFound: () => instanceApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
-        // The router's 405 (known path, other method) and 501 (a method no route has, which
-        // would read as a server fault) both become a 405 in this app's format.
-        emptyError: (status) =>
-          status === 405 || status === 501 ? instanceApiErrors.error('METHOD_NOT_ALLOWED') : undefined,
-        onError: (err, rendered, ctx) => {
-          if (isCodedError(err)) errors.inc(err.code);
-          if (rendered.status >= 500) {
-            logger.error(
-              { err: errorForLog(err), requestId: ctx.state.requestId, path: ctx.path },
-              'request failed',
-            );
-          }
-        },
-      },
-    ),
-  );
 
   // SPEC §4.6 global limit: every request that did not authenticate with a key, counted after the
   // fact (no store call on the authenticated hot path). Operator and health routes have their own rules.

@@ -1,26 +1,14 @@
 import Router from '@koa/router';
-import { type Database, isDatabaseUnavailable } from '@portcullis/db';
-import {
-  instanceApiErrors,
-  isCodedError,
-  micaDeveloperErrors,
-  rateLimitErrors,
-  renderTrusset,
-} from '@portcullis/errors';
+import type { Database } from '@portcullis/db';
+import { instanceApiErrors, micaDeveloperErrors, rateLimitErrors, renderTrusset } from '@portcullis/errors';
 import type { KeyCache } from '@portcullis/key-cache';
+import { type MicaPrincipal, micaKeyAuth, type WindowLimiter } from '@portcullis/koa-auth';
 import {
-  errorHandler,
-  type MicaPrincipal,
-  micaKeyAuth,
-  requestId,
-  type WindowLimiter,
-} from '@portcullis/koa-auth';
-import {
-  errorForLog,
   healthRoutes,
   type Metrics,
   openApiRoutes,
   type UsageBatcher,
+  useAppHead,
 } from '@portcullis/service';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
@@ -94,49 +82,16 @@ function perKeyLimits(perMinute: WindowLimiter, perDay: WindowLimiter): Middlewa
 export function createApp(deps: AppDeps): Koa<AppState> {
   const { db, keyCache, limiters, logger, metrics, now, usage } = deps;
   const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
-  app.silent = true;
-  const requests = metrics.counter('http_requests_total', 'HTTP requests by method and status', [
-    'method',
-    'status',
-  ]);
-  const errors = metrics.counter('http_errors_total', 'Error responses by code', ['code']);
-
-  app.use(requestId());
-  app.use(async function count(ctx, next) {
-    try {
-      await next();
-    } finally {
-      requests.inc(ctx.method, String(ctx.status));
-    }
+  // Request ids, the access counter and log, and errors in the envelope (SPEC §4.1, §8).
+  useAppHead(app, {
+    logger,
+    metrics,
+    render: (err, ctx) =>
+      renderTrusset(err, { requestId: ctx.state.requestId, timestamp: new Date(now()).toISOString() }),
+    unavailable: (cause) => instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause }),
+    notFound: () => micaDeveloperErrors.error('NOT_FOUND', { message: 'Route not found' }),
+    methodNotAllowed: () => micaDeveloperErrors.error('METHOD_NOT_ALLOWED'),
   });
-  app.use(
-    errorHandler<AppState>(
-      (err, ctx) =>
-        // SPEC §8: a database outage outside authentication is a 503 in the envelope.
-        renderTrusset(
-          !isCodedError(err) && isDatabaseUnavailable(err)
-            ? instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause: err })
-            : err,
-          { requestId: ctx.state.requestId, timestamp: new Date(now()).toISOString() },
-        ),
-      {
-        notFound: () => micaDeveloperErrors.error('NOT_FOUND', { message: 'Route not found' }),
-        // The router's 405 (known path, other method) and 501 (a method no route has, which
-        // would read as a server fault) both become a 405 in this app's format.
-        emptyError: (status) =>
-          status === 405 || status === 501 ? micaDeveloperErrors.error('METHOD_NOT_ALLOWED') : undefined,
-        onError: (err, rendered, ctx) => {
-          if (isCodedError(err)) errors.inc(err.code);
-          if (rendered.status >= 500) {
-            logger.error(
-              { err: errorForLog(err), requestId: ctx.state.requestId, path: ctx.path },
-              'request failed',
-            );
-          }
-        },
-      },
-    ),
-  );
 
   app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
   // SPEC §1: the document of these routes, public; the limits it states are the ones enforced here.

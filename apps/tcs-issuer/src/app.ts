@@ -1,18 +1,16 @@
 import Router from '@koa/router';
-import { type Database, isDatabaseUnavailable } from '@portcullis/db';
+import type { Database } from '@portcullis/db';
 import { isCodedError, renderTcs, tcsApiErrors } from '@portcullis/errors';
 import { type PasswordHasher, PasswordHasherBusyError } from '@portcullis/hashing';
 import type { KeyCache } from '@portcullis/key-cache';
 import {
   adminTokenAuth,
   bearerJwtAuth,
-  errorHandler,
   rateLimit,
-  requestId,
   tcsKeyAuth,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import { errorForLog, healthRoutes, type Metrics, openApiRoutes } from '@portcullis/service';
+import { healthRoutes, type Metrics, openApiRoutes, useAppHead } from '@portcullis/service';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Sealer } from './crypto/seal.js';
@@ -68,58 +66,32 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Koa<AppState> {
   const { db, keyCache, limiters, logger, metrics, now } = deps;
   const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
-  app.silent = true;
-  const requests = metrics.counter('http_requests_total', 'HTTP requests by method and status', [
-    'method',
-    'status',
-  ]);
-  const errors = metrics.counter('http_errors_total', 'Error responses by code', ['code']);
   const shed = metrics.counter(
     'password_work_shed_total',
     'Logins refused because password hashing was saturated',
     [],
   );
-
-  app.use(requestId());
-  app.use(async function count(ctx, next) {
-    try {
-      await next();
-    } finally {
-      requests.inc(ctx.method, String(ctx.status));
-    }
+  // Request ids, the access counter and log, and errors as `{ statusCode, message, error }`
+  // (SPEC §6.1). A database outage is a 503, never a 401 or a bare 500 (SPEC §8); so is a full
+  // password hashing queue (a login flood is shed, SPEC §9), with a hint to retry shortly,
+  // counted but not logged as a failure.
+  useAppHead(app, {
+    logger,
+    metrics,
+    render: (err) =>
+      renderTcs(
+        err instanceof PasswordHasherBusyError
+          ? tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause: err, retryAfterSeconds: 1 })
+          : err,
+      ),
+    unavailable: (cause) => tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause }),
+    notFound: () => tcsApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
+    methodNotAllowed: () => tcsApiErrors.error('METHOD_NOT_ALLOWED'),
+    quiet: (err) => err instanceof PasswordHasherBusyError,
+    onError: (err) => {
+      if (err instanceof PasswordHasherBusyError) shed.inc();
+    },
   });
-  app.use(
-    errorHandler<AppState>(
-      // SPEC §8: a database outage is a 503, never a 401 or a bare 500. So is a full password
-      // hashing queue (a login flood is shed, SPEC §9), with a hint to retry shortly.
-      (err) =>
-        renderTcs(
-          err instanceof PasswordHasherBusyError
-            ? tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause: err, retryAfterSeconds: 1 })
-            : !isCodedError(err) && isDatabaseUnavailable(err)
-              ? tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause: err })
-              : err,
-        ),
-      {
-        notFound: () => tcsApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
-        // The router's 405 (known path, other method) and 501 (a method no route has, which
-        // would read as a server fault) both become a 405 in this app's format.
-        emptyError: (status) =>
-          status === 405 || status === 501 ? tcsApiErrors.error('METHOD_NOT_ALLOWED') : undefined,
-        onError: (err, rendered, ctx) => {
-          if (isCodedError(err)) errors.inc(err.code);
-          if (err instanceof PasswordHasherBusyError) {
-            shed.inc();
-          } else if (rendered.status >= 500) {
-            logger.error(
-              { err: errorForLog(err), requestId: ctx.state.requestId, path: ctx.path },
-              'request failed',
-            );
-          }
-        },
-      },
-    ),
-  );
 
   app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
   // SPEC §1: the document of these routes, public; the limits it states are the ones enforced here.

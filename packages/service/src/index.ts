@@ -1,3 +1,5 @@
+export type { AppHeadOptions } from './app-head.js';
+export { useAppHead } from './app-head.js';
 export type { EnvReader, ServiceEnv } from './env.js';
 export { readServiceEnv } from './env.js';
 export type { HealthRoutesOptions } from './health.js';

@@ -1,0 +1,113 @@
+import { Writable } from 'node:stream';
+import Router from '@koa/router';
+import { DatabaseUnavailableError } from '@portcullis/db';
+import { defineCatalog, renderTrusset } from '@portcullis/errors';
+import { listen, type Served } from '@portcullis/testing';
+import Koa from 'koa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useAppHead } from './app-head.js';
+import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+
+const catalog = defineCatalog({
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable', expose: true },
+  BUSY: { status: 503, message: 'Busy', expose: true },
+});
+
+type State = { requestId: string };
+const served: Served[] = [];
+afterEach(async () => {
+  await Promise.all(served.splice(0).map((s) => s.close()));
+});
+
+async function start(level = 'info') {
+  const lines: string[] = [];
+  const logger = createLogger({
+    app: 'test',
+    level,
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const metrics = createMetrics();
+  const observed: string[] = [];
+  const app = new Koa<State>();
+  useAppHead(app, {
+    logger,
+    metrics,
+    render: (err, ctx) => renderTrusset(err, { requestId: ctx.state.requestId, timestamp: 'T' }),
+    unavailable: (cause) => catalog.error('SERVICE_UNAVAILABLE', { cause }),
+    notFound: () => catalog.error('NOT_FOUND', { message: 'Route not found' }),
+    methodNotAllowed: () => catalog.error('METHOD_NOT_ALLOWED'),
+    quiet: (err) => err instanceof Error && err.message === 'overloaded',
+    onError: (err) => observed.push(err instanceof Error ? err.message : 'coded'),
+    logFields: () => ({ tenant: 't1' }),
+  });
+  const router = new Router<State>();
+  router.get('/ok', (ctx) => {
+    ctx.body = { ok: true };
+  });
+  router.get('/db', () => {
+    throw new DatabaseUnavailableError('DB_CLOSED', 'connection refused to db.internal:5432');
+  });
+  router.get('/bug', () => {
+    throw new Error('secret=hunter2 in a bug');
+  });
+  router.get('/busy', () => {
+    throw Object.assign(catalog.error('BUSY'), { message: 'overloaded' });
+  });
+  app.use(router.routes()).use(router.allowedMethods());
+  const server = await listen(app.callback());
+  served.push(server);
+  return { url: server.url, lines, metrics, observed };
+}
+
+const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
+describe('useAppHead', () => {
+  it('renders unmatched routes, other methods and unknown methods in the app format', async () => {
+    const { url } = await start();
+    const missing = await fetch(`${url}/nowhere`);
+    expect([missing.status, await codeOf(missing)]).toEqual([404, 'NOT_FOUND']);
+    const other = await fetch(`${url}/ok`, { method: 'DELETE' });
+    expect([other.status, await codeOf(other)]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    expect(other.headers.get('allow')).toContain('GET');
+    const unknown = await fetch(`${url}/ok`, { method: 'PROPFIND' });
+    expect([unknown.status, await codeOf(unknown)]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    expect((await fetch(`${url}/ok`)).headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('answers a database outage with the app’s 503, and masks a bug as a logged 500 without its message', async () => {
+    const { url, lines, metrics, observed } = await start();
+    const db = await fetch(`${url}/db`);
+    expect([db.status, await codeOf(db)]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+    const bug = await fetch(`${url}/bug`);
+    const text = await bug.text();
+    expect(bug.status).toBe(500);
+    expect(text).not.toContain('hunter2');
+    expect(lines.filter((l) => l.includes('request failed'))).toHaveLength(2);
+    expect(metrics.render()).toContain('http_errors_total{code="SERVICE_UNAVAILABLE"} 1');
+    expect(metrics.render()).toMatch(/http_requests_total\{method="GET",status="500"\} 1/);
+    expect(observed).toHaveLength(2);
+  });
+
+  it('counts a quiet error but does not log it as a failure', async () => {
+    const { url, lines, observed } = await start();
+    expect((await fetch(`${url}/busy`)).status).toBe(503);
+    expect(lines.filter((l) => l.includes('request failed'))).toEqual([]);
+    expect(observed).toEqual(['overloaded']);
+  });
+
+  it('writes a debug access line with the path only and the app’s fields', async () => {
+    const { url, lines } = await start('debug');
+    await fetch(`${url}/ok?token=secret-value`);
+    const line = lines.find((l) => l.includes('"msg":"request"')) ?? '';
+    expect(JSON.parse(line)).toMatchObject({ method: 'GET', path: '/ok', status: 200, tenant: 't1' });
+    expect(line).not.toContain('secret-value');
+  });
+});

@@ -1,0 +1,101 @@
+import { isDatabaseUnavailable } from '@portcullis/db';
+import { isCodedError, type RenderedError } from '@portcullis/errors';
+import { errorHandler, requestId } from '@portcullis/koa-auth';
+import type Koa from 'koa';
+import type { ParameterizedContext } from 'koa';
+import type { Logger } from 'pino';
+import { errorForLog } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+export interface AppHeadOptions<S> {
+  logger: Logger;
+  metrics: Metrics;
+  /** Renders anything thrown in the app's wire format (Trusset envelope, TCS…). Never throws. */
+  render: (err: unknown, ctx: ParameterizedContext<S>) => RenderedError<unknown>;
+  /** SPEC §8: what a database outage becomes outside the auth middleware (a 503 of the app's catalog). */
+  unavailable: (cause: unknown) => unknown;
+  /** The answer when no route matched, e.g. 404 `NOT_FOUND` "Route not found". */
+  notFound: () => unknown;
+  /** The answer to the router's bodiless 405 (other method) and 501 (unknown method). */
+  methodNotAllowed: () => unknown;
+  /** Errors that are an expected overload signal: rendered and counted, never logged as failures. */
+  quiet?: (err: unknown) => boolean;
+  /** Called once per rendered error after the standard counting and logging (app metrics). */
+  onError?: (err: unknown, rendered: RenderedError<unknown>, ctx: ParameterizedContext<S>) => void;
+  /** Extra fields of the debug access-log line, e.g. the authenticated principal's id (never secrets). */
+  logFields?: (ctx: ParameterizedContext<S>) => Record<string, unknown>;
+}
+
+/**
+ * Installs the head every app puts before its routes (DESIGN §1): `requestId()`, a request
+ * counter (`http_requests_total` by method and status) with a debug access-log line (path only:
+ * query strings are the caller's data, headers are never logged), and `errorHandler` in the app's
+ * wire format — database outages mapped to `unavailable` (SPEC §8), the router's 405/501 to
+ * `methodNotAllowed`, unmatched routes to `notFound`, every coded error counted in
+ * `http_errors_total`, every 5xx logged without secrets. Makes Koa silent (all is logged here).
+ *
+ * @example
+ * useAppHead(app, {
+ *   logger, metrics,
+ *   render: (err, ctx) => renderTrusset(err, { requestId: ctx.state.requestId, timestamp: new Date().toISOString() }),
+ *   unavailable: (cause) => instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause }),
+ *   notFound: () => instanceApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
+ *   methodNotAllowed: () => instanceApiErrors.error('METHOD_NOT_ALLOWED'),
+ * });
+ */
+export function useAppHead<S extends { requestId: string }>(app: Koa<S>, options: AppHeadOptions<S>): void {
+  const { logger, metrics, render, unavailable, notFound, methodNotAllowed, quiet, onError, logFields } =
+    options;
+  app.silent = true;
+  const requests = metrics.counter('http_requests_total', 'HTTP requests by method and status', [
+    'method',
+    'status',
+  ]);
+  const errors = metrics.counter('http_errors_total', 'Error responses by code', ['code']);
+  const debug = logger.isLevelEnabled('debug');
+
+  app.use(requestId());
+  app.use(async function accessLog(ctx, next) {
+    const started = debug ? performance.now() : 0;
+    try {
+      await next();
+    } finally {
+      requests.inc(ctx.method, String(ctx.status));
+      if (debug) {
+        logger.debug(
+          {
+            requestId: ctx.state.requestId,
+            method: ctx.method,
+            path: ctx.path,
+            status: ctx.status,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+            ...logFields?.(ctx),
+          },
+          'request',
+        );
+      }
+    }
+  });
+  // SPEC §8: an outage is the app's 503, for the response and for the error counter alike.
+  const mapped = (err: unknown): unknown =>
+    !isCodedError(err) && isDatabaseUnavailable(err) ? unavailable(err) : err;
+  app.use(
+    errorHandler<S>((err, ctx) => render(mapped(err), ctx), {
+      notFound,
+      // The router's 405 (known path, other method) and 501 (a method no route has, which
+      // would read as a server fault) both become a 405 in the app's format.
+      emptyError: (status) => (status === 405 || status === 501 ? methodNotAllowed() : undefined),
+      onError: (err, rendered, ctx) => {
+        const coded = mapped(err);
+        if (isCodedError(coded)) errors.inc(coded.code);
+        if (rendered.status >= 500 && !quiet?.(err)) {
+          logger.error(
+            { err: errorForLog(err), requestId: ctx.state.requestId, path: ctx.path },
+            'request failed',
+          );
+        }
+        onError?.(err, rendered, ctx);
+      },
+    }),
+  );
+}
