@@ -1,9 +1,7 @@
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import { createLogger } from '@portcullis/service';
-import { listen, readJson, type Served } from '@portcullis/testing';
-import { Redis } from 'ioredis';
+import { connectAppRedis, lineSink, listen, readJson, type Served } from '@portcullis/testing';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
 
@@ -39,27 +37,8 @@ export interface StartOptions extends Partial<Omit<BuildDepsOptions, 'db' | 'log
 /** Starts one app process-equivalent on a free port: its own cache, limiters and connections. */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { redisUrl, db, ...rest } = options;
-  const clients: Redis[] = [];
-  const connect = async () => {
-    const client = new Redis(redisUrl as string, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => 50,
-    });
-    client.on('error', () => undefined);
-    clients.push(client);
-    await client.connect();
-    return client;
-  };
-  const redis = redisUrl ? await connect() : undefined;
-  const subscriber = redisUrl ? await connect() : undefined;
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      capturedLogs.push(String(chunk));
-      done();
-    },
-  });
+  const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
+  const sink = lineSink(capturedLogs);
   const deps = buildDeps({
     db,
     redis,
@@ -94,7 +73,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       await served.close();
       await deps.usage.stop();
       await deps.keyCache.close();
-      for (const client of clients) client.disconnect();
+      disconnect();
     },
   };
 }

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import { createPasswordHasher, type PasswordHasherOptions } from '@portcullis/hashing';
 import { createLogger } from '@portcullis/service';
-import { listen, readJson, type Served } from '@portcullis/testing';
-import { Redis } from 'ioredis';
+import { connectAppRedis, lineSink, listen, readJson, type Served } from '@portcullis/testing';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
 
@@ -57,27 +55,8 @@ export interface StartOptions
 /** Starts one app process-equivalent on a free port: its own cache, limiters, keys and connections. */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { redisUrl, db, argon2, publicUrl, ...rest } = options;
-  const clients: Redis[] = [];
-  const connect = async (url: string) => {
-    const client = new Redis(url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => 50,
-    });
-    client.on('error', () => undefined);
-    clients.push(client);
-    await client.connect();
-    return client;
-  };
-  const redis = redisUrl ? await connect(redisUrl) : undefined;
-  const subscriber = redisUrl ? await connect(redisUrl) : undefined;
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      capturedLogs.push(String(chunk));
-      done();
-    },
-  });
+  const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
+  const sink = lineSink(capturedLogs);
   const deps = buildDeps({
     db,
     redis,
@@ -113,7 +92,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     async close() {
       await served.close();
       await deps.keyCache.close();
-      for (const client of clients) client.disconnect();
+      disconnect();
     },
   };
 }

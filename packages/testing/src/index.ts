@@ -1,3 +1,5 @@
+export type { AppRedis } from './app-clients.js';
+export { connectAppRedis, lineSink } from './app-clients.js';
 export type { FakeClock } from './clock.js';
 export { createFakeClock } from './clock.js';
 export type { TestEnv } from './env.js';
