@@ -9,8 +9,10 @@ export interface RateLimitOptions<S> {
   /**
    * Which requests count. `'always'` (default) counts each request before it runs. A predicate
    * counts after the request ran, when it returns true for the finished request (and the error it
-   * threw, if any): for "failed attempts" limits. Such a bucket that is already exhausted refuses
-   * the next request before it runs.
+   * threw, if any); a bucket that is already exhausted refuses the next request before it runs.
+   * Counting after the fact is check-then-act: concurrent requests all pass the check. Use it for
+   * budgets of cheap requests (e.g. the per-address limit of unauthenticated requests), never for
+   * guesses of a secret: those take {@link failedAttemptLimit}, which reserves first.
    */
   count?: 'always' | ((ctx: ParameterizedContext<S>, error: unknown) => boolean);
   /**
@@ -100,5 +102,64 @@ export function rateLimit<S>(options: RateLimitOptions<S>): Middleware<S> {
       }
     }
     if (failed) throw error;
+  };
+}
+
+export interface FailedAttemptLimitOptions<S> {
+  limiter: WindowLimiter;
+  /** The bucket of this request (client address, account name); `undefined` skips limiting. */
+  key: (ctx: ParameterizedContext<S>) => string | undefined;
+  /**
+   * True when the finished request was a failed attempt (wrong or missing secret), given the error
+   * it threw, if any. Any other outcome (success, a malformed body, a 503) gives its reservation back.
+   */
+  failed: (ctx: ParameterizedContext<S>, error: unknown) => boolean;
+  /** Sets the limit headers. Default: none (a guessing client learns nothing from them). */
+  headers?: (ctx: ParameterizedContext<S>, result: LimitResult) => void;
+  /** The error for a refused request. Default 429 `RATE_LIMIT_EXCEEDED` with `Retry-After`. */
+  exceeded?: (result: LimitResult) => unknown;
+}
+
+/**
+ * Limits failed attempts at a secret (SPEC §8: login, admin token, management token) so that N
+ * concurrent guesses get at most `limit` verifications, never more. Each request *reserves* one
+ * attempt before anything downstream checks its secret; a request whose reservation does not fit
+ * is refused at once (and gives it back, so the count stays exact), and a request that turns out
+ * not to be a failed attempt gives its reservation back when it ends. So while a window's budget
+ * is spent every request is refused, the right secret included: it is never checked past the
+ * limit. Exact across processes while the limiter's store is Redis.
+ *
+ * @example
+ * // 15 failed logins per 15 minutes per address
+ * router.post('/login', failedAttemptLimit({
+ *   limiter: loginPerIp, key: (ctx) => ctx.ip,
+ *   failed: (_ctx, err) => isCodedError(err) && err.code === 'INVALID_CREDENTIALS',
+ * }), login);
+ */
+export function failedAttemptLimit<S>(options: FailedAttemptLimitOptions<S>): Middleware<S> {
+  const { limiter, key, failed } = options;
+  const setHeaders = options.headers;
+  const exceeded = options.exceeded ?? defaultExceeded;
+
+  return async function failedAttemptLimit(ctx, next) {
+    const bucket = key(ctx);
+    if (bucket === undefined) return next();
+    const reserved = await limiter.consume(bucket);
+    setHeaders?.(ctx, reserved);
+    if (!reserved.allowed) {
+      // Refused without checking anything: not an attempt, so the count stays at the limit and
+      // a success refunded later re-opens exactly one place.
+      await limiter.refund(bucket, reserved);
+      throw exceeded(reserved);
+    }
+    let error: unknown;
+    try {
+      await next();
+    } catch (err) {
+      error = err;
+      if (!failed(ctx, err)) await limiter.refund(bucket, reserved);
+      throw err;
+    }
+    if (!failed(ctx, error)) await limiter.refund(bucket, reserved);
   };
 }
