@@ -2,6 +2,8 @@ export type { AdminTokenAuthOptions, AdminTokenAuthState } from './admin-token-a
 export { adminTokenAuth, bearerToken } from './admin-token-auth.js';
 export type { BearerJwtAuthOptions, BearerJwtAuthState } from './bearer-jwt-auth.js';
 export { bearerJwtAuth } from './bearer-jwt-auth.js';
+export type { ClientAddressOptions } from './client-address.js';
+export { clientAddress, clientAddressOf } from './client-address.js';
 export type {
   AuthorizationCredentials,
   DpopAuthOptions,
@@ -26,8 +28,8 @@ export type { MaybePromise } from './maybe-async.js';
 export { attempt } from './maybe-async.js';
 export type { MicaKeyAuthOptions, MicaKeyAuthState, MicaPrincipal } from './mica-key-auth.js';
 export { micaKeyAuth } from './mica-key-auth.js';
-export type { RateLimitOptions } from './rate-limit.js';
-export { rateLimit, standardRateLimitHeaders } from './rate-limit.js';
+export type { FailedAttemptLimitOptions, RateLimitOptions } from './rate-limit.js';
+export { failedAttemptLimit, rateLimit, standardRateLimitHeaders } from './rate-limit.js';
 export type { RequestIdState } from './request-id.js';
 export { requestId } from './request-id.js';
 export type { TcsKeyAuthOptions, TcsKeyAuthState, TcsKeyDecision } from './tcs-key-auth.js';

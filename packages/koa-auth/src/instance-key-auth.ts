@@ -1,7 +1,7 @@
 import { instanceAuthErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { type ParsedInstanceKey, parseInstanceKey } from '@portcullis/key-format';
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 import { attempt, type MaybePromise } from './maybe-async.js';
 
 /** What an authenticated instance key grants. Apps extend it with their own fields. */
@@ -29,6 +29,18 @@ export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
    * on infrastructure failure, which answers 500 `AUTH_ERROR`, never `AUTH_FAILED`.
    */
   lookup: (digest: string, key: ParsedInstanceKey) => MaybePromise<InstanceKeyDecision<P>>;
+  /**
+   * The decision when this process already knows it (an L1 hit, `KeyCache.peek`), synchronously;
+   * `undefined` when only `lookup` can tell. Needed for `beforeLookup`.
+   */
+  cached?: (digest: string, key: ParsedInstanceKey) => InstanceKeyDecision<P> | undefined;
+  /**
+   * Runs for every request that `cached` does not admit (no key, a malformed key, a key unknown
+   * to L1 or refused) before any further work; throw to refuse it there. For shedding load:
+   * a client over its per-address budget is answered 429 before its key costs a lookup in Redis
+   * or the database (SPEC §4.6), while an L1-admitted key never pays for the check.
+   */
+  beforeLookup?: (ctx: ParameterizedContext<InstanceKeyAuthState<P>>) => MaybePromise<void>;
   /** The service the route needs; an instance without it gets 403 `SERVICE_NOT_ENABLED`. */
   service?: string;
   /** Accept `trusset_v2_…` keys too. Default false. */
@@ -50,7 +62,7 @@ export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
 export function instanceKeyAuth<P extends InstancePrincipal>(
   options: InstanceKeyAuthOptions<P>,
 ): Middleware<InstanceKeyAuthState<P>> {
-  const { lookup, service } = options;
+  const { lookup, service, cached, beforeLookup } = options;
   const parseOptions = { allowLegacy: options.allowLegacy ?? false };
 
   // Not an async function: on an L1 hit the whole check runs synchronously and hands over to
@@ -70,17 +82,44 @@ export function instanceKeyAuth<P extends InstancePrincipal>(
     throw instanceAuthErrors.error('AUTH_ERROR', { cause });
   };
 
-  return function instanceKeyAuth(ctx, next) {
-    // Repeated headers arrive joined ("a, b") and then fail to parse: never a 500.
-    const parsed = parseInstanceKey(ctx.req.headers['x-api-key'], parseOptions);
+  // Everything after the L1 check: refusals of unusable headers, known refusals, and the lookup.
+  const decideRest = (
+    ctx: ParameterizedContext<InstanceKeyAuthState<P>>,
+    next: () => Promise<unknown>,
+    parsed: ReturnType<typeof parseInstanceKey>,
+    digest: string | undefined,
+    known: InstanceKeyDecision<P> | undefined,
+  ) => {
     if (!parsed.ok) {
       throw instanceAuthErrors.error(parsed.reason === 'missing' ? 'AUTH_REQUIRED' : 'AUTH_FAILED');
     }
+    if (known !== undefined) return admit(ctx, known, next);
     // Only the lookup's own failure is an AUTH_ERROR; errors further down pass through.
     return attempt(
-      () => lookup(digestKey(parsed.key), parsed),
+      () => lookup(digest ?? digestKey(parsed.key), parsed),
       (decision) => admit(ctx, decision, next),
       lookupFailed,
+    );
+  };
+
+  return function instanceKeyAuth(ctx, next) {
+    // Repeated headers arrive joined ("a, b") and then fail to parse: never a 500.
+    const parsed = parseInstanceKey(ctx.req.headers['x-api-key'], parseOptions);
+    let digest: string | undefined;
+    let known: InstanceKeyDecision<P> | undefined;
+    if (parsed.ok && cached !== undefined) {
+      digest = digestKey(parsed.key);
+      known = cached(digest, parsed);
+      // The hot path: admitted from L1, synchronously, with no further check.
+      if (known?.ok) return admit(ctx, known, next);
+    }
+    if (beforeLookup === undefined) return decideRest(ctx, next, parsed, digest, known);
+    return attempt(
+      () => beforeLookup(ctx),
+      () => decideRest(ctx, next, parsed, digest, known),
+      (error) => {
+        throw error;
+      },
     );
   };
 }

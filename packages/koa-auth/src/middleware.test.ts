@@ -1,4 +1,4 @@
-import { instanceApiErrors, renderTrusset } from '@portcullis/errors';
+import { instanceApiErrors, rateLimitErrors, renderTrusset } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { generateInstanceKey, generateMicaKey } from '@portcullis/key-format';
 import { listen, readJson, type Served } from '@portcullis/testing';
@@ -217,6 +217,85 @@ describe('instanceKeyAuth', () => {
     expect(res.status).toBe(200);
     expect((await json(res)).auth).toEqual(principal);
     expect(seen).toEqual([digestKey(key)]);
+  });
+
+  describe('beforeLookup (shedding before the lookup)', () => {
+    const cachedKey = generateInstanceKey('abcd1234');
+    const refusedKey = generateInstanceKey('abcd1234');
+    // L1 as the app sees it: one admitted key, one known refusal, the rest unknown.
+    const cached = (digest: string) =>
+      digest === digestKey(cachedKey)
+        ? { ok: true as const, principal }
+        : digest === digestKey(refusedKey)
+          ? { ok: false as const }
+          : undefined;
+    const overBudget = () => {
+      throw rateLimitErrors.error('RATE_LIMIT_EXCEEDED', { retryAfterSeconds: 1 });
+    };
+
+    it('admits an L1 hit without running beforeLookup or the lookup', async () => {
+      let gated = 0;
+      seen.length = 0;
+      const url = await appWith(
+        instanceKeyAuth({ lookup, cached, beforeLookup: () => void (gated += 1) }),
+        ok,
+      );
+      const res = await fetch(url, { headers: { 'x-api-key': cachedKey } });
+      expect(res.status).toBe(200);
+      expect((await json(res)).auth).toEqual(principal);
+      expect([gated, seen.length]).toEqual([0, 0]);
+    });
+
+    it('runs beforeLookup first for every request L1 does not admit, and its refusal stops the lookup', async () => {
+      const gatedKinds: string[] = [];
+      seen.length = 0;
+      const url = await appWith(
+        instanceKeyAuth({
+          lookup,
+          cached,
+          beforeLookup: (ctx) => {
+            gatedKinds.push(String(ctx.get('x-kind')));
+            if (ctx.get('x-over') === 'yes') overBudget();
+          },
+        }),
+        ok,
+      );
+      const ask = (kind: string, apiKey: string | undefined, over: boolean) =>
+        fetch(url, {
+          headers: {
+            'x-kind': kind,
+            'x-over': over ? 'yes' : 'no',
+            ...(apiKey ? { 'x-api-key': apiKey } : {}),
+          },
+        });
+      // Within budget: the usual answers.
+      expect((await ask('missing', undefined, false)).status).toBe(401);
+      expect((await ask('malformed', 'trusset_nope', false)).status).toBe(401);
+      expect((await ask('refused', refusedKey, false)).status).toBe(401);
+      expect((await ask('unknown', key, false)).status).toBe(200);
+      expect(seen).toEqual([digestKey(key)]);
+      // Over budget: refused before any lookup, whatever the key.
+      for (const [kind, apiKey] of [
+        ['missing', undefined],
+        ['malformed', 'trusset_nope'],
+        ['refused', refusedKey],
+        ['unknown', key],
+      ] as const) {
+        const res = await ask(kind, apiKey, true);
+        expect(res.status, kind).toBe(429);
+      }
+      expect(seen).toEqual([digestKey(key)]);
+      expect(gatedKinds).toEqual([
+        'missing',
+        'malformed',
+        'refused',
+        'unknown',
+        'missing',
+        'malformed',
+        'refused',
+        'unknown',
+      ]);
+    });
   });
 
   it('answers 403 SERVICE_NOT_ENABLED when the route needs a service the instance lacks', async () => {
