@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import Router from '@koa/router';
 import { DatabaseUnavailableError } from '@portcullis/db';
 import { defineCatalog, renderTrusset } from '@portcullis/errors';
 import { listen, type Served } from '@portcullis/testing';
@@ -8,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { useAppHead } from './app-head.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { appRouter } from './router.js';
 
 const catalog = defineCatalog({
   NOT_FOUND: { status: 404, message: 'Not found' },
@@ -22,7 +22,7 @@ afterEach(async () => {
   await Promise.all(served.splice(0).map((s) => s.close()));
 });
 
-async function start(level = 'info') {
+async function start(level = 'info', clientAddress?: { trustProxy: boolean; hops?: number }) {
   const lines: string[] = [];
   const logger = createLogger({
     app: 'test',
@@ -47,8 +47,9 @@ async function start(level = 'info') {
     quiet: (err) => err instanceof Error && err.message === 'overloaded',
     onError: (err) => observed.push(err instanceof Error ? err.message : 'coded'),
     logFields: () => ({ tenant: 't1' }),
+    ...(clientAddress ? { clientAddress } : {}),
   });
-  const router = new Router<State>();
+  const router = appRouter<State>();
   router.get('/ok', (ctx) => {
     ctx.body = { ok: true };
   });
@@ -57,6 +58,17 @@ async function start(level = 'info') {
   });
   router.get('/bug', () => {
     throw new Error('secret=hunter2 in a bug');
+  });
+  router.get('/public', (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = { public: true };
+  });
+  router.get('/public-then-fails', (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=300');
+    throw catalog.error('BUSY');
+  });
+  router.get('/ip', (ctx) => {
+    ctx.body = { ip: ctx.ip };
   });
   router.get('/busy', () => {
     throw Object.assign(catalog.error('BUSY'), { message: 'overloaded' });
@@ -109,5 +121,53 @@ describe('useAppHead', () => {
     const line = lines.find((l) => l.includes('"msg":"request"')) ?? '';
     expect(JSON.parse(line)).toMatchObject({ method: 'GET', path: '/ok', status: 200, tenant: 't1' });
     expect(line).not.toContain('secret-value');
+  });
+
+  it('sends Cache-Control: no-store unless the route set its own policy, errors included', async () => {
+    const { url } = await start();
+    for (const path of ['/ok', '/nowhere', '/db', '/public-then-fails']) {
+      expect((await fetch(`${url}${path}`)).headers.get('cache-control'), path).toBe('no-store');
+    }
+    expect((await fetch(`${url}/ok`, { method: 'DELETE' })).headers.get('cache-control')).toBe('no-store');
+    expect((await fetch(`${url}/public`)).headers.get('cache-control')).toBe('public, max-age=300');
+  });
+
+  it('takes the client address from the trusted X-Forwarded-For entry only when told to', async () => {
+    const trusting = await start('info', { trustProxy: true, hops: 1 });
+    const ipOf = async (url: string, xff: string) =>
+      ((await (await fetch(`${url}/ip`, { headers: { 'x-forwarded-for': xff } })).json()) as { ip: string })
+        .ip;
+    expect(await ipOf(trusting.url, '6.6.6.6, 203.0.113.9')).toBe('203.0.113.9');
+    expect(await ipOf(trusting.url, '203.0.113.9:1234')).toMatch(/127\.0\.0\.1$/);
+    const plain = await start();
+    expect(await ipOf(plain.url, '203.0.113.9')).toMatch(/127\.0\.0\.1$/);
+  });
+});
+
+describe('appRouter', () => {
+  it('matches routes and their use-layers case-sensitively, so a guard cannot be skipped by case', async () => {
+    const app = new Koa();
+    const guarded: string[] = [];
+    const outer = appRouter({ prefix: '/api' });
+    const inner = appRouter({ prefix: '/keys' });
+    inner.use((ctx, next) => {
+      guarded.push(ctx.path);
+      return next();
+    });
+    inner.get('/', (ctx) => {
+      ctx.body = 'list';
+    });
+    outer.use(inner.routes());
+    app.use(outer.routes());
+    const server = await listen(app.callback());
+    served.push(server);
+    const statusOf = async (path: string) => (await fetch(`${server.url}${path}`)).status;
+    expect(await statusOf('/api/keys')).toBe(200);
+    expect(await statusOf('/api/keys/')).toBe(200);
+    expect(await statusOf('/api/Keys')).toBe(404);
+    expect(await statusOf('/API/keys')).toBe(404);
+    expect(await statusOf('/api/%6Beys')).toBe(404);
+    // Every spelling that reached the handler went through the guard first.
+    expect(guarded).toEqual(['/api/keys', '/api/keys/']);
   });
 });

@@ -1,6 +1,6 @@
 import { isDatabaseUnavailable } from '@portcullis/db';
 import { isCodedError, type RenderedError } from '@portcullis/errors';
-import { errorHandler, requestId } from '@portcullis/koa-auth';
+import { type ClientAddressOptions, clientAddress, errorHandler, requestId } from '@portcullis/koa-auth';
 import type Koa from 'koa';
 import type { ParameterizedContext } from 'koa';
 import type { Logger } from 'pino';
@@ -24,10 +24,19 @@ export interface AppHeadOptions<S> {
   onError?: (err: unknown, rendered: RenderedError<unknown>, ctx: ParameterizedContext<S>) => void;
   /** Extra fields of the debug access-log line, e.g. the authenticated principal's id (never secrets). */
   logFields?: (ctx: ParameterizedContext<S>) => Record<string, unknown>;
+  /**
+   * Where the client address (`ctx.ip`, the key of every per-address limit) comes from: the
+   * socket, or with `trustProxy` the trusted right-most `X-Forwarded-For` entries (SPEC §8).
+   * Default: the socket.
+   */
+  clientAddress?: ClientAddressOptions;
 }
 
 /**
- * Installs the head every app puts before its routes (DESIGN §1): `requestId()`, a request
+ * Installs the head every app puts before its routes (DESIGN §1): the client address
+ * (`clientAddress()`, SPEC §8), `Cache-Control: no-store` on every response whose route does not
+ * set its own policy (SPEC §8: a response carrying a new secret is never cached; caching is
+ * opt-in per route, so a new route cannot forget it), `requestId()`, a request
  * counter (`http_requests_total` by method and status) with a debug access-log line (path only:
  * query strings are the caller's data, headers are never logged), and `errorHandler` in the app's
  * wire format — database outages mapped to `unavailable` (SPEC §8), the router's 405/501 to
@@ -54,12 +63,16 @@ export function useAppHead<S extends { requestId: string }>(app: Koa<S>, options
   const errors = metrics.counter('http_errors_total', 'Error responses by code', ['code']);
   const debug = logger.isLevelEnabled('debug');
 
+  if (options.clientAddress?.trustProxy) app.use(clientAddress(options.clientAddress));
   app.use(requestId());
   app.use(async function accessLog(ctx, next) {
     const started = debug ? performance.now() : 0;
     try {
       await next();
     } finally {
+      // After the error handler (which drops a failing route's headers): whatever the outcome,
+      // a response without a cache policy of its route's own is not stored anywhere.
+      if (!ctx.res.hasHeader('cache-control')) ctx.set('Cache-Control', 'no-store');
       requests.inc(ctx.method, String(ctx.status));
       if (debug) {
         logger.debug(

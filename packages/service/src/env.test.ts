@@ -14,6 +14,7 @@ describe('readServiceEnv', () => {
       logLevel: 'info',
       production: false,
       trustProxy: false,
+      trustProxyHops: 1,
     });
     expect(common.dataDir).toMatch(/\.data\/demo$/);
   });
@@ -26,10 +27,11 @@ describe('readServiceEnv', () => {
         REDIS_URL: '::::',
         LOG_LEVEL: 'loud',
         TRUST_PROXY: 'yes',
+        TRUST_PROXY_HOPS: '0',
       },
       { app: 'demo', defaultPort: 1 },
     );
-    expect(reader.problems).toHaveLength(5);
+    expect(reader.problems).toHaveLength(6);
     expect(reader.problems.join('\n')).not.toContain('hunter2');
     expect(reader.problems.map((p) => p.split(' ')[0])).toEqual([
       'PORT',
@@ -37,7 +39,17 @@ describe('readServiceEnv', () => {
       'REDIS_URL',
       'LOG_LEVEL',
       'TRUST_PROXY',
+      'TRUST_PROXY_HOPS',
     ]);
+  });
+
+  it('reads TRUST_PROXY_HOPS as the number of trusted proxies, 1 to 10', () => {
+    const { common, reader } = readServiceEnv(
+      { TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '2' },
+      { app: 'demo', defaultPort: 1 },
+    );
+    expect(reader.problems).toEqual([]);
+    expect(common).toMatchObject({ trustProxy: true, trustProxyHops: 2 });
   });
 
   it('requires PUBLIC_URL and DATABASE_URL in production', () => {

@@ -13,7 +13,13 @@ export interface ServiceEnv {
   redisUrl: string | undefined;
   logLevel: string;
   production: boolean;
+  /** `TRUST_PROXY=true`: take the client address from `X-Forwarded-For` (SPEC §4.6, §8). */
   trustProxy: boolean;
+  /**
+   * `TRUST_PROXY_HOPS` (default 1): how many proxies append to `X-Forwarded-For`; only that many
+   * right-most entries are used.
+   */
+  trustProxyHops: number;
 }
 
 /** Reads app-specific variables into the same problem list. */
@@ -81,6 +87,7 @@ export function readServiceEnv(
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const trustProxy = env.TRUST_PROXY ?? 'false';
   if (trustProxy !== 'true' && trustProxy !== 'false') problems.push('TRUST_PROXY must be true or false');
+  const trustProxyHops = int('TRUST_PROXY_HOPS', 1, 1, 10);
   if (production && !env.PUBLIC_URL) problems.push('PUBLIC_URL is required when NODE_ENV=production');
   if (production && !env.DATABASE_URL) problems.push('DATABASE_URL is required when NODE_ENV=production');
 
@@ -103,6 +110,7 @@ export function readServiceEnv(
       logLevel,
       production,
       trustProxy: trustProxy === 'true',
+      trustProxyHops,
     },
     reader: { int, adminToken, problems },
   };

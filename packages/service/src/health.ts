@@ -1,6 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { instanceApiErrors, renderTrussetSuccess } from '@portcullis/errors';
 import type { Metrics } from './metrics.js';
+import { appRouter } from './router.js';
 
 export interface HealthRoutesOptions {
   /** Clock, ms since the epoch (envelope timestamps). */
@@ -19,7 +20,7 @@ export interface HealthRoutesOptions {
  */
 export function healthRoutes<S extends { requestId: string }>(options: HealthRoutesOptions): Router<S> {
   const { now, checks, metrics } = options;
-  const router = new Router<S>();
+  const router = appRouter<S>();
   const meta = (requestId: string) => ({ requestId, timestamp: new Date(now()).toISOString() });
 
   router.get('/healthz', (ctx) => {

@@ -69,6 +69,7 @@ export type {
 export { fetchOpenApiDocument, openApiCheck } from './openapi-check.js';
 export type { RedisPair } from './redis.js';
 export { connectRedisPair } from './redis.js';
+export { appRouter } from './router.js';
 export type { Part, RunOptions } from './run.js';
 export { openDatabase, runService } from './run.js';
 export type { ServeOptions, Serving } from './serve.js';

@@ -1,6 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { type Catalog, type HttpErrorStatus, httpReasonPhrase } from '@portcullis/errors';
 import type { DefaultState } from 'koa';
+import { appRouter } from './router.js';
 
 // OpenAPI 3.1.1 (https://spec.openapis.org/oas/v3.1.1): the subset of the document model the
 // reference apps write, and the pieces they share (SPEC §1 "GET /openapi.json").
@@ -136,7 +137,7 @@ export const OPENAPI_PATH = '/openapi.json';
  */
 export function openApiRoutes<S = DefaultState>(document: OpenApiDocument): Router<S> {
   const body = JSON.stringify(document);
-  const router = new Router<S>();
+  const router = appRouter<S>();
   router.get(OPENAPI_PATH, (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.type = 'application/json';
