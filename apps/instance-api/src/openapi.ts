@@ -82,7 +82,8 @@ const ADMIN_AUTH = [
 const INVALID_STATE: DocumentedError = {
   code: 'INVALID_INPUT',
   status: 400,
-  message: "Not allowed in the key's current state (e.g. `Key already revoked`)",
+  message:
+    "Not allowed in the key's current state (e.g. `Key already revoked`), or the caller's own key may not change keys: only an ACTIVE key can; a key in its rotation overlap can only read",
 };
 
 function operation(spec: OperationSpec): OpenApiOperation {
@@ -125,7 +126,7 @@ function components(): NonNullable<OpenApiDocument['components']> {
     type: 'string',
     enum: ['ACTIVE', 'PAUSED', 'PENDING_ROTATION', 'EXPIRED', 'REVOKED'],
     description:
-      'Evaluated at request time: a PAUSED key past `pausedUntil` is ACTIVE, a PENDING_ROTATION key past its overlap end is EXPIRED.',
+      'Evaluated at request time: a PAUSED key past `pausedUntil` is ACTIVE, a PENDING_ROTATION key past its overlap end is EXPIRED. A key rotated while PAUSED keeps its pause: it is PAUSED (with `expiresAt` set) until `pausedUntil`, then PENDING_ROTATION until `expiresAt`.',
   };
   const instanceKey: JsonSchema = {
     type: 'string',
@@ -431,7 +432,12 @@ export function instanceApiDocument(options: InstanceApiDocumentOptions): OpenAp
       description: `At most ${MAX_ACTIVE_KEYS} keys in ACTIVE or PAUSED per instance; PENDING_ROTATION keys do not count.`,
       body: { schema: 'CreateKeyRequest', required: true },
       ok: { status: 201, description: 'The new key, shown in full only here.', data: ref('CreatedKey') },
-      errors: [...JSON_BODY, ...catalogErrors(instanceApiErrors, 'LIMIT_EXCEEDED'), ...KEY_AUTH],
+      errors: [
+        ...JSON_BODY,
+        INVALID_STATE,
+        ...catalogErrors(instanceApiErrors, 'LIMIT_EXCEEDED'),
+        ...KEY_AUTH,
+      ],
     }),
   };
   const keyAction = (
@@ -452,7 +458,7 @@ export function instanceApiDocument(options: InstanceApiDocumentOptions): OpenAp
     summary:
       'Rotate a key: a new ACTIVE key at once, the old one PENDING_ROTATION until the overlap ends (SPEC §4.4)',
     description:
-      'Only an ACTIVE or PAUSED key can be rotated. `overlapSeconds: 0` expires the old key at once. Of two concurrent rotations of one key exactly one succeeds.',
+      'Only an ACTIVE or PAUSED key can be rotated. `overlapSeconds: 0` expires the old key at once. A PAUSED key keeps its pause: it authenticates only after `pausedUntil` and before the overlap end. Of two concurrent rotations of one key exactly one succeeds.',
     body: { schema: 'RotateKeyRequest', required: false },
     ok: {
       status: 200,
@@ -481,7 +487,7 @@ export function instanceApiDocument(options: InstanceApiDocumentOptions): OpenAp
       summary: 'Delete a key: it stops working at once and its record is removed (SPEC §4.4)',
       path: ['KeyId'],
       ok: { status: 200, description: 'Deleted.', data: ref('KeyDeleted') },
-      errors: [keyNotFound, ...KEY_AUTH],
+      errors: [INVALID_STATE, keyNotFound, ...KEY_AUTH],
     }),
   };
 

@@ -126,15 +126,20 @@ describe('create and list keys', () => {
       'LIMIT_EXCEEDED',
       'Maximum 10 active API keys per instance',
     );
-    // Rotation keeps the count (old PENDING_ROTATION, new ACTIVE); revoking frees a place.
-    expect((await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' })).status).toBe(200);
+    // Rotation keeps the count (old PENDING_ROTATION, new ACTIVE); revoking frees a place. The
+    // rotated Default key only reads now, so the new key carries on.
+    const rotated = await envelope<RotationData>(
+      await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' }),
+    );
+    const callNew = (path: string, init?: RequestInit & { json?: unknown }) =>
+      app.withKey(rotated.data.newKey, `${BASE}${path}`, init);
     await expectError(
-      await call('/api-keys', { method: 'POST', json: { name: 'still' } }),
+      await callNew('/api-keys', { method: 'POST', json: { name: 'still' } }),
       409,
       'LIMIT_EXCEEDED',
     );
-    await call(`/api-keys/${itemAt(made, 1).id}/revoke`, { method: 'POST' });
-    expect((await call('/api-keys', { method: 'POST', json: { name: 'now' } })).status).toBe(201);
+    await callNew(`/api-keys/${itemAt(made, 1).id}/revoke`, { method: 'POST' });
+    expect((await callNew('/api-keys', { method: 'POST', json: { name: 'now' } })).status).toBe(201);
   });
 });
 
@@ -195,6 +200,177 @@ describe('rotate', () => {
     await expectError(await call(`/api-keys/${spare.id}/rotate`, { method: 'POST' }), 400, 'INVALID_INPUT');
     await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' });
     await expectError(await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' }), 400, 'INVALID_INPUT');
+  });
+});
+
+describe('rotation never loosens a key (SPEC §4.4)', () => {
+  it('keeps refusing a PAUSED key after it is rotated, and lists it as PAUSED', async () => {
+    const { call, list, create } = await setup();
+    const k2 = await create('k2');
+    expect((await app.withKey(k2.key, BASE)).status).toBe(200);
+    await call(`/api-keys/${k2.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
+    expect((await app.withKey(k2.key, BASE)).status).toBe(401);
+    const rotated = await envelope<RotationData>(
+      await call(`/api-keys/${k2.id}/rotate`, { method: 'POST', json: { overlapSeconds: 3600 } }),
+    );
+    expect(rotated.data.oldKeyId).toBe(k2.id);
+    expect((await app.withKey(k2.key, BASE)).status).toBe(401);
+    expect((await app.withKey(rotated.data.newKey, BASE)).status).toBe(200);
+    expect((await list()).find((k) => k.id === k2.id)).toMatchObject({
+      status: 'PAUSED',
+      pausedUntil: new Date(clock.now() + 600_000).toISOString(),
+      expiresAt: rotated.data.overlapEndDate,
+    });
+  });
+
+  it('lets a rotated PAUSED key authenticate only after pausedUntil and before overlapEndDate', async () => {
+    const { call, list, create } = await setup();
+    const k = await create('k');
+    await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
+    await call(`/api-keys/${k.id}/rotate`, { method: 'POST', json: { overlapSeconds: 3600 } });
+    const status = async () => (await list()).find((x) => x.id === k.id);
+
+    clock.advance(600_000 - 1);
+    expect((await app.withKey(k.key, BASE)).status).toBe(401);
+    expect(await status()).toMatchObject({ status: 'PAUSED' });
+    clock.advance(1);
+    expect((await app.withKey(k.key, BASE)).status).toBe(200);
+    expect(await status()).toMatchObject({ status: 'PENDING_ROTATION', pausedUntil: null });
+    clock.advance(3_000_000 - 1);
+    expect((await app.withKey(k.key, BASE)).status).toBe(200);
+    clock.advance(1);
+    expect((await app.withKey(k.key, BASE)).status).toBe(401);
+    expect(await status()).toMatchObject({ status: 'EXPIRED', pausedUntil: null });
+  });
+
+  it('never lets a rotated key authenticate when its pause outlasts the overlap', async () => {
+    const { call, list, create } = await setup();
+    const k = await create('k');
+    await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 7200 } });
+    await call(`/api-keys/${k.id}/rotate`, { method: 'POST', json: { overlapSeconds: 3600 } });
+    for (const step of [0, 3_599_999, 1, 3_600_000]) {
+      clock.advance(step);
+      expect((await app.withKey(k.key, BASE)).status).toBe(401);
+    }
+    expect((await list()).find((x) => x.id === k.id)?.status).toBe('EXPIRED');
+  });
+
+  it('counts a rotated PAUSED key as paused in the instance stats until its pause ends', async () => {
+    const { call, create } = await setup();
+    const k = await create('k');
+    await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
+    const rotated = await envelope<RotationData>(await call(`/api-keys/${k.id}/rotate`, { method: 'POST' }));
+    const stats = async () =>
+      (await envelope<InstanceWithStats>(await app.withKey(rotated.data.newKey, BASE))).data.stats.apiKeys;
+    expect(await stats()).toMatchObject({ total: 3, active: 2, paused: 1, pendingRotation: 0 });
+    clock.advance(600_000);
+    expect(await stats()).toMatchObject({ total: 3, active: 2, paused: 0, pendingRotation: 1 });
+  });
+
+  it('resumes a rotated PAUSED key into its overlap, never past it', async () => {
+    const { call, create } = await setup();
+    const k = await create('k');
+    await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
+    const rotated = await envelope<RotationData>(
+      await call(`/api-keys/${k.id}/rotate`, { method: 'POST', json: { overlapSeconds: 300 } }),
+    );
+    const callNew = (path: string, init?: RequestInit & { json?: unknown }) =>
+      app.withKey(rotated.data.newKey, `${BASE}${path}`, init);
+    const resumed = await envelope<KeyView>(await callNew(`/api-keys/${k.id}/resume`, { method: 'POST' }));
+    expect(resumed.data).toMatchObject({
+      id: k.id,
+      status: 'PENDING_ROTATION',
+      pausedUntil: null,
+      expiresAt: rotated.data.overlapEndDate,
+    });
+    expect((await app.withKey(k.key, BASE)).status).toBe(200);
+    clock.advance(300_000);
+    expect((await app.withKey(k.key, BASE)).status).toBe(401);
+    await expectError(
+      await callNew(`/api-keys/${k.id}/resume`, { method: 'POST' }),
+      400,
+      'INVALID_INPUT',
+      'Only PAUSED keys can be resumed',
+    );
+  });
+
+  it('refuses to rotate a rotated PAUSED key again', async () => {
+    const { call, create } = await setup();
+    const k = await create('k');
+    await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
+    expect((await call(`/api-keys/${k.id}/rotate`, { method: 'POST' })).status).toBe(200);
+    await expectError(await call(`/api-keys/${k.id}/rotate`, { method: 'POST' }), 400, 'INVALID_INPUT');
+  });
+});
+
+describe('a key in its rotation overlap only reads (read-only until it expires)', () => {
+  const READ_ONLY = 'Only an ACTIVE key can change keys; a key in its rotation overlap can only read';
+
+  async function rotatedSetup() {
+    const base = await setup();
+    const other = await base.create('other');
+    const rotated = await envelope<RotationData>(
+      await base.call(`/api-keys/${base.defaultId}/rotate`, {
+        method: 'POST',
+        json: { overlapSeconds: 3600 },
+      }),
+    );
+    return { ...base, other, rotated: rotated.data };
+  }
+
+  it('may read the instance and the key list', async () => {
+    const { inst, rotated } = await rotatedSetup();
+    expect((await app.withKey(inst.apiKey, BASE)).status).toBe(200);
+    const keys = await envelope<KeyView[]>(await app.withKey(inst.apiKey, `${BASE}/api-keys`));
+    expect(keys.data.map((k) => k.id)).toContain(rotated.newKeyId);
+  });
+
+  it('may not create, rotate, pause, resume, revoke or delete keys', async () => {
+    const { inst, other, rotated, list } = await rotatedSetup();
+    const before = await envelope<KeyView[]>(await app.withKey(rotated.newKey, `${BASE}/api-keys`));
+    const changes: Array<[string, RequestInit & { json?: unknown }]> = [
+      ['/api-keys', { method: 'POST', json: { name: 'minted' } }],
+      [`/api-keys/${other.id}/rotate`, { method: 'POST' }],
+      [`/api-keys/${rotated.newKeyId}/rotate`, { method: 'POST' }],
+      [`/api-keys/${rotated.newKeyId}/pause`, { method: 'POST', json: { durationSeconds: 600 } }],
+      [`/api-keys/${other.id}/resume`, { method: 'POST' }],
+      [`/api-keys/${rotated.newKeyId}/revoke`, { method: 'POST' }],
+      [`/api-keys/${rotated.oldKeyId}/revoke`, { method: 'POST' }],
+      [`/api-keys/${rotated.newKeyId}`, { method: 'DELETE' }],
+    ];
+    for (const [path, init] of changes) {
+      await expectError(
+        await app.withKey(inst.apiKey, `${BASE}${path}`, init),
+        400,
+        'INVALID_INPUT',
+        READ_ONLY,
+      );
+    }
+    const after = await envelope<KeyView[]>(await app.withKey(rotated.newKey, `${BASE}/api-keys`));
+    expect(after.data).toEqual(before.data);
+    expect((await list()).length).toBe(3);
+    // Its successor still may.
+    expect(
+      (await app.withKey(rotated.newKey, `${BASE}/api-keys`, { method: 'POST', json: { name: 'ok' } }))
+        .status,
+    ).toBe(201);
+  });
+
+  it('checks the caller in the database, not in its cached auth row', async () => {
+    const { create } = await setup();
+    const k = await create('k');
+    expect((await app.withKey(k.key, BASE)).status).toBe(200); // cached as ACTIVE
+    // Rotated behind the app's back: no invalidation, so the cache still says ACTIVE.
+    await db.query(`UPDATE api_keys SET status = 'PENDING_ROTATION', expires_at = $2 WHERE id = $1`, [
+      k.id,
+      new Date(clock.now() + 3_600_000),
+    ]);
+    await expectError(
+      await app.withKey(k.key, `${BASE}/api-keys`, { method: 'POST', json: { name: 'minted' } }),
+      400,
+      'INVALID_INPUT',
+      READ_ONLY,
+    );
   });
 });
 

@@ -77,6 +77,45 @@ describe.runIf(available.ok)('two app processes sharing Redis and Postgres', () 
     expect(rows[0]?.n).toBe(2);
   });
 
+  it('lets exactly one of two keys that revoke each other at once succeed, on both processes', async () => {
+    // The caller's own key is checked in the database under the instance's row lock: whichever
+    // revocation commits first leaves the other caller revoked, so it must not change keys anymore.
+    const pairs = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const inst = await createInstance(a);
+        const list = await envelope<KeyView[]>(await a.withKey(inst.apiKey, '/api/v2/instance/api-keys'));
+        const created = await envelope<CreatedKeyData>(
+          await a.withKey(inst.apiKey, '/api/v2/instance/api-keys', {
+            method: 'POST',
+            json: { name: 'peer' },
+          }),
+        );
+        return { defaultKey: inst.apiKey, defaultId: itemAt(list.data, 0).id, peer: created.data };
+      }),
+    );
+    const results = await Promise.all(
+      pairs.map(async ({ defaultKey, defaultId, peer }) => {
+        const [first, second] = await Promise.all([
+          a.withKey(defaultKey, `/api/v2/instance/api-keys/${peer.id}/revoke`, { method: 'POST' }),
+          b.withKey(peer.key, `/api/v2/instance/api-keys/${defaultId}/revoke`, { method: 'POST' }),
+        ]);
+        const { rows } = await dbA.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM api_keys WHERE id = ANY($1) AND status = 'REVOKED'`,
+          [[defaultId, peer.id]],
+        );
+        return { statuses: [first.status, second.status].sort(), revoked: rows[0]?.n };
+      }),
+    );
+    for (const { statuses, revoked } of results) {
+      // The loser is refused by the database check (400) or, when the invalidation came first, by auth (401).
+      expect([
+        [200, 400],
+        [200, 401],
+      ]).toContainEqual(statuses);
+      expect(revoked).toBe(1);
+    }
+  });
+
   it('refuses a key revoked on A on the next request on B, whose L1 was warm, within 100 ms', async () => {
     const inst = await createInstance(a);
     const created = await envelope<CreatedKeyData>(

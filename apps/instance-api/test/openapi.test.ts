@@ -186,7 +186,10 @@ describe('the document and the routes', () => {
   it('lists the codes of SPEC §4.4 with their statuses', () => {
     const create = check.operation({ method: 'post', path: '/api/v2/instance/api-keys' });
     expect(check.errorCodes(create, 409)).toEqual(['LIMIT_EXCEEDED']);
-    expect(check.errorCodes(create, 400)).toEqual(['VALIDATION_ERROR']);
+    // INVALID_INPUT: the caller's own key is in its rotation overlap (it only reads).
+    expect(check.errorCodes(create, 400)).toEqual(['VALIDATION_ERROR', 'INVALID_INPUT']);
+    const remove = check.operation({ method: 'delete', path: '/api/v2/instance/api-keys/{keyId}' });
+    expect(check.errorCodes(remove, 400)).toEqual(['INVALID_INPUT']);
     const revoke = check.operation({ method: 'post', path: '/api/v2/instance/api-keys/{keyId}/revoke' });
     expect(check.errorCodes(revoke, 400)).toEqual(['VALIDATION_ERROR', 'INVALID_INPUT']);
     expect(check.errorCodes(revoke, 404)).toEqual(['NOT_FOUND']);

@@ -21,6 +21,9 @@ import { getInstance, instanceView } from '../store/instances.js';
 
 const KEY_ID = /^key_[0-9a-f]{24}$/;
 const keyNotFound = () => instanceApiErrors.error('NOT_FOUND', { message: 'API key not found' });
+/** Answer to a caller whose own key may not change keys (`mayManageKeys` in domain.ts). */
+const READ_ONLY_CALLER_MESSAGE =
+  'Only an ACTIVE key can change keys; a key in its rotation overlap can only read';
 
 function principal(ctx: AppContext) {
   const auth = ctx.state.auth;
@@ -41,6 +44,9 @@ function refuse(failure: KeyChangeFailure): never {
       throw keyNotFound();
     case 'invalid-state':
       throw instanceApiErrors.error('INVALID_INPUT', { message: failure.message });
+    case 'read-only-caller':
+      // SPEC §4.4: well formed, but not allowed in the (caller's) key's current state.
+      throw instanceApiErrors.error('INVALID_INPUT', { message: READ_ONLY_CALLER_MESSAGE });
     case 'limit':
       throw instanceApiErrors.error('LIMIT_EXCEEDED');
   }
@@ -49,7 +55,9 @@ function refuse(failure: KeyChangeFailure): never {
 /**
  * Key management for the caller's own instance (SPEC §4.4), mounted behind `instanceKeyAuth`.
  * A key id of another instance is 404, like an unknown one. Each change is committed, then
- * invalidated on every process before the response is sent.
+ * invalidated on every process before the response is sent. Any authenticated key may read; only
+ * an ACTIVE key may change keys (a key in its rotation overlap gets 400 `INVALID_INPUT`), checked
+ * by the store inside the change's transaction.
  */
 export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
   const { db, keyCache, usage, now } = deps;
@@ -76,7 +84,7 @@ export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
 
   router.post('/api-keys', jsonBody(), async (ctx) => {
     const { name } = validate(createKeyBody, ctx.state.body);
-    const created = await createKey(db, principal(ctx).instanceId, name, date());
+    const created = await createKey(db, principal(ctx), name, date());
     if (!created.ok) refuse(created);
     await keyCache.invalidate(created.row.key_digest);
     send(
@@ -95,7 +103,7 @@ export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
 
   router.post('/api-keys/:keyId/rotate', jsonBody(), async (ctx) => {
     const { overlapSeconds } = validate(rotateKeyBody, ctx.state.body);
-    const rotated = await rotateKey(db, principal(ctx).instanceId, keyIdOf(ctx), overlapSeconds, date());
+    const rotated = await rotateKey(db, principal(ctx), keyIdOf(ctx), overlapSeconds, date());
     if (!rotated.ok) refuse(rotated);
     await keyCache.invalidate([rotated.oldKey.key_digest, rotated.newKey.key_digest]);
     send(ctx, now, {
@@ -108,7 +116,7 @@ export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
 
   router.post('/api-keys/:keyId/pause', jsonBody(), async (ctx) => {
     const { durationSeconds } = validate(pauseKeyBody, ctx.state.body);
-    const paused = await pauseKey(db, principal(ctx).instanceId, keyIdOf(ctx), durationSeconds, date());
+    const paused = await pauseKey(db, principal(ctx), keyIdOf(ctx), durationSeconds, date());
     if (!paused.ok) refuse(paused);
     await keyCache.invalidate(paused.row.key_digest);
     send(ctx, now, apiKeyView(paused.row, date(), usage.pending(paused.row.id)?.lastUsedMs));
@@ -116,7 +124,7 @@ export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
 
   router.post('/api-keys/:keyId/resume', jsonBody(), async (ctx) => {
     validate(emptyBody, ctx.state.body);
-    const resumed = await resumeKey(db, principal(ctx).instanceId, keyIdOf(ctx), date());
+    const resumed = await resumeKey(db, principal(ctx), keyIdOf(ctx), date());
     if (!resumed.ok) refuse(resumed);
     await keyCache.invalidate(resumed.row.key_digest);
     send(ctx, now, apiKeyView(resumed.row, date(), usage.pending(resumed.row.id)?.lastUsedMs));
@@ -124,14 +132,14 @@ export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
 
   router.post('/api-keys/:keyId/revoke', jsonBody(), async (ctx) => {
     validate(emptyBody, ctx.state.body);
-    const revoked = await revokeKey(db, principal(ctx).instanceId, keyIdOf(ctx), date());
+    const revoked = await revokeKey(db, principal(ctx), keyIdOf(ctx), date());
     if (!revoked.ok) refuse(revoked);
     await keyCache.invalidate(revoked.row.key_digest);
     send(ctx, now, { message: 'API key revoked' });
   });
 
   router.delete('/api-keys/:keyId', async (ctx) => {
-    const deleted = await deleteKey(db, principal(ctx).instanceId, keyIdOf(ctx));
+    const deleted = await deleteKey(db, principal(ctx), keyIdOf(ctx), date());
     if (!deleted.ok) refuse(deleted);
     await keyCache.invalidate(deleted.digest);
     send(ctx, now, { message: 'API key deleted' });

@@ -2,7 +2,7 @@ import type { Database, Queryable } from '@portcullis/db';
 import { digestKey } from '@portcullis/hashing';
 import { generateInstanceKey, keyPreview } from '@portcullis/key-format';
 import type { KeyUsage } from '@portcullis/service';
-import { effectiveStatus, type KeyStatus, MAX_ACTIVE_KEYS } from '../domain.js';
+import { effectiveStatus, type KeyState, type KeyStatus, MAX_ACTIVE_KEYS, mayManageKeys } from '../domain.js';
 import { newKeyId } from '../ids.js';
 
 export interface ApiKeyRow {
@@ -33,15 +33,39 @@ export interface ApiKeyView {
   pausedUntil: string | null;
 }
 
+function keyState(row: Pick<ApiKeyRow, 'status' | 'paused_until' | 'expires_at'>): KeyState {
+  return {
+    status: row.status,
+    pausedUntilMs: row.paused_until?.getTime() ?? null,
+    expiresAtMs: row.expires_at?.getTime() ?? null,
+  };
+}
+
+/**
+ * `effectiveStatus` (domain.ts) in SQL, for the key row `alias` at the timestamptz `now` (a
+ * parameter such as `$2`): where keys are counted or filtered by the status they have at request
+ * time. The CASE order is the TypeScript rule's order; a test runs both over the same rows.
+ *
+ * @example
+ * `SELECT count(*) FILTER (WHERE ${effectiveStatusSql('k', '$2')} = 'PAUSED') FROM api_keys k WHERE k.instance_id = $1`
+ */
+export function effectiveStatusSql(alias: string, now: string): string {
+  const k = alias;
+  return `(CASE
+    WHEN ${k}.status = 'PAUSED' AND ${k}.paused_until <= ${now} THEN 'ACTIVE'
+    WHEN ${k}.status = 'PENDING_ROTATION' AND ${k}.expires_at <= ${now} THEN 'EXPIRED'
+    WHEN ${k}.status = 'PENDING_ROTATION' AND ${k}.paused_until > ${now} THEN 'PAUSED'
+    ELSE ${k}.status END)`;
+}
+
+/**
+ * The published key object at `now`. Status is the effective one, so the list tells what the key
+ * does now: a key rotated while paused lists as PAUSED with its `pausedUntil` and, as `expiresAt`,
+ * the end of its overlap; after `pausedUntil` it lists as PENDING_ROTATION, after `expiresAt` as
+ * EXPIRED. `pausedUntil` is set exactly when the status is PAUSED.
+ */
 export function apiKeyView(row: ApiKeyRow, now: Date, lastUsedMs?: number): ApiKeyView {
-  const status = effectiveStatus(
-    {
-      status: row.status,
-      pausedUntilMs: row.paused_until?.getTime() ?? null,
-      expiresAtMs: row.expires_at?.getTime() ?? null,
-    },
-    now.getTime(),
-  );
+  const status = effectiveStatus(keyState(row), now.getTime());
   const stored = row.last_used_at?.getTime();
   // Uses not yet flushed to the database are newer than the stored value.
   const lastUsed =
@@ -58,11 +82,56 @@ export function apiKeyView(row: ApiKeyRow, now: Date, lastUsedMs?: number): ApiK
   };
 }
 
-/** Why a key change was refused; the route maps it to 404 / 400 / 409. */
+/**
+ * Why a key change was refused; the route maps it to 404 / 400 / 409. `read-only-caller`: the
+ * caller's own key may not change keys (see `mayManageKeys`).
+ */
 export type KeyChangeFailure =
   | { ok: false; reason: 'not-found' }
   | { ok: false; reason: 'invalid-state'; message: string }
+  | { ok: false; reason: 'read-only-caller' }
   | { ok: false; reason: 'limit' };
+
+/** Who asks for a key change: the authenticated key and its instance. */
+export interface KeyManager {
+  instanceId: string;
+  keyId: string;
+}
+
+/**
+ * Runs one key change of `caller`'s instance in a transaction that first takes the instance's row
+ * lock, then checks in the database that the caller's own key may change keys (`mayManageKeys`:
+ * only an ACTIVE key; a key in its rotation overlap only reads). Every key change takes the same
+ * lock first, so the changes of one instance are serialised across processes: the caller's state
+ * read here stays true until commit (a concurrent rotation of the caller's key is either seen here
+ * or waits for this change), and the key cap counts exactly. The caller's row is also share-locked,
+ * in case a writer without the instance lock ever appears. The answer the route sent the caller
+ * through (a cached auth row) is not trusted for this: it may be up to one invalidation old.
+ */
+async function asManager<T>(
+  db: Database,
+  caller: KeyManager,
+  now: Date,
+  change: (tx: Queryable, instance: { instance_ref: string }) => Promise<T | KeyChangeFailure>,
+): Promise<T | KeyChangeFailure> {
+  return db.transaction(async (tx) => {
+    const { rows: locked } = await tx.query<{ instance_ref: string }>(
+      'SELECT instance_ref FROM instances WHERE id = $1 FOR UPDATE',
+      [caller.instanceId],
+    );
+    const instance = locked[0];
+    if (!instance) return { ok: false, reason: 'not-found' } as const;
+    const { rows: callers } = await tx.query<Pick<ApiKeyRow, 'status' | 'paused_until' | 'expires_at'>>(
+      'SELECT status, paused_until, expires_at FROM api_keys WHERE id = $1 AND instance_id = $2 FOR SHARE',
+      [caller.keyId, caller.instanceId],
+    );
+    const own = callers[0];
+    if (!own || !mayManageKeys(effectiveStatus(keyState(own), now.getTime()))) {
+      return { ok: false, reason: 'read-only-caller' } as const;
+    }
+    return change(tx, instance);
+  });
+}
 
 export async function listKeys(db: Queryable, instanceId: string): Promise<ApiKeyRow[]> {
   const { rows } = await db.query<ApiKeyRow>(
@@ -73,22 +142,19 @@ export async function listKeys(db: Queryable, instanceId: string): Promise<ApiKe
 }
 
 /**
- * Creates a key under the SPEC §4.4 cap: the instance row is locked for the transaction, so
- * concurrent creates on any number of processes are serialised and count correctly.
+ * Creates a key under the SPEC §4.4 cap, for a caller allowed to change keys (`asManager`): the
+ * instance row is locked for the transaction, so concurrent creates on any number of processes are
+ * serialised and count correctly. A key rotated while paused is PENDING_ROTATION in storage and,
+ * like every rotated key, does not count.
  */
 export async function createKey(
   db: Database,
-  instanceId: string,
+  caller: KeyManager,
   name: string,
   now: Date,
 ): Promise<{ ok: true; row: ApiKeyRow; key: string } | KeyChangeFailure> {
-  return db.transaction(async (tx) => {
-    const { rows: locked } = await tx.query<{ instance_ref: string }>(
-      'SELECT instance_ref FROM instances WHERE id = $1 FOR UPDATE',
-      [instanceId],
-    );
-    const instance = locked[0];
-    if (!instance) return { ok: false, reason: 'not-found' } as const;
+  const { instanceId } = caller;
+  return asManager(db, caller, now, async (tx, instance) => {
     const { rows: counted } = await tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM api_keys WHERE instance_id = $1 AND status IN ('ACTIVE', 'PAUSED')`,
       [instanceId],
@@ -113,33 +179,45 @@ export interface Rotation {
 }
 
 /**
- * Rotates a key (SPEC §4.4): the new key is ACTIVE at once; the old one is PENDING_ROTATION until
- * `now + overlapSeconds` (EXPIRED at once for 0). One conditional UPDATE decides, so of two
- * concurrent rotations of one key exactly one succeeds.
+ * Rotates a key (SPEC §4.4), for a caller allowed to change keys (`asManager`): the new key is
+ * ACTIVE at once; the old one is PENDING_ROTATION until `now + overlapSeconds` (EXPIRED at once
+ * for 0). Rotation never loosens the old key: a pause still running is kept, so a key rotated
+ * while paused authenticates only after `pausedUntil` and before the overlap end (never, when the
+ * pause outlasts the overlap). One conditional UPDATE decides, so of two concurrent rotations of
+ * one key exactly one succeeds.
  */
 export async function rotateKey(
   db: Database,
-  instanceId: string,
+  caller: KeyManager,
   keyId: string,
   overlapSeconds: number,
   now: Date,
 ): Promise<Rotation | KeyChangeFailure> {
+  const { instanceId } = caller;
   const overlapEndDate = new Date(now.getTime() + overlapSeconds * 1000);
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<ApiKeyRow & { instance_ref: string }>(
-      `UPDATE api_keys k
+  return asManager(db, caller, now, async (tx, instance) => {
+    // In SET, `status` and `paused_until` are the values before this UPDATE.
+    const { rows } = await tx.query<ApiKeyRow>(
+      `UPDATE api_keys
           SET status = CASE WHEN $4::int = 0 THEN 'EXPIRED' ELSE 'PENDING_ROTATION' END,
-              expires_at = $5, paused_until = NULL, updated_at = $3
-         FROM instances i
-        WHERE k.id = $1 AND k.instance_id = $2 AND i.id = k.instance_id
-          AND k.status IN ('ACTIVE', 'PAUSED')
-        RETURNING k.id, k.instance_id, k.name, k.key_digest, k.key_preview, k.status, k.paused_until,
-                  k.expires_at, k.last_used_at, k.created_at, i.instance_ref`,
+              expires_at = $5,
+              paused_until = CASE WHEN $4::int > 0 AND status = 'PAUSED' AND paused_until > $3
+                                  THEN paused_until END,
+              updated_at = $3
+        WHERE id = $1 AND instance_id = $2 AND status IN ('ACTIVE', 'PAUSED')
+        RETURNING ${KEY_COLUMNS}`,
       [keyId, instanceId, now, overlapSeconds, overlapEndDate],
     );
     const old = rows[0];
-    if (!old) return refusal(tx, instanceId, keyId, 'Only ACTIVE or PAUSED keys can be rotated');
-    const key = generateInstanceKey(old.instance_ref);
+    if (!old) {
+      return refusal(
+        tx,
+        instanceId,
+        keyId,
+        'Only an ACTIVE or PAUSED key that was not rotated before can be rotated',
+      );
+    }
+    const key = generateInstanceKey(instance.instance_ref);
     const { rows: created } = await tx.query<ApiKeyRow>(
       `INSERT INTO api_keys (id, instance_id, name, key_digest, key_preview, status, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, 'ACTIVE', $6, $6) RETURNING ${KEY_COLUMNS}`,
@@ -154,14 +232,14 @@ export async function rotateKey(
 /** Pauses an ACTIVE key (a PAUSED key whose pause has ended counts as ACTIVE). */
 export async function pauseKey(
   db: Database,
-  instanceId: string,
+  caller: KeyManager,
   keyId: string,
   durationSeconds: number,
   now: Date,
 ): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
   return changeKey(
     db,
-    instanceId,
+    caller,
     keyId,
     `status = 'PAUSED', paused_until = $4, updated_at = $3`,
     `(status = 'ACTIVE' OR (status = 'PAUSED' AND paused_until <= $3))`,
@@ -170,19 +248,23 @@ export async function pauseKey(
   );
 }
 
-/** Resumes a PAUSED key. */
+/**
+ * Resumes a PAUSED key: it is ACTIVE again. A key rotated while paused (it lists as PAUSED) is
+ * resumed into its overlap: it authenticates again until its overlap end, as PENDING_ROTATION.
+ * Resuming is the explicit way to lift a pause early; rotating never does it.
+ */
 export async function resumeKey(
   db: Database,
-  instanceId: string,
+  caller: KeyManager,
   keyId: string,
   now: Date,
 ): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
   return changeKey(
     db,
-    instanceId,
+    caller,
     keyId,
-    `status = 'ACTIVE', paused_until = NULL, updated_at = $3`,
-    `status = 'PAUSED'`,
+    `status = CASE WHEN status = 'PAUSED' THEN 'ACTIVE' ELSE status END, paused_until = NULL, updated_at = $3`,
+    `(status = 'PAUSED' OR (status = 'PENDING_ROTATION' AND paused_until > $3 AND expires_at > $3))`,
     [now],
     'Only PAUSED keys can be resumed',
   );
@@ -191,13 +273,13 @@ export async function resumeKey(
 /** Revokes a key in any state but REVOKED; the record is kept. */
 export async function revokeKey(
   db: Database,
-  instanceId: string,
+  caller: KeyManager,
   keyId: string,
   now: Date,
 ): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
   return changeKey(
     db,
-    instanceId,
+    caller,
     keyId,
     `status = 'REVOKED', revoked_at = $3, paused_until = NULL, updated_at = $3`,
     `status <> 'REVOKED'`,
@@ -208,30 +290,36 @@ export async function revokeKey(
 
 /** Deletes a key record; returns its digest for invalidation. */
 export async function deleteKey(
-  db: Queryable,
-  instanceId: string,
+  db: Database,
+  caller: KeyManager,
   keyId: string,
+  now: Date,
 ): Promise<{ ok: true; digest: string } | KeyChangeFailure> {
-  const { rows } = await db.query<{ key_digest: string }>(
-    'DELETE FROM api_keys WHERE id = $1 AND instance_id = $2 RETURNING key_digest',
-    [keyId, instanceId],
-  );
-  const row = rows[0];
-  return row ? { ok: true, digest: row.key_digest } : { ok: false, reason: 'not-found' };
+  return asManager(db, caller, now, async (tx) => {
+    const { rows } = await tx.query<{ key_digest: string }>(
+      'DELETE FROM api_keys WHERE id = $1 AND instance_id = $2 RETURNING key_digest',
+      [keyId, caller.instanceId],
+    );
+    const row = rows[0];
+    return row
+      ? ({ ok: true, digest: row.key_digest } as const)
+      : ({ ok: false, reason: 'not-found' } as const);
+  });
 }
 
 // One conditional UPDATE per state change: the WHERE clause is the state rule, so concurrent
-// changes cannot both pass it. $1 key id, $2 instance id, then `params` from $3.
+// changes cannot both pass it. $1 key id, $2 instance id, then `params` from $3 ($3 is `now`).
 async function changeKey(
   db: Database,
-  instanceId: string,
+  caller: KeyManager,
   keyId: string,
   set: string,
   allowedWhen: string,
-  params: readonly unknown[],
+  params: readonly [Date, ...unknown[]],
   refusedMessage: string,
 ): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
-  return db.transaction(async (tx) => {
+  const { instanceId } = caller;
+  return asManager(db, caller, params[0], async (tx) => {
     const { rows } = await tx.query<ApiKeyRow>(
       `UPDATE api_keys SET ${set} WHERE id = $1 AND instance_id = $2 AND ${allowedWhen} RETURNING ${KEY_COLUMNS}`,
       [keyId, instanceId, ...params],

@@ -3,6 +3,7 @@ import { digestKey } from '@portcullis/hashing';
 import { generateInstanceKey, generateInstanceRef, keyPreview } from '@portcullis/key-format';
 import { type InstanceType, MAX_ACTIVE_KEYS, SERVICES, type Service } from '../domain.js';
 import { newInstanceId, newKeyId } from '../ids.js';
+import { effectiveStatusSql } from './api-keys.js';
 
 export interface InstanceRow {
   id: string;
@@ -51,14 +52,18 @@ export function instanceView(row: InstanceRow): InstanceView {
 
 const INSTANCE_COLUMNS = 'id, name, type, instance_ref, services, archived, created_at, updated_at';
 
-// Key counts by the status each key has at $now (SPEC §4.4 states, evaluated at request time).
-const COUNTS_SQL = `
+// Key counts by the status each key has at `now` (SPEC §4.4 states, evaluated at request time, by
+// the same rule as the key list: a key rotated while paused counts as paused until its pause ends).
+const countsSql = (now: string) => {
+  const status = effectiveStatusSql('k', now);
+  return `
   count(k.id)::int AS total,
-  count(k.id) FILTER (WHERE k.status = 'ACTIVE' OR (k.status = 'PAUSED' AND k.paused_until <= $NOW))::int AS active,
-  count(k.id) FILTER (WHERE k.status = 'PAUSED' AND k.paused_until > $NOW)::int AS paused,
-  count(k.id) FILTER (WHERE k.status = 'PENDING_ROTATION' AND k.expires_at > $NOW)::int AS pending_rotation,
-  count(k.id) FILTER (WHERE k.status = 'EXPIRED' OR (k.status = 'PENDING_ROTATION' AND k.expires_at <= $NOW))::int AS expired,
-  count(k.id) FILTER (WHERE k.status = 'REVOKED')::int AS revoked`;
+  count(k.id) FILTER (WHERE ${status} = 'ACTIVE')::int AS active,
+  count(k.id) FILTER (WHERE ${status} = 'PAUSED')::int AS paused,
+  count(k.id) FILTER (WHERE ${status} = 'PENDING_ROTATION')::int AS pending_rotation,
+  count(k.id) FILTER (WHERE ${status} = 'EXPIRED')::int AS expired,
+  count(k.id) FILTER (WHERE ${status} = 'REVOKED')::int AS revoked`;
+};
 
 interface CountsRow {
   total: number;
@@ -127,7 +132,7 @@ export async function listInstances(
 ): Promise<Array<{ instance: InstanceRow; keys: KeyCounts }>> {
   const { rows } = await db.query<InstanceRow & CountsRow>(
     `SELECT i.id, i.name, i.type, i.instance_ref, i.services, i.archived, i.created_at, i.updated_at,
-            ${COUNTS_SQL.replaceAll('$NOW', '$1')}
+            ${countsSql('$1')}
        FROM instances i LEFT JOIN api_keys k ON k.instance_id = i.id
       GROUP BY i.id ORDER BY i.created_at, i.id`,
     [now],
@@ -142,7 +147,7 @@ export async function getInstance(
 ): Promise<{ instance: InstanceRow; keys: KeyCounts } | null> {
   const { rows } = await db.query<InstanceRow & CountsRow>(
     `SELECT i.id, i.name, i.type, i.instance_ref, i.services, i.archived, i.created_at, i.updated_at,
-            ${COUNTS_SQL.replaceAll('$NOW', '$2')}
+            ${countsSql('$2')}
        FROM instances i LEFT JOIN api_keys k ON k.instance_id = i.id
       WHERE i.id = $1 GROUP BY i.id`,
     [id, now],
