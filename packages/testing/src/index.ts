@@ -6,6 +6,19 @@ export type { TestEnv } from './env.js';
 export { isCi } from './env.js';
 export type { Served } from './http.js';
 export { listen, readJson } from './http.js';
+export type {
+  DocumentedOperation,
+  LimiterCall,
+  PathSpellingCheckOptions,
+  SpellingChange,
+  SpellingOutcome,
+} from './path-spellings.js';
+export {
+  checkPathSpellings,
+  documentedOperationsOf,
+  pathSpellings,
+  recordingLimiters,
+} from './path-spellings.js';
 export type { CreatePgliteDataDirOptions, PgliteDataDir } from './pglite.js';
 export { createPgliteDataDir } from './pglite.js';
 export { getFreePort } from './ports.js';
