@@ -29,8 +29,11 @@ import {
   ISSUER_FIELDS,
   ISSUER_STATUSES,
   type IssuerField,
+  KIND_INFO,
   LICENSE_TYPES,
+  REGISTER_KINDS,
 } from './register/model.js';
+import { AUTHORISATION_LICENSE_TYPES, RECENT_AUTHORIZATIONS } from './register/queries.js';
 import { LIMITS, SORT_FIELDS } from './register/query-params.js';
 import { MAX_ACTIVE_KEYS } from './store/developers.js';
 
@@ -220,6 +223,38 @@ function components(
     skippedRows: COUNT,
     importedAt: DATE_TIME,
   };
+  // SPEC §5.3 summary shapes: the published fields first, in their order; ours follow.
+  const labels = REGISTER_KINDS.map((kind) => `${KIND_INFO[kind].licenseType} "${KIND_INFO[kind].label}"`);
+  const licenseTypeCount: Record<string, JsonSchema> = {
+    type: schemaRef('LicenseType'),
+    label: {
+      type: 'string',
+      minLength: 1,
+      description: `What one record of the type is: ${labels.join(', ')}.`,
+    },
+    count: COUNT,
+  };
+  const countryCount: Record<string, JsonSchema> = {
+    code: {
+      type: 'string',
+      pattern: '^[A-Z]{2}$',
+      description: 'ISO 3166-1 alpha-2: the `countryCode` of its records.',
+    },
+    name: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'The `country` of its records (English short name); the code itself for a code outside the EU/EEA, which the register has no name for.',
+    },
+    count: { type: 'integer', minimum: 1 },
+  };
+  // Every field required, no other: the document says what the routes send, nothing less.
+  const exactly = (properties: Record<string, JsonSchema>): JsonSchema => ({
+    type: 'object',
+    required: Object.keys(properties),
+    properties,
+    additionalProperties: false,
+  });
 
   return {
     securitySchemes: {
@@ -309,59 +344,57 @@ function components(
           hasMore: { type: 'boolean', description: '`offset + returned < total`.' },
         },
       },
-      SourceSummary: {
-        type: 'object',
-        required: ['licenseType', ...Object.keys(sourceSummary)],
-        properties: { licenseType: schemaRef('LicenseType'), ...sourceSummary },
-      },
-      CountrySummary: {
-        type: 'object',
-        required: ['countryCode', 'country', 'count', 'byLicenseType'],
-        properties: {
-          countryCode: STRING,
-          country: { ...nullable(STRING), description: '`null` for a code outside the EU/EEA table.' },
-          count: COUNT,
-          byLicenseType: countsBy(LICENSE_TYPES),
+      LicenseTypeCount: exactly(licenseTypeCount),
+      CountryCount: exactly(countryCount),
+      LicenseTypeSummary: exactly({
+        ...licenseTypeCount,
+        entityType: schemaRef('EntityType'),
+        description: STRING,
+        source: {
+          type: ['object', 'null'],
+          description: 'The file last imported; `null` before the first import.',
+          required: Object.keys(sourceSummary),
+          properties: sourceSummary,
+          additionalProperties: false,
         },
-      },
-      LicenseTypeSummary: {
-        type: 'object',
-        required: ['licenseType', 'entityType', 'name', 'description', 'count', 'source'],
-        properties: {
-          licenseType: schemaRef('LicenseType'),
-          entityType: schemaRef('EntityType'),
-          name: STRING,
-          description: STRING,
-          count: COUNT,
-          source: {
-            type: ['object', 'null'],
-            description: 'The file last imported; `null` before the first import.',
-            required: Object.keys(sourceSummary),
-            properties: sourceSummary,
-          },
+      }),
+      CountrySummary: exactly({ ...countryCount, byLicenseType: countsBy(LICENSE_TYPES) }),
+      RecentAuthorization: exactly({
+        entityName: nullable(STRING),
+        licenseType: {
+          type: 'string',
+          enum: [...AUTHORISATION_LICENSE_TYPES],
+          description: 'Only these types are authorisations.',
         },
-      },
-      RegisterStatistics: {
-        type: 'object',
-        required: [
-          'totalIssuers',
-          'byLicenseType',
-          'byEntityType',
-          'byStatus',
-          'byCountry',
-          'lastSync',
-          'sources',
-        ],
-        properties: {
-          totalIssuers: COUNT,
-          byLicenseType: countsBy(LICENSE_TYPES),
-          byEntityType: countsBy(ENTITY_TYPES),
-          byStatus: countsBy(ISSUER_STATUSES),
-          byCountry: { type: 'array', items: schemaRef('CountrySummary') },
-          lastSync: nullable(DATE_TIME),
-          sources: { type: 'array', items: schemaRef('SourceSummary') },
+        countryCode: { ...nullable(STRING), pattern: '^[A-Z]{2}$' },
+        authorizationDate: { ...DATE, description: 'Never after the day of the request (UTC).' },
+        id: { type: 'string', pattern: '^mica_[0-9a-f]{20}$', description: 'For `GET /issuers/{id}`.' },
+      }),
+      RegisterStatistics: exactly({
+        totalEntities: { ...COUNT, description: 'Every record of the register.' },
+        licenseTypes: {
+          type: 'array',
+          description:
+            'Every license type, zeros included: most records first, equal counts by `type` in code-point order.',
+          minItems: LICENSE_TYPES.length,
+          maxItems: LICENSE_TYPES.length,
+          items: schemaRef('LicenseTypeCount'),
         },
-      },
+        countries: {
+          type: 'array',
+          description:
+            'Home member states with at least one record: most records first, equal counts by `code`. Records without a country count in `totalEntities` only.',
+          items: schemaRef('CountryCount'),
+        },
+        byStatus: countsBy(ISSUER_STATUSES),
+        recentAuthorizations: {
+          type: 'array',
+          description: `The ${RECENT_AUTHORIZATIONS} latest authorisations (${AUTHORISATION_LICENSE_TYPES.join(', ')} records dated no later than today, UTC): newest first, one day's by name (lower-cased, code-point order), then \`id\`.`,
+          maxItems: RECENT_AUTHORIZATIONS,
+          items: schemaRef('RecentAuthorization'),
+        },
+        lastSync: { ...nullable(DATE_TIME), description: 'The latest import; `null` before the first.' },
+      }),
       RegisterHealth: {
         type: 'object',
         required: ['status', 'totalIssuers', 'lastSync', 'apiVersion'],
@@ -700,21 +733,31 @@ export function micaRegisterDocument(options: MicaRegisterDocumentOptions): Open
     '/api/mica/v1/statistics': {
       get: reference(
         'registerStatistics',
-        'Record counts by license type, entity type, status and country (SPEC §5.3)',
+        'Record counts by license type, country and status, and the latest authorisations (SPEC §5.3)',
         ref('RegisterStatistics'),
       ),
     },
     '/api/mica/v1/license-types': {
-      get: reference('licenseTypes', 'Each license type with its record count and source file (SPEC §5.3)', {
+      get: reference('licenseTypes', 'Every license type with its record count, most first (SPEC §5.3)', {
         type: 'array',
+        description:
+          'Every license type, zeros included: most records first, equal counts by `type` in code-point order.',
+        minItems: LICENSE_TYPES.length,
+        maxItems: LICENSE_TYPES.length,
         items: ref('LicenseTypeSummary'),
       }),
     },
     '/api/mica/v1/countries': {
-      get: reference('countries', 'Home member states present in the register, with counts (SPEC §5.3)', {
-        type: 'array',
-        items: ref('CountrySummary'),
-      }),
+      get: reference(
+        'countries',
+        'Home member states with records, with their counts, most first (SPEC §5.3)',
+        {
+          type: 'array',
+          description:
+            'Home member states with at least one record: most records first, equal counts by `code`.',
+          items: ref('CountrySummary'),
+        },
+      ),
     },
     '/api/mica/v1/health': {
       get: data({

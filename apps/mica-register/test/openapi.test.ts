@@ -15,6 +15,7 @@ import {
 } from '@portcullis/service';
 import { createFakeClock, readJson } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createApp } from '../src/app.js';
 import { importFiles } from '../src/register/store.js';
 import { bearer, type ErrorBody, pgliteDatabase, type RunningApp, register, startApp } from './harness.js';
@@ -306,6 +307,77 @@ describe('response shapes', () => {
     expect(check.requiredKeys({ $ref: '#/components/schemas/RegisterHealth' })).toEqual(
       Object.keys(health).sort(),
     );
+  });
+
+  /** A documented schema with every local `$ref` replaced by its target, as zod reads JSON Schema. */
+  const inlined = (schema: unknown): unknown => {
+    if (Array.isArray(schema)) return schema.map(inlined);
+    if (typeof schema !== 'object' || schema === null) return schema;
+    const { $ref, ...rest } = schema as Record<string, unknown>;
+    const target = typeof $ref === 'string' ? check.resolve<JsonSchema>({ $ref }) : {};
+    return Object.fromEntries(Object.entries({ ...target, ...rest }).map(([k, v]) => [k, inlined(v)]));
+  };
+  const validator = (route: RegisteredOperation) =>
+    z.fromJSONSchema(inlined(check.responseSchema(route, 200)) as Parameters<typeof z.fromJSONSchema>[0]);
+  const issuesOf = (route: RegisteredOperation, body: unknown) =>
+    (validator(route).safeParse(body).error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
+  const documentedOrder = (name: string) =>
+    Object.keys(check.properties({ $ref: `#/components/schemas/${name}` }));
+
+  it('answers the register summaries as documented: types, item shapes, published fields first', async () => {
+    for (const path of ['statistics', 'license-types', 'countries']) {
+      const route: RegisteredOperation = { method: 'get', path: `/api/mica/v1/${path}` };
+      expect(issuesOf(route, await get(route.path)), path).toEqual([]);
+    }
+    const statistics = await get<{ data: Record<string, unknown[]> }>('/api/mica/v1/statistics');
+    expect(Object.keys(statistics.data)).toEqual(documentedOrder('RegisterStatistics'));
+    expect(documentedOrder('RegisterStatistics').slice(0, 5)).toEqual([
+      'totalEntities',
+      'licenseTypes',
+      'countries',
+      'byStatus',
+      'recentAuthorizations',
+    ]);
+    const [type] = statistics.data.licenseTypes ?? [];
+    const [country] = statistics.data.countries ?? [];
+    const [recent] = statistics.data.recentAuthorizations ?? [];
+    expect(Object.keys(type ?? {})).toEqual(documentedOrder('LicenseTypeCount'));
+    expect(Object.keys(country ?? {})).toEqual(documentedOrder('CountryCount'));
+    expect(Object.keys(recent ?? {})).toEqual(documentedOrder('RecentAuthorization'));
+    const types = await get<{ data: object[] }>('/api/mica/v1/license-types');
+    expect(Object.keys(types.data[0] ?? {})).toEqual(documentedOrder('LicenseTypeSummary'));
+    expect(documentedOrder('LicenseTypeSummary').slice(0, 3)).toEqual(['type', 'label', 'count']);
+    const countries = await get<{ data: object[] }>('/api/mica/v1/countries');
+    expect(Object.keys(countries.data[0] ?? {})).toEqual(documentedOrder('CountrySummary'));
+    expect(documentedOrder('CountrySummary').slice(0, 3)).toEqual(['code', 'name', 'count']);
+  });
+
+  it('documents the summaries precisely enough to refuse a wrong shape', async () => {
+    const route: RegisteredOperation = { method: 'get', path: '/api/mica/v1/statistics' };
+    const body = await get<{ data: Record<string, unknown> }>(route.path);
+    const broken = (data: Record<string, unknown>) =>
+      issuesOf(route, { ...body, data: { ...body.data, ...data } });
+    const { totalEntities: _total, ...withoutTotal } = body.data;
+    expect(issuesOf(route, { ...body, data: withoutTotal })).not.toEqual([]);
+    expect(broken({ totalEntities: -1 })).not.toEqual([]);
+    expect(broken({ licenseTypes: [{ type: 'CASP', label: 'Crypto-Asset Service Provider' }] })).not.toEqual(
+      [],
+    );
+    expect(broken({ countries: [{ code: 'Germany', name: 'Germany', count: 1 }] })).not.toEqual([]);
+    expect(broken({ byStatus: { active: 1, expired: 0 } })).not.toEqual([]);
+    expect(
+      broken({
+        recentAuthorizations: Array.from(
+          { length: 11 },
+          () => (body.data.recentAuthorizations as unknown[])[0],
+        ),
+      }),
+    ).not.toEqual([]);
+    const countriesRoute: RegisteredOperation = { method: 'get', path: '/api/mica/v1/countries' };
+    const countries = await get<{ data: unknown[] }>(countriesRoute.path);
+    expect(
+      issuesOf(countriesRoute, { ...countries, data: [{ countryCode: 'DE', country: 'Germany', count: 1 }] }),
+    ).not.toEqual([]);
   });
 
   it('requires exactly the fields the developer routes send', async () => {

@@ -364,63 +364,151 @@ describe('GET /search', () => {
 });
 
 describe('reference data', () => {
-  it('GET /statistics counts the register by license type, entity type, status and country', async () => {
+  // The published summaries (SPEC §5.3), computed here from the importer's records: the published
+  // fields first and in order, counts most first, equal counts by type / code in code-point order.
+  const LABELS: Record<string, string> = {
+    CASP: 'Crypto-Asset Service Provider',
+    EMT: 'E-Money Token Issuer',
+    ART: 'Asset-Referenced Token Issuer',
+    OTHER: 'Other Crypto-Asset White Paper',
+    NON_COMPLIANT: 'Non-Compliant Entity',
+  };
+  const mostFirst =
+    <T extends { count: number }>(key: (item: T) => string) =>
+    (a: T, b: T) =>
+      b.count - a.count || bytes(key(a), key(b));
+  const expectedLicenseTypes = () =>
+    Object.entries(LABELS)
+      .map(([type, label]) => ({ type, label, count: issuers.filter((i) => i.licenseType === type).length }))
+      .sort(mostFirst((t) => t.type));
+  const expectedCountries = () =>
+    [...new Set(issuers.flatMap((i) => (i.countryCode === null ? [] : [i.countryCode])))]
+      .map((code) => {
+        const of = issuers.filter((i) => i.countryCode === code);
+        return { code, name: of[0]?.country, count: of.length };
+      })
+      .sort(mostFirst((c) => c.code));
+  const TODAY = new Date(NOW).toISOString().slice(0, 10);
+
+  it("GET /statistics answers the published shape with the register's counts", async () => {
     const res = await app.get(`${BASE}/statistics`);
+    expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=600');
-    const { data } = await readJson<EnvelopeBody<Record<string, unknown>>>(res);
+    expect(res.headers.get('x-data-source')).toBe('ESMA interim MiCA register');
+    const body = await readJson<EnvelopeBody<Record<string, unknown>>>(res);
+    expect(Object.keys(body)).toEqual(['success', 'data', 'error', 'metadata']);
+    const { data } = body;
+    expect(Object.keys(data)).toEqual([
+      'totalEntities',
+      'licenseTypes',
+      'countries',
+      'byStatus',
+      'recentAuthorizations',
+      'lastSync',
+    ]);
     const count = (pred: (i: IssuerBody) => boolean) => issuers.filter(pred).length;
-    expect(data).toMatchObject({
-      totalIssuers: 1015,
-      byLicenseType: { CASP: 150, EMT: 32, ART: 2, OTHER: 731, NON_COMPLIANT: 100 },
-      byEntityType: { provider: 150, issuer: 34, whitepaper: 731, non_compliant: 100 },
-      byStatus: { active: count((i) => i.status === 'active'), expired: 1, non_compliant: 100 },
-      lastSync: new Date(NOW).toISOString(),
+    expect(data.totalEntities).toBe(1015);
+    expect(data.licenseTypes).toEqual(expectedLicenseTypes());
+    for (const item of data.licenseTypes as object[])
+      expect(Object.keys(item)).toEqual(['type', 'label', 'count']);
+    expect(data.countries).toEqual(expectedCountries());
+    for (const item of data.countries as object[])
+      expect(Object.keys(item)).toEqual(['code', 'name', 'count']);
+    expect(data.byStatus).toEqual({
+      active: count((i) => i.status === 'active'),
+      expired: 1,
+      non_compliant: 100,
     });
-    const byCountry = data.byCountry as { countryCode: string; count: number }[];
-    expect(byCountry[0]).toMatchObject({ countryCode: 'IE', country: 'Ireland' });
-    for (const c of byCountry) expect(c.count).toBe(count((i) => i.countryCode === c.countryCode));
-    expect(byCountry.reduce((n, c) => n + c.count, 0)).toBe(count((i) => i.countryCode !== null));
-    expect((data.sources as { fileName: string }[]).map((s) => s.fileName)).toEqual([
-      'CASP20260209.csv',
-      'EMT20260209.csv',
-      'ART20260301.csv',
-      'OTHER20260209.csv',
-      'NCASP20260209.csv',
+    expect(Object.keys(data.byStatus as object)).toEqual(['active', 'expired', 'non_compliant']);
+    expect(data.lastSync).toBe(new Date(NOW).toISOString());
+  });
+
+  it("GET /statistics lists the ten latest authorisations, newest first, one day's by name then id", async () => {
+    const { data } = await readJson<EnvelopeBody<{ recentAuthorizations: Record<string, unknown>[] }>>(
+      await app.get(`${BASE}/statistics`),
+    );
+    const latest = issuers
+      .filter(
+        (i) =>
+          ['CASP', 'EMT', 'ART'].includes(i.licenseType) &&
+          i.authorizationDate !== null &&
+          i.authorizationDate <= TODAY,
+      )
+      .sort((a, b) => bytes(b.authorizationDate ?? '', a.authorizationDate ?? '') || byName(a, b))
+      .slice(0, 10);
+    expect(data.recentAuthorizations).toEqual(
+      latest.map((i) => ({
+        entityName: i.entityName,
+        licenseType: i.licenseType,
+        countryCode: i.countryCode,
+        authorizationDate: i.authorizationDate,
+        id: i.id,
+      })),
+    );
+    for (const item of data.recentAuthorizations)
+      expect(Object.keys(item)).toEqual([
+        'entityName',
+        'licenseType',
+        'countryCode',
+        'authorizationDate',
+        'id',
+      ]);
+    // Two CASPs of the snapshot were authorised on 2025-12-22, the day that fills the list.
+    expect(data.recentAuthorizations.slice(8).map((a) => [a.authorizationDate, a.entityName])).toEqual([
+      ['2025-12-22', 'Alaric Securities OOD'],
+      ['2025-12-22', 'PELICAN EXCHANGE EUROPE (CY) LTD'],
     ]);
   });
 
-  it('GET /license-types lists the five types with their counts', async () => {
+  it('GET /license-types lists all five types, most records first, zeros included', async () => {
     const res = await app.get(`${BASE}/license-types`);
+    expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=600');
-    const { data } =
-      await readJson<EnvelopeBody<{ licenseType: string; entityType: string; count: number }[]>>(res);
-    expect(data.map((t) => [t.licenseType, t.entityType, t.count])).toEqual([
-      ['CASP', 'provider', 150],
-      ['EMT', 'issuer', 32],
-      ['ART', 'issuer', 2],
-      ['OTHER', 'whitepaper', 731],
-      ['NON_COMPLIANT', 'non_compliant', 100],
+    const { data } = await readJson<EnvelopeBody<Record<string, unknown>[]>>(res);
+    expect(data.map(({ type, label, count }) => ({ type, label, count }))).toEqual(expectedLicenseTypes());
+    expect(data.map((t) => [t.type, t.entityType])).toEqual([
+      ['OTHER', 'whitepaper'],
+      ['CASP', 'provider'],
+      ['NON_COMPLIANT', 'non_compliant'],
+      ['EMT', 'issuer'],
+      ['ART', 'issuer'],
     ]);
+    for (const item of data) {
+      expect(Object.keys(item)).toEqual(['type', 'label', 'count', 'entityType', 'description', 'source']);
+      expect(item.description).toEqual(expect.any(String));
+    }
+    expect(data.find((t) => t.type === 'ART')?.source).toEqual({
+      fileName: 'ART20260301.csv',
+      records: 2,
+      skippedRows: 0,
+      importedAt: new Date(NOW).toISOString(),
+    });
   });
 
-  it('GET /countries lists home member states by name with their counts', async () => {
+  it('GET /countries lists the home member states with records, most records first', async () => {
     const res = await app.get(`${BASE}/countries`);
+    expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=600');
     const { data } =
-      await readJson<
-        EnvelopeBody<
-          { countryCode: string; country: string; count: number; byLicenseType: Record<string, number> }[]
-        >
-      >(res);
-    const names = data.map((c) => c.country);
-    expect(names).toEqual([...names].sort());
+      await readJson<EnvelopeBody<{ code: string; name: string; count: number; byLicenseType: object }[]>>(
+        res,
+      );
+    expect(data.map(({ code, name, count }) => ({ code, name, count }))).toEqual(expectedCountries());
     for (const c of data) {
-      expect(c.count).toBe(issuers.filter((i) => i.countryCode === c.countryCode).length);
-      expect(c.byLicenseType.CASP).toBe(
-        issuers.filter((i) => i.countryCode === c.countryCode && i.licenseType === 'CASP').length,
+      expect(Object.keys(c)).toEqual(['code', 'name', 'count', 'byLicenseType']);
+      expect(c.count).toBeGreaterThanOrEqual(1);
+      expect(c.byLicenseType).toEqual(
+        Object.fromEntries(
+          Object.keys(LABELS).map((type) => [
+            type,
+            issuers.filter((i) => i.countryCode === c.code && i.licenseType === type).length,
+          ]),
+        ),
       );
     }
-    expect(data.find((c) => c.countryCode === 'AT')).toMatchObject({ country: 'Austria' });
+    expect(data.find((c) => c.code === 'AT')).toMatchObject({ name: 'Austria' });
+    // Equal counts by code: the snapshot has four countries with one record each.
+    expect(data.filter((c) => c.count === 1).map((c) => c.code)).toEqual(['BE', 'BG', 'PL', 'SE']);
   });
 
   it('GET /health reports the register', async () => {
@@ -451,8 +539,8 @@ describe('response cache', () => {
       const art = async () =>
         (await readJson<ListBody>(await served.get(`${BASE}/issuers?licenseType=ART`))).pagination.total;
       const stats = async () =>
-        (await readJson<EnvelopeBody<{ totalIssuers: number }>>(await served.get(`${BASE}/statistics`))).data
-          .totalIssuers;
+        (await readJson<EnvelopeBody<{ totalEntities: number }>>(await served.get(`${BASE}/statistics`))).data
+          .totalEntities;
       expect([await art(), await stats()]).toEqual([0, 0]);
 
       // This process imports: it clears its cache.

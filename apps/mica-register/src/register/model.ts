@@ -22,8 +22,11 @@ export interface KindInfo {
   readonly kind: RegisterKind;
   readonly licenseType: LicenseType;
   readonly entityType: EntityType;
-  /** Short English name of the register. */
-  readonly name: string;
+  /**
+   * What one record of this kind is, in title case after ESMA's register names: the `label` of
+   * the published `{ type, label, count }` summaries (SPEC §5.3).
+   */
+  readonly label: string;
   readonly description: string;
 }
 
@@ -32,28 +35,28 @@ export const KIND_INFO: Readonly<Record<RegisterKind, KindInfo>> = {
     kind: 'CASP',
     licenseType: 'CASP',
     entityType: 'provider',
-    name: 'Crypto-asset service providers',
+    label: 'Crypto-Asset Service Provider',
     description: 'Crypto-asset service providers authorised under MiCA Title V (ESMA CASP register).',
   },
   EMT: {
     kind: 'EMT',
     licenseType: 'EMT',
     entityType: 'issuer',
-    name: 'E-money token issuers',
+    label: 'E-Money Token Issuer',
     description: 'Issuers of e-money tokens and their white papers, MiCA Title IV (ESMA EMT register).',
   },
   ART: {
     kind: 'ART',
     licenseType: 'ART',
     entityType: 'issuer',
-    name: 'Asset-referenced token issuers',
+    label: 'Asset-Referenced Token Issuer',
     description: 'Issuers of asset-referenced tokens authorised under MiCA Title III (ESMA ART register).',
   },
   OTHER: {
     kind: 'OTHER',
     licenseType: 'OTHER',
     entityType: 'whitepaper',
-    name: 'White papers for other crypto-assets',
+    label: 'Other Crypto-Asset White Paper',
     description:
       'White papers for crypto-assets other than ARTs and EMTs, MiCA Title II (ESMA OTHER register).',
   },
@@ -61,7 +64,7 @@ export const KIND_INFO: Readonly<Record<RegisterKind, KindInfo>> = {
     kind: 'NCASP',
     licenseType: 'NON_COMPLIANT',
     entityType: 'non_compliant',
-    name: 'Non-compliant entities',
+    label: 'Non-Compliant Entity',
     description: 'Entities providing crypto-asset services without authorisation (ESMA NCASP register).',
   },
 };

@@ -1,7 +1,6 @@
 import type { Queryable } from '@portcullis/db';
 import { utcDay } from './importer.js';
 import {
-  ENTITY_TYPES,
   type EntityType,
   ISSUER_STATUSES,
   type Issuer,
@@ -33,12 +32,29 @@ export interface ListIssuersQuery extends IssuerFilter {
   offset: number;
 }
 
-/** One country's share of the register (`GET /countries`, `statistics.byCountry`). */
-export interface CountrySummary {
-  countryCode: string;
-  /** `null` for a published code outside the EU/EEA table. */
-  country: string | null;
+/** One license type and how many records it has: the published `{ type, label, count }` (SPEC §5.3). */
+export interface LicenseTypeCount {
+  /** The `licenseType` value of its records. */
+  type: LicenseType;
+  /** What one record of the type is, e.g. `Crypto-Asset Service Provider`. */
+  label: string;
   count: number;
+}
+
+/** One home member state and how many records it has: the published `{ code, name, count }` (SPEC §5.3). */
+export interface CountryCount {
+  /** ISO 3166-1 alpha-2, the `countryCode` of its records. */
+  code: string;
+  /**
+   * The `country` of its records (English short name); the code itself for a code the register
+   * has no name for (outside the EU/EEA), so that `name` is always text.
+   */
+  name: string;
+  count: number;
+}
+
+/** One item of `GET /countries`: the published fields, then the records per license type. */
+export interface CountrySummary extends CountryCount {
   byLicenseType: Record<LicenseType, number>;
 }
 
@@ -52,29 +68,54 @@ export interface SourceSummary {
   importedAt: string;
 }
 
-/** One license type (`GET /license-types`). */
-export interface LicenseTypeSummary {
-  licenseType: LicenseType;
+/** One item of `GET /license-types`: the published fields, then ours. */
+export interface LicenseTypeSummary extends LicenseTypeCount {
+  /** The `entityType` of its records. */
   entityType: EntityType;
-  name: string;
   description: string;
-  count: number;
   /** The file it was last imported from; `null` before the first import. */
   source: Omit<SourceSummary, 'licenseType'> | null;
 }
 
-/** `GET /statistics` (SPEC §5.3 leaves its content to us; see README). */
+/** One of `statistics.recentAuthorizations`: the published fields, then the record's `id`. */
+export interface RecentAuthorization {
+  entityName: string | null;
+  /** One of {@link AUTHORISATION_LICENSE_TYPES}. */
+  licenseType: LicenseType;
+  countryCode: string | null;
+  /** `YYYY-MM-DD`, never after the day of the request (UTC). */
+  authorizationDate: string;
+  /** For `GET /issuers/:id`. */
+  id: string;
+}
+
+/** `GET /statistics` (SPEC §5.3): the published fields in their order, then `lastSync`. */
 export interface RegisterStatistics {
-  totalIssuers: number;
-  byLicenseType: Record<LicenseType, number>;
-  byEntityType: Record<EntityType, number>;
+  /** Every record of the register. */
+  totalEntities: number;
+  /** Every license type, zeros included; most records first, then by `type`. */
+  licenseTypes: LicenseTypeCount[];
+  /**
+   * Home member states with records; most records first, then by `code`. Records without a
+   * country count in `totalEntities` only.
+   */
+  countries: CountryCount[];
   byStatus: Record<IssuerStatus, number>;
-  /** Most records first, then by code; records without a country are in the totals only. */
-  byCountry: CountrySummary[];
+  /** The latest authorisations, newest first, at most {@link RECENT_AUTHORIZATIONS}. */
+  recentAuthorizations: RecentAuthorization[];
   /** ISO-8601 of the latest import, `null` before the first. */
   lastSync: string | null;
-  sources: SourceSummary[];
 }
+
+/**
+ * The license types whose records are authorisations, the ones `recentAuthorizations` lists.
+ * An OTHER record's date is its white paper's last update (white papers are notified, not
+ * authorised; ESMA even dates some in the future), and a NON_COMPLIANT record has none.
+ */
+export const AUTHORISATION_LICENSE_TYPES = ['CASP', 'EMT', 'ART'] as const satisfies readonly LicenseType[];
+
+/** How many authorisations `statistics.recentAuthorizations` lists (SPEC §5.3). */
+export const RECENT_AUTHORIZATIONS = 10;
 
 /** `GET /health` figures. */
 export interface RegisterHealth {
@@ -264,13 +305,17 @@ export async function searchIssuers(
   return { total, issuers: page.rows.map(toIssuer) };
 }
 
-interface GroupRow {
+/** Records of one license type in one country. */
+interface CountryRow {
   license_type: LicenseType;
-  entity_type: EntityType;
-  status: IssuerStatus;
   country_code: string | null;
   country: string | null;
   n: number;
+}
+
+/** Records of one license type, status and country. */
+interface GroupRow extends CountryRow {
+  status: IssuerStatus;
 }
 
 interface SyncRow {
@@ -286,8 +331,8 @@ const zeros = <K extends string>(keys: readonly K[]): Record<K, number> =>
 
 async function groups(db: Queryable, now: number): Promise<GroupRow[]> {
   const { rows } = await db.query<GroupRow>(
-    `SELECT license_type, entity_type, ${statusSql('$1')} AS status, country_code, country, count(*)::integer AS n
-     FROM register_records GROUP BY 1, 2, 3, 4, 5`,
+    `SELECT license_type, ${statusSql('$1')} AS status, country_code, country, count(*)::integer AS n
+     FROM register_records GROUP BY 1, 2, 3, 4`,
     [utcDay(now)],
   );
   return rows;
@@ -313,109 +358,150 @@ async function sources(db: Queryable): Promise<SourceSummary[]> {
   });
 }
 
-function countries(rows: readonly GroupRow[]): CountrySummary[] {
+function countries(rows: readonly CountryRow[]): CountrySummary[] {
   const byCode = new Map<string, CountrySummary>();
   for (const row of rows) {
     if (row.country_code === null) continue;
     const summary = byCode.get(row.country_code) ?? {
-      countryCode: row.country_code,
-      country: row.country,
+      code: row.country_code,
+      name: row.country ?? row.country_code,
       count: 0,
       byLicenseType: zeros(LICENSE_TYPES),
     };
+    if (row.country !== null) summary.name = row.country;
     summary.count += row.n;
     summary.byLicenseType[row.license_type] += row.n;
     byCode.set(row.country_code, summary);
   }
-  return [...byCode.values()];
+  return [...byCode.values()].sort(byCountThen((c) => c.code));
+}
+
+/** Every license type with its label and count: most records first, then by type (code points). */
+function licenseTypeCounts(
+  countOf: (type: LicenseType) => number,
+): (LicenseTypeCount & { kind: KindInfo })[] {
+  return REGISTER_KINDS.map((kind) => {
+    const info = KIND_INFO[kind];
+    return { type: info.licenseType, label: info.label, count: countOf(info.licenseType), kind: info };
+  }).sort(byCountThen((t) => t.type));
+}
+
+interface RecentRow {
+  entity_name: string | null;
+  license_type: LicenseType;
+  country_code: string | null;
+  authorization_date: string;
+  id: string;
+}
+
+// Newest first; one day's authorisations by name, then id (the house order of equal sort keys).
+// A date after today is not yet an authorisation (and `<=` leaves out records without a date).
+async function recentAuthorizations(db: Queryable, now: number): Promise<RecentAuthorization[]> {
+  const { rows } = await db.query<RecentRow>(
+    `SELECT entity_name, license_type, country_code, authorization_date, id FROM register_records
+     WHERE license_type = ANY($1::text[]) AND authorization_date <= $2::date
+     ORDER BY authorization_date DESC, ${BY_NAME}
+     LIMIT ${RECENT_AUTHORIZATIONS}`,
+    [AUTHORISATION_LICENSE_TYPES, utcDay(now)],
+  );
+  return rows.map((row) => ({
+    entityName: row.entity_name,
+    licenseType: row.license_type,
+    countryCode: row.country_code,
+    authorizationDate: row.authorization_date,
+    id: row.id,
+  }));
 }
 
 /**
- * Register statistics at `now` (SPEC §5.3 `GET /statistics`): totals by license type, entity
- * type, status and country, the last sync and the source files.
+ * Register statistics at `now` (SPEC §5.3 `GET /statistics`), in the published shape: the number
+ * of records, every license type and each home member state with its count (most first), the
+ * records by status, the ten latest authorisations; then the time of the latest import.
  *
- * @param now - ms since the epoch (status)
+ * @param now - ms since the epoch: statuses, and which authorisation dates have passed, are
+ *   evaluated against its UTC day
  * @example
- * const stats = await registerStatistics(db, Date.now());
+ * const { totalEntities, licenseTypes } = await registerStatistics(db, Date.now());
  */
 export async function registerStatistics(db: Queryable, now: number): Promise<RegisterStatistics> {
-  const rows = await groups(db, now);
+  const [rows, recent, sourceList] = await Promise.all([
+    groups(db, now),
+    recentAuthorizations(db, now),
+    sources(db),
+  ]);
   const byLicenseType = zeros(LICENSE_TYPES);
-  const byEntityType = zeros(ENTITY_TYPES);
   const byStatus = zeros(ISSUER_STATUSES);
-  let totalIssuers = 0;
+  let totalEntities = 0;
   for (const row of rows) {
-    totalIssuers += row.n;
+    totalEntities += row.n;
     byLicenseType[row.license_type] += row.n;
-    byEntityType[row.entity_type] += row.n;
     byStatus[row.status] += row.n;
   }
-  const byCountry = countries(rows).sort(
-    (a, b) => b.count - a.count || compare(a.countryCode, b.countryCode),
-  );
-  const sourceList = await sources(db);
   return {
-    totalIssuers,
-    byLicenseType,
-    byEntityType,
+    totalEntities,
+    licenseTypes: licenseTypeCounts((type) => byLicenseType[type]).map(({ type, label, count }) => ({
+      type,
+      label,
+      count,
+    })),
+    countries: countries(rows).map(({ code, name, count }) => ({ code, name, count })),
     byStatus,
-    byCountry,
+    recentAuthorizations: recent,
     lastSync: latest(sourceList),
-    sources: sourceList,
   };
 }
 
 /**
- * Every license type with its entity type, description, record count and source file (SPEC §5.3
- * `GET /license-types`), in the order CASP, EMT, ART, OTHER, NON_COMPLIANT.
+ * Every license type, zeros included, with its label and record count (SPEC §5.3
+ * `GET /license-types`), most records first, then by type; then its entity type, description
+ * and the file it was last imported from.
  *
  * @example
- * const types = await licenseTypeSummaries(db);
+ * const types = await licenseTypeSummaries(db); // [{ type: 'OTHER', label: 'Other Crypto-Asset White Paper', count: 731, … }, …]
  */
 export async function licenseTypeSummaries(db: Queryable): Promise<LicenseTypeSummary[]> {
-  const { rows } = await db.query<{ kind: RegisterKind; n: number }>(
-    'SELECT kind, count(*)::integer AS n FROM register_records GROUP BY kind',
+  const [{ rows }, sourceList] = await Promise.all([
+    db.query<{ license_type: LicenseType; n: number }>(
+      'SELECT license_type, count(*)::integer AS n FROM register_records GROUP BY license_type',
+    ),
+    sources(db),
+  ]);
+  return licenseTypeCounts((type) => rows.find((row) => row.license_type === type)?.n ?? 0).map(
+    ({ type, label, count, kind }) => {
+      const source = sourceList.find((s) => s.licenseType === type);
+      return {
+        type,
+        label,
+        count,
+        entityType: kind.entityType,
+        description: kind.description,
+        source:
+          source === undefined
+            ? null
+            : {
+                fileName: source.fileName,
+                records: source.records,
+                skippedRows: source.skippedRows,
+                importedAt: source.importedAt,
+              },
+      };
+    },
   );
-  const sourceList = await sources(db);
-  return REGISTER_KINDS.map((kind) => {
-    const info: KindInfo = KIND_INFO[kind];
-    const source = sourceList.find((s) => s.licenseType === info.licenseType);
-    return {
-      licenseType: info.licenseType,
-      entityType: info.entityType,
-      name: info.name,
-      description: info.description,
-      count: rows.find((row) => row.kind === kind)?.n ?? 0,
-      source:
-        source === undefined
-          ? null
-          : {
-              fileName: source.fileName,
-              records: source.records,
-              skippedRows: source.skippedRows,
-              importedAt: source.importedAt,
-            },
-    };
-  });
 }
 
 /**
- * The home member states present in the register with their record counts (SPEC §5.3
- * `GET /countries`), by country name (codes outside the EU/EEA table last, by code).
+ * The home member states with at least one record (SPEC §5.3 `GET /countries`), most records
+ * first, then by code; each with its records per license type.
  *
  * @example
- * const list = await countrySummaries(db);
+ * const list = await countrySummaries(db); // [{ code: 'IE', name: 'Ireland', count: 288, byLicenseType: { … } }, …]
  */
 export async function countrySummaries(db: Queryable): Promise<CountrySummary[]> {
-  const { rows } = await db.query<Omit<GroupRow, 'status' | 'entity_type'>>(
+  const { rows } = await db.query<CountryRow>(
     `SELECT license_type, country_code, country, count(*)::integer AS n
      FROM register_records WHERE country_code IS NOT NULL GROUP BY 1, 2, 3`,
   );
-  return countries(rows.map((row) => ({ ...row, status: 'active', entity_type: 'provider' }))).sort((a, b) =>
-    a.country === null || b.country === null
-      ? Number(a.country === null) - Number(b.country === null) || compare(a.countryCode, b.countryCode)
-      : compare(a.country, b.country),
-  );
+  return countries(rows);
 }
 
 /**
@@ -442,4 +528,9 @@ function latest(list: readonly SourceSummary[]): string | null {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// SPEC §5.3 sorts the summaries by count, descending; equal counts by a key, in code-point order.
+function byCountThen<T extends { count: number }>(key: (item: T) => string): (a: T, b: T) => number {
+  return (a, b) => b.count - a.count || compare(key(a), key(b));
 }
