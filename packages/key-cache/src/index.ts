@@ -2,3 +2,5 @@ export type { BreakerState, CircuitBreaker, CircuitBreakerOptions } from './brea
 export { BreakerOpenError, CallTimeoutError, createCircuitBreaker } from './breaker.js';
 export type { KeyCache, KeyCacheCodec, KeyCacheEvent, KeyCacheOptions, KeyCacheStats } from './key-cache.js';
 export { createKeyCache } from './key-cache.js';
+export type { InvalidationOutbox, OutboxDatabase, OutboxQueryable, SqlOutboxOptions } from './outbox.js';
+export { createSqlOutbox } from './outbox.js';

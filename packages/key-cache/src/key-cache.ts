@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { BreakerOpenError, type BreakerState, createCircuitBreaker } from './breaker.js';
+import type { InvalidationOutbox } from './outbox.js';
 
 /**
  * What a lookup can see. `null` means "known absent" (negative cache); the loader returns it for
@@ -17,7 +18,11 @@ export type KeyCacheEvent =
   | { type: 'invalidation-received'; count: number }
   | { type: 'redis-error'; operation: string; error: Error }
   | { type: 'breaker'; state: BreakerState }
-  | { type: 'resync'; reason: 'subscriber-reconnected' | 'pending-invalidations-replayed' };
+  | { type: 'outbox-error'; error: Error }
+  | {
+      type: 'resync';
+      reason: 'subscriber-reconnected' | 'pending-invalidations-replayed' | 'outbox-relayed';
+    };
 
 export interface KeyCacheOptions<V> {
   /** Reads the source of truth (the database). Returns `null` when the id is unknown. */
@@ -58,7 +63,24 @@ export interface KeyCacheOptions<V> {
     /** Default 1 000 ms. */
     cooldownMs?: number;
   };
-  /** Invalidations kept for replay while Redis is unreachable. Default 10 000. */
+  /**
+   * Durable record of invalidations, written in the same transaction as each state change (see
+   * `createSqlOutbox`). With it, every process relays recorded invalidations to Redis until they
+   * are published, so none is lost to a Redis outage or a dying process, and a process that saw
+   * Redis fail reads no L2 entry until the outbox has been relayed (SPEC §8). Without it,
+   * invalidations that fail to publish are kept in memory only (`maxPendingInvalidations`).
+   */
+  outbox?: InvalidationOutbox | undefined;
+  outboxRelay?: {
+    /** How often every process relays the outbox, in ms. Default 1 000. */
+    intervalMs?: number;
+    /** Records taken per relay transaction. Default 200. */
+    batchSize?: number;
+  };
+  /**
+   * Without an `outbox`: invalidations kept in memory for replay while Redis is unreachable.
+   * Default 10 000.
+   */
   maxPendingInvalidations?: number;
   /** Monotonic clock for cache TTLs, in milliseconds. Default `performance.now`. */
   clock?: () => number;
@@ -74,6 +96,13 @@ export interface KeyCacheStats {
   /** Redis calls not made because the breaker was open. */
   redisSkipped: number;
   invalidationsReceived: number;
+  /** Ids this process published from the outbox. */
+  invalidationsRelayed: number;
+  /**
+   * False while L2 reads are suspended: with an outbox, from start and from every Redis failure
+   * until the outbox has been relayed with Redis answering. Always true without an outbox.
+   */
+  l2Trusted: boolean;
   l1Size: number;
   breaker: BreakerState | 'disabled';
 }
@@ -99,12 +128,21 @@ export interface KeyCache<V> {
   /**
    * Forgets `ids` here and on every process: drops L1, bumps the L2 version, deletes the L2
    * entry and publishes the ids. Call it after the database change has committed.
-   * Never rejects: when Redis is unreachable the invalidation is kept and replayed on recovery.
+   * Never rejects. When Redis is unreachable: with an outbox, the change's outbox rows are
+   * relayed once Redis answers (by any process); without one, the ids are kept in memory and
+   * replayed by this process on recovery.
    */
   invalidate(ids: string | readonly string[]): Promise<void>;
-  /** Subscribes to invalidations (when Redis is configured). Resolves once subscribed or failed. */
+  /**
+   * Subscribes to invalidations (when Redis is configured) and, with an outbox, starts relaying
+   * it and relays it once. Resolves once both are done or failed; never rejects.
+   */
   start(): Promise<void>;
-  /** Unsubscribes and drops L1. Does not close the injected Redis connections. */
+  /**
+   * Stops relaying (waiting for a relay in flight), unsubscribes and drops L1. Does not relay
+   * what is left: other processes, or this one's next start, do. Does not close the injected
+   * Redis connections.
+   */
   close(): Promise<void>;
   stats(): KeyCacheStats;
 }
@@ -138,17 +176,26 @@ const jsonCodec = {
  * process's L1. Redis failures are bounded by a timeout and a circuit breaker and fall through to
  * the loader; with no Redis at all the cache serves a single node from L1 and the loader.
  *
+ * With an `outbox` (see `createSqlOutbox`) every process also relays the invalidations recorded
+ * with each state change until they are published, and a process that saw Redis fail reads no L2
+ * entry until that relay has caught up: no invalidation is lost to an outage or a dying process.
+ *
  * Values are cached as loaded: anything time dependent in them (expiry, pause end) must be
  * evaluated by the caller at use, with its own clock.
  *
  * @example
- * const cache = createKeyCache<KeyRow>({ load: (digest) => store.findByDigest(digest), redis, subscriber });
+ * const cache = createKeyCache<KeyRow>({
+ *   load: (digest) => store.findByDigest(digest),
+ *   redis,
+ *   subscriber,
+ *   outbox: createSqlOutbox(db),
+ * });
  * await cache.start();
  * const row = await cache.get(digestKey(apiKey)); // null when unknown
  * await cache.invalidate(row.digest);              // after revoking it in the database
  */
 export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
-  const { load, redis, subscriber, onEvent } = options;
+  const { load, redis, subscriber, outbox, onEvent } = options;
   const namespace = options.namespace ?? 'pc:key';
   const channel = `${namespace}:invalidate`;
   const codec = (options.codec ?? jsonCodec) as KeyCacheCodec<V>;
@@ -162,6 +209,12 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
   const versionTtlMs = Math.max(l2TtlMs, l2NegativeTtlMs) * 2;
   const maxPending = options.maxPendingInvalidations ?? 10_000;
   const replayIntervalMs = options.redisBreaker?.cooldownMs ?? 1000;
+  const relayIntervalMs = options.outboxRelay?.intervalMs ?? 1000;
+  const relayBatchSize = options.outboxRelay?.batchSize ?? 200;
+  if (!Number.isSafeInteger(relayBatchSize) || relayBatchSize < 1) {
+    throw new TypeError('createKeyCache: outboxRelay.batchSize must be a positive integer');
+  }
+  if (!(relayIntervalMs > 0)) throw new TypeError('createKeyCache: outboxRelay.intervalMs must be > 0');
 
   const entryKey = (id: string) => `${namespace}:e:${id}`;
   const versionKey = (id: string) => `${namespace}:v:${id}`;
@@ -175,6 +228,17 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
   const pending = new Set<string>();
   let pendingOverflow = false;
   let closed = false;
+  // The L2 gate (SPEC §8: no stale L2 entry after Redis returns). While Redis is unreachable a
+  // change cannot delete its L2 entry, and Redis may come back with that entry intact (a paused
+  // or partitioned server keeps its data). Its outbox row is the only trace of the change, so a
+  // process that saw Redis fail reads L2 again only after a relay pass, made with Redis
+  // answering, found no row recorded before it started. Until then lookups go to the loader. A
+  // process starts untrusting: a process that died may have left rows behind. Without an outbox
+  // there is nothing to wait for, and the gate stays open (the best-effort replay applies).
+  let l2Trusted = outbox === undefined;
+  // Counts Redis failures (not calls skipped by the open breaker), so a relay pass can tell
+  // whether Redis failed while it ran.
+  let redisFailures = 0;
 
   const counters = {
     l1Hits: 0,
@@ -183,6 +247,7 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
     redisErrors: 0,
     redisSkipped: 0,
     invalidationsReceived: 0,
+    invalidationsRelayed: 0,
   };
 
   const breaker = createCircuitBreaker({
@@ -192,7 +257,7 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
     clock,
     onStateChange: (state) => {
       onEvent?.({ type: 'breaker', state });
-      if (state === 'closed') void replayPending();
+      if (state === 'closed') void (outbox ? requestRelay() : replayPending());
     },
   });
 
@@ -206,6 +271,8 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
         throw error;
       }
       counters.redisErrors += 1;
+      redisFailures += 1;
+      if (outbox) l2Trusted = false;
       onEvent?.({ type: 'redis-error', operation, error: asError(error) });
       throw error;
     }
@@ -238,7 +305,7 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
   const readThrough = async (id: string): Promise<V | null> => {
     const seqAtStart = invalidationSeq;
     let version: string | null | undefined;
-    if (redis) {
+    if (redis && l2Trusted) {
       try {
         const [entry, currentVersion] = await redisCall('mget', (client) =>
           client.mget(entryKey(id), versionKey(id)),
@@ -361,6 +428,14 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
     const ids = typeof input === 'string' ? [input] : [...input];
     if (ids.length === 0) return;
     dropLocal(ids);
+    if (outbox) {
+      // The fast path: on success every process drops the ids within milliseconds. The relay
+      // that follows publishes the change's outbox rows (again, on success: harmless) and is what
+      // delivers them when this publish fails, here or on another process.
+      if (redis) await publishInvalidation(ids).catch(() => undefined);
+      void requestRelay();
+      return;
+    }
     if (!redis) return;
     try {
       await publishInvalidation(ids);
@@ -370,6 +445,71 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
       remember(ids);
     }
   };
+
+  // Publishes ids taken from the outbox. L1 is dropped here too: this process's own subscriber
+  // may be the connection that is down, and without Redis this is all that publishing means.
+  const publishRelayed = async (ids: readonly string[]): Promise<void> => {
+    dropLocal(ids);
+    if (redis) await publishInvalidation(ids);
+    counters.invalidationsRelayed += ids.length;
+  };
+
+  // One relay pass: publish everything the outbox holds (in batches, each its own transaction),
+  // and open the L2 gate if it was closed and nothing recorded before the pass is left.
+  const relayOnce = async (box: InvalidationOutbox): Promise<void> => {
+    // An open breaker means Redis failed moments ago: nothing could be published.
+    if (redis && breaker.state() === 'open') return;
+    const failuresAtStart = redisFailures;
+    const opening = !l2Trusted;
+    // Redis failures are reported by redisCall already; only database failures are reported here.
+    let redisFailure: unknown;
+    const viaRedis = <T>(call: Promise<T>): Promise<T> =>
+      call.catch((error: unknown) => {
+        redisFailure = error;
+        throw error;
+      });
+    const publish = (ids: readonly string[]) => viaRedis(publishRelayed(ids));
+    try {
+      // Redis must answer before the mark is taken: a change committed after this point either
+      // published itself or left a row that a later pass relays.
+      if (opening && redis) await viaRedis(redisCall('ping', (client) => client.ping()));
+      const mark = opening ? await box.newest() : null;
+      while (!closed && (await box.relay(relayBatchSize, publish)) === relayBatchSize) {
+        // A full batch: there may be more.
+      }
+      if (!opening || closed) return;
+      // Rows up to the mark that another process is relaying right now still count as waiting.
+      if (mark !== null && (await box.pendingThrough(mark))) return;
+      if (redisFailures !== failuresAtStart) return;
+      l2Trusted = true;
+      onEvent?.({ type: 'resync', reason: 'outbox-relayed' });
+    } catch (error) {
+      // Whatever failed, the rows stay for the next pass.
+      if (error !== redisFailure) onEvent?.({ type: 'outbox-error', error: asError(error) });
+    }
+  };
+
+  // One relay pass at a time per process; a request during a pass runs one more pass after it.
+  let relaying: Promise<void> | undefined;
+  let relayAgain = false;
+  function requestRelay(): Promise<void> {
+    if (!outbox || closed) return Promise.resolve();
+    if (relaying) {
+      relayAgain = true;
+      return relaying;
+    }
+    relaying = (async () => {
+      try {
+        do {
+          relayAgain = false;
+          await relayOnce(outbox);
+        } while (relayAgain && !closed);
+      } finally {
+        relaying = undefined;
+      }
+    })();
+    return relaying;
+  }
 
   const onMessage = (received: string, message: string): void => {
     if (received !== channel) return;
@@ -386,19 +526,31 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
       dropLocal([]);
       l1?.clear();
       onEvent?.({ type: 'resync', reason: 'subscriber-reconnected' });
-      void replayPending();
+      void (outbox ? requestRelay() : replayPending());
     }
     everReady = true;
   };
 
   let replayTimer: NodeJS.Timeout | undefined;
   const start = async (): Promise<void> => {
-    if (redis && !replayTimer) {
+    if (outbox && !replayTimer) {
+      // Every process relays, so a row left by a process that died, or that lost Redis alone,
+      // is published within one interval by any process that reaches Redis.
+      replayTimer = setInterval(() => void requestRelay(), relayIntervalMs);
+      replayTimer.unref();
+    } else if (redis && !replayTimer) {
       // Replays invalidations that could not reach Redis, once it answers again, even if this
       // process serves no lookups in the meantime.
       replayTimer = setInterval(() => void replayPending(), replayIntervalMs);
       replayTimer.unref();
     }
+    await subscribe();
+    // Rows left behind (by a process that died while Redis was down) are published before this
+    // process serves, and the L2 gate opens if Redis answers.
+    await requestRelay();
+  };
+
+  const subscribe = async (): Promise<void> => {
     if (!subscriber) return;
     subscriber.on('message', onMessage);
     subscriber.on('ready', onReady);
@@ -416,6 +568,8 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
   const close = async (): Promise<void> => {
     closed = true;
     clearInterval(replayTimer);
+    // Let a relay pass in flight finish its transaction before the caller closes the database.
+    await relaying;
     l1?.clear();
     inflight.clear();
     if (subscriber) {
@@ -427,6 +581,7 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
 
   const stats = (): KeyCacheStats => ({
     ...counters,
+    l2Trusted,
     l1Size: l1?.size ?? 0,
     breaker: redis ? breaker.state() : 'disabled',
   });

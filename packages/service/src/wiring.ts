@@ -5,12 +5,14 @@ import type { Metrics } from './metrics.js';
 export type CacheEvent =
   | { type: 'redis-error'; operation: string; error: Error }
   | { type: 'breaker'; state: string }
+  | { type: 'outbox-error'; error: Error }
   | { type: 'invalidation-received'; count: number }
   | { type: 'resync'; reason: string };
 
 /**
  * An `onEvent` handler for a key cache: counts Redis failures in `key_cache_redis_errors_total`
- * and logs failures and breaker changes at `warn` (events carry no secrets).
+ * and failures to relay the invalidation outbox in `key_cache_outbox_errors_total`, and logs
+ * them and breaker changes at `warn` (events carry no secrets).
  *
  * @example
  * createKeyCache({ load, redis, subscriber, onEvent: reportCacheEvents(logger, metrics) });
@@ -19,10 +21,18 @@ export function reportCacheEvents(logger: Logger, metrics: Metrics): (event: Cac
   const redisErrors = metrics.counter('key_cache_redis_errors_total', 'Key cache Redis failures', [
     'operation',
   ]);
+  const outboxErrors = metrics.counter(
+    'key_cache_outbox_errors_total',
+    'Key cache invalidation outbox relay failures (database)',
+    [],
+  );
   return (event) => {
     if (event.type === 'redis-error') {
       redisErrors.inc(event.operation);
       logger.warn({ operation: event.operation, err: event.error.message }, 'key cache: redis unavailable');
+    } else if (event.type === 'outbox-error') {
+      outboxErrors.inc();
+      logger.warn({ err: event.error.message }, 'key cache: invalidation outbox relay failed');
     } else if (event.type === 'breaker') {
       logger.warn({ state: event.state }, 'key cache: redis circuit breaker');
     }
