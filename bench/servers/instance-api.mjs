@@ -1,15 +1,19 @@
 // A bench server: the real instance API (compiled), on an in-memory embedded database, with one
-// instance and key. Prints one JSON line { port, key } when it is ready.
+// instance and key, plus a bare Koa app on a second port that serves the very body the app
+// answers on the authenticated route (the baseline of "the whole app against a bare Koa app").
+// Prints one JSON line { port, barePort, cpuPort, key } when it is ready.
 //   node servers/instance-api.mjs --redis redis://127.0.0.1:PORT [--l1 off]
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import Router from '@koa/router';
 import { createDatabase, migrate } from '@portcullis/db';
 import { Redis } from 'ioredis';
+import Koa from 'koa';
 import { pino } from 'pino';
 import { createApp } from '../../apps/instance-api/dist/app.js';
 import { buildDeps } from '../../apps/instance-api/dist/deps.js';
 import { send } from '../../apps/instance-api/dist/respond.js';
+import { serveCpuEndpoint } from './cpu-endpoint.mjs';
 
 const { values } = parseArgs({
   options: { redis: { type: 'string' }, l1: { type: 'string', default: 'on' } },
@@ -42,10 +46,6 @@ const app = createApp(deps);
 // routers), with no auth, no per-key limiter and no service gate.
 const baseline = new Router({ prefix: '/bench' });
 baseline.get('/services/custody', (ctx) => send(ctx, deps.now, { service: 'custody', enabled: true }));
-// CPU time of this process, for cost-per-request figures next to req/s.
-baseline.get('/cpu', (ctx) => {
-  ctx.body = process.cpuUsage();
-});
 app.use(baseline.routes());
 const server = createServer(app.callback());
 server.keepAliveTimeout = 60_000;
@@ -57,11 +57,34 @@ const res = await fetch(`http://127.0.0.1:${server.address().port}/admin/instanc
   body: JSON.stringify({ name: 'bench' }),
 });
 const { data } = await res.json();
-process.stdout.write(`${JSON.stringify({ port: server.address().port, key: data.apiKey })}\n`);
+const key = data.apiKey;
+
+// The whole-app baseline: the barest Koa app serving, as a JSON string, the body the app answers
+// on the authenticated route (captured once; only its request id and timestamp differ per request).
+const sample = await fetch(`http://127.0.0.1:${server.address().port}/api/v2/services/custody`, {
+  headers: { 'x-api-key': key },
+});
+if (sample.status !== 200) throw new Error(`/api/v2/services/custody answered ${sample.status}`);
+const body = await sample.text();
+const bare = new Koa();
+bare.use((ctx) => {
+  ctx.type = 'application/json';
+  ctx.body = body;
+});
+const bareServer = createServer(bare.callback());
+bareServer.keepAliveTimeout = 60_000;
+await new Promise((resolve) => bareServer.listen(0, '127.0.0.1', resolve));
+const cpuPort = await serveCpuEndpoint();
+
+process.stdout.write(
+  `${JSON.stringify({ port: server.address().port, barePort: bareServer.address().port, cpuPort, key })}\n`,
+);
 
 process.on('SIGTERM', async () => {
-  server.close();
-  server.closeAllConnections();
+  for (const s of [server, bareServer]) {
+    s.close();
+    s.closeAllConnections();
+  }
   await deps.keyCache.close();
   redis?.disconnect();
   subscriber?.disconnect();

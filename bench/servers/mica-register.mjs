@@ -1,7 +1,7 @@
 // A bench server: the real MiCA Register API (compiled) on an in-memory embedded database with
 // the shipped ESMA snapshot, plus a bare Koa app on a second port that serves the very same
 // issuers JSON (and a third serving the same bytes). Prints one JSON line
-// { port, barePort, bareBytesPort, key, bytes } when ready.
+// { port, barePort, bareBytesPort, cpuPort, key, bytes } when ready.
 import { createServer } from 'node:http';
 import { createDatabase, migrate } from '@portcullis/db';
 import Koa from 'koa';
@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { createApp } from '../../apps/mica-register/dist/app.js';
 import { buildDeps } from '../../apps/mica-register/dist/deps.js';
 import { ensureImported, SHIPPED_SNAPSHOT_DIR } from '../../apps/mica-register/dist/register/store.js';
+import { serveCpuEndpoint } from './cpu-endpoint.mjs';
 
 const db = await createDatabase({ dataDir: 'memory://' });
 await migrate(db, { directory: new URL('../../apps/mica-register/migrations', import.meta.url).pathname });
@@ -57,8 +58,10 @@ async function serveBare(body) {
   return listening;
 }
 
+const cpuPort = await serveCpuEndpoint();
+
 process.stdout.write(
-  `${JSON.stringify({ port: server.address().port, barePort: bareServer.address().port, bareBytesPort: bareBytesServer.address().port, key, bytes: payloadBytes.length })}\n`,
+  `${JSON.stringify({ port: server.address().port, barePort: bareServer.address().port, bareBytesPort: bareBytesServer.address().port, cpuPort, key, bytes: payloadBytes.length })}\n`,
 );
 
 process.on('SIGTERM', async () => {

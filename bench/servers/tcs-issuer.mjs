@@ -1,12 +1,13 @@
 // A bench server: the real TCS issuer (compiled) on an in-memory embedded database, with the
 // production argon2id parameters (SPEC §3: m = 19 MiB, t = 2, p = 1). Creates and approves one
-// tenant, then prints one JSON line { port, uuid, password } when ready.
+// tenant, then prints one JSON line { port, cpuPort, uuid, password } when ready.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createDatabase, migrate } from '@portcullis/db';
 import { pino } from 'pino';
 import { createApp } from '../../apps/tcs-issuer/dist/app.js';
 import { buildDeps } from '../../apps/tcs-issuer/dist/deps.js';
+import { serveCpuEndpoint } from './cpu-endpoint.mjs';
 
 const adminToken = randomBytes(32).toString('hex');
 const db = await createDatabase({ dataDir: 'memory://' });
@@ -51,8 +52,10 @@ const check = await fetch(`${base}/v1/auth/login`, {
 });
 if (check.status !== 200) throw new Error(`login answered ${check.status}`);
 
+const cpuPort = await serveCpuEndpoint();
+
 process.stdout.write(
-  `${JSON.stringify({ port: server.address().port, uuid: created.uuid, password: created.initialPassword })}\n`,
+  `${JSON.stringify({ port: server.address().port, cpuPort, uuid: created.uuid, password: created.initialPassword })}\n`,
 );
 
 process.on('SIGTERM', async () => {
