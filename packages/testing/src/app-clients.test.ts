@@ -35,4 +35,18 @@ describe('connectAppRedis', () => {
       await server.stop();
     }
   });
+
+  it.runIf(available.ok)('times a command out on a paused server instead of waiting for it', async () => {
+    if (!available.ok) return;
+    const server = await startRedis({ bin: available.bin });
+    const pair = await connectAppRedis(server.url);
+    try {
+      server.pause();
+      await expect(pair.redis?.get('k')).rejects.toThrow(/timed out/i);
+    } finally {
+      server.resume();
+      pair.disconnect();
+      await server.stop();
+    }
+  });
 });

@@ -14,8 +14,9 @@ export interface AppRedis {
 /**
  * Opens the two Redis connections an app process opens (commands and invalidation subscriber),
  * configured as the apps configure them: fail fast (`enableOfflineQueue: false`, one retry per
- * request), reconnect every 50 ms, connection errors swallowed (fault tests stop Redis on
- * purpose). Without a URL, both are `undefined` and the app runs single-node.
+ * request, a 500 ms command timeout on the command connection), reconnect every 50 ms,
+ * connection errors swallowed (fault tests stop Redis on purpose). Without a URL, both are
+ * `undefined` and the app runs single-node.
  *
  * @example
  * const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
@@ -25,18 +26,20 @@ export interface AppRedis {
  */
 export async function connectAppRedis(url: string | undefined): Promise<AppRedis> {
   if (url === undefined) return { redis: undefined, subscriber: undefined, disconnect: () => undefined };
-  const connect = async () => {
+  const connect = async (commandTimeoutMs?: number) => {
     const client = new Redis(url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       retryStrategy: () => 50,
+      ...(commandTimeoutMs === undefined ? {} : { commandTimeout: commandTimeoutMs }),
     });
     client.on('error', () => undefined);
     await client.connect();
     return client;
   };
-  const redis = await connect();
+  // Commands time out like the apps' (500 ms), so a paused server cannot hang a request.
+  const redis = await connect(500);
   const subscriber = await connect().catch((error: unknown) => {
     redis.disconnect();
     throw error;

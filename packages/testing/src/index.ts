@@ -7,6 +7,12 @@ export { isCi } from './env.js';
 export type { Served } from './http.js';
 export { listen, readJson } from './http.js';
 export type {
+  InvalidationOutageOptions,
+  InvalidationOutageResult,
+  RedisOutage,
+} from './invalidation-outage.js';
+export { runInvalidationOutage } from './invalidation-outage.js';
+export type {
   DocumentedOperation,
   LimiterCall,
   PathSpellingCheckOptions,
