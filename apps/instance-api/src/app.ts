@@ -1,18 +1,20 @@
-import Router from '@koa/router';
 import type { Database } from '@portcullis/db';
-import { instanceApiErrors, isCodedError, renderTrusset } from '@portcullis/errors';
+import { instanceApiErrors, isCodedError, rateLimitErrors, renderTrusset } from '@portcullis/errors';
 import type { KeyCache } from '@portcullis/key-cache';
 import {
   adminTokenAuth,
+  attempt,
+  failedAttemptLimit,
   type InstancePrincipal,
   instanceKeyAuth,
   rateLimit,
+  standardRateLimitHeaders,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
 import {
+  appRouter,
   healthRoutes,
   type Metrics,
-  OPENAPI_PATH,
   openApiRoutes,
   type UsageBatcher,
   useAppHead,
@@ -52,6 +54,8 @@ export interface AppDeps {
   checks: Record<string, () => Promise<void>>;
   /** Trust `X-Forwarded-For` for the client address (`TRUST_PROXY=true`). */
   trustProxy?: boolean;
+  /** How many proxies append to `X-Forwarded-For` (`TRUST_PROXY_HOPS`, default 1). */
+  trustProxyHops?: number;
   /** `PUBLIC_URL`: the server of the OpenAPI document. Without it the document's server is `/`. */
   publicUrl?: string;
 }
@@ -59,15 +63,15 @@ export interface AppDeps {
 const API_PREFIX = '/api/v2';
 
 /**
- * True for every path the `/api/v2` router could match. The router matches case-insensitively
- * (@koa/router's default), so this must too: a path it routes must never skip authentication.
+ * True for every path the `/api/v2` router could match (its routers match case-sensitively, see
+ * `appRouter`): a path it routes must never skip authentication.
  */
 function underApiPrefix(path: string): boolean {
-  if (path.length < API_PREFIX.length) return false;
-  if (path.length > API_PREFIX.length && path.charCodeAt(API_PREFIX.length) !== 0x2f) return false;
-  return path.slice(0, API_PREFIX.length).toLowerCase() === API_PREFIX;
+  return (
+    path.startsWith(API_PREFIX) &&
+    (path.length === API_PREFIX.length || path.charCodeAt(API_PREFIX.length) === 0x2f)
+  );
 }
-const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics', OPENAPI_PATH]);
 
 /**
  * Builds the instance API (SPEC §4) as a Koa app: a pure factory, nothing global, nothing started.
@@ -78,7 +82,8 @@ const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics', OPENAPI_PATH
  */
 export function createApp(deps: AppDeps): Koa<AppState> {
   const { limiters, logger, metrics, now } = deps;
-  const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
+  const clientAddress = { trustProxy: deps.trustProxy ?? false, hops: deps.trustProxyHops ?? 1 };
+  const app = new Koa<AppState>({ proxy: clientAddress.trustProxy, maxIpsCount: clientAddress.hops });
   // Request ids, the access counter and log, and errors in the envelope (SPEC §4.1, §8). A database
   // outage outside authentication is a 503 (inside authentication it is AUTH_ERROR, already coded
   // by instanceKeyAuth).
@@ -95,18 +100,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     notFound: () => instanceApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
     methodNotAllowed: () => instanceApiErrors.error('METHOD_NOT_ALLOWED'),
     logFields: (ctx) => ({ instanceId: ctx.state.auth?.instanceId }),
+    clientAddress,
   });
-
-  // SPEC §4.6 global limit: every request that did not authenticate with a key, counted after the
-  // fact (no store call on the authenticated hot path). Operator and health routes have their own rules.
-  app.use(
-    rateLimit<AppState>({
-      limiter: limiters.perIp,
-      key: (ctx) => (UNLIMITED_PATHS.has(ctx.path) || ctx.path.startsWith('/admin/') ? undefined : ctx.ip),
-      count: (ctx) => ctx.state.auth === undefined,
-      precheck: false,
-    }),
-  );
 
   app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
   // SPEC §1: the document of these routes, public; the limits it states are the ones enforced here.
@@ -124,13 +119,17 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     ).routes(),
   );
 
-  const admin = new Router<AppState>();
+  // SPEC §4.6, §8: failed operator authentications, 15 per 15 min per address, each attempt
+  // reserved before the token is compared (a valid token gives its reservation back).
+  const admin = appRouter<AppState>();
   admin.use(
     '/admin',
-    rateLimit<AppState>({
+    failedAttemptLimit<AppState>({
       limiter: limiters.adminAuthFailures,
       key: (ctx) => ctx.ip,
-      count: (_ctx, err) => isCodedError(err) && (err.code === 'AUTH_REQUIRED' || err.code === 'AUTH_FAILED'),
+      failed: (_ctx, err) =>
+        isCodedError(err) && (err.code === 'AUTH_REQUIRED' || err.code === 'AUTH_FAILED'),
+      headers: standardRateLimitHeaders,
     }),
     adminTokenAuth({ token: deps.adminToken }),
   );
@@ -138,22 +137,50 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   admin.use(adminRoutes.routes(), adminRoutes.allowedMethods());
   app.use(admin.routes());
 
+  // SPEC §4.6 global limit: every request that did not authenticate with a key, counted after the
+  // fact (no store call on the authenticated hot path). The routes that have rules of their own
+  // (health, metrics, the document, operator routes) are mounted above, so a request they answer
+  // never reaches this limiter, in whatever spelling their router accepts. Requests under /api/v2
+  // that L1 does not admit also check this budget before their key is looked up (`beforeLookup`
+  // below), so an address over it costs no Redis or database work.
+  app.use(
+    rateLimit<AppState>({
+      limiter: limiters.perIp,
+      key: (ctx) => ctx.ip,
+      count: (ctx) => ctx.state.auth === undefined,
+      precheck: false,
+    }),
+  );
+
   const onAuthenticated = (principal: { keyId: string }) => deps.usage.touch(principal.keyId, now());
   // Every /api/v2 request is authenticated and counted against its key, before routing (an
   // unknown /api/v2 path answers 401 to an unauthenticated caller, as before). Mounted as plain
   // middleware on the path prefix rather than as a router `use` layer: the router would re-run
   // its path captures for that layer on every request, which costs the authenticated hot path
   // more than the authentication itself (SPEC §9).
+  //
+  // SPEC §4.6: an address over its budget of unauthenticated requests is refused before its key
+  // costs Redis or the database; a key admitted from L1 never pays for this check.
   const authenticate = instanceKeyAuth<InstancePrincipal>({
-    lookup: keyDecider(deps.keyCache, now, onAuthenticated),
+    ...keyDecider(deps.keyCache, now, onAuthenticated),
+    beforeLookup: (ctx) =>
+      attempt(
+        () => limiters.perIp.peek(ctx.ip),
+        (result) => {
+          if (result.allowed) return;
+          standardRateLimitHeaders(ctx, result);
+          throw rateLimitErrors.error('RATE_LIMIT_EXCEEDED', { retryAfterSeconds: result.retryAfterSeconds });
+        },
+        () => undefined,
+      ),
   });
   const perKey = rateLimit<AppState>({ limiter: limiters.perKey, key: (ctx) => ctx.state.auth?.keyId });
   app.use(function apiAuth(ctx, next) {
     if (!underApiPrefix(ctx.path)) return next();
     return authenticate(ctx, () => perKey(ctx, next));
   });
-  const api = new Router<AppState>({ prefix: API_PREFIX });
-  const instance = new Router<AppState>({ prefix: '/instance' });
+  const api = appRouter<AppState>({ prefix: API_PREFIX });
+  const instance = appRouter<AppState>({ prefix: '/instance' });
   instance.use(
     rateLimit<AppState>({ limiter: limiters.keyManagement, key: (ctx) => ctx.state.auth?.instanceId }),
   );

@@ -22,6 +22,8 @@ export interface BuildDepsOptions {
   /** Flush interval of batched `lastUsedAt`, ms. Default 60 000 (SPEC §4.4: at most once a minute). */
   usageFlushMs?: number;
   trustProxy?: boolean;
+  /** `TRUST_PROXY_HOPS`: how many proxies append to `X-Forwarded-For` (default 1). */
+  trustProxyHops?: number;
   /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
   redisPrefix?: string;
   /** `PUBLIC_URL`, for the OpenAPI document's server (SPEC §1). */
@@ -100,6 +102,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     metrics,
     checks: readinessChecks(db, redis),
     trustProxy: options.trustProxy ?? false,
+    trustProxyHops: options.trustProxyHops ?? 1,
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
   };
 }

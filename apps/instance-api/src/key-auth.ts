@@ -6,6 +6,17 @@ import type { AuthRow } from './store/api-keys.js';
 
 const REFUSED = { ok: false } as const;
 
+/** The two ways `instanceKeyAuth` asks for a decision (see its `cached` and `lookup` options). */
+export interface KeyDecider {
+  /** The decision from L1 alone, synchronously; `undefined` when L1 has nothing fresh. */
+  cached: (digest: string, key: ParsedInstanceKey) => InstanceKeyDecision<InstancePrincipal> | undefined;
+  /** The decision through L1, Redis and the database (synchronous on an L1 hit). */
+  lookup: (
+    digest: string,
+    key: ParsedInstanceKey,
+  ) => InstanceKeyDecision<InstancePrincipal> | Promise<InstanceKeyDecision<InstancePrincipal>>;
+}
+
 /**
  * Decides an instance key from its cached row at request time (SPEC §4.2): unknown, archived,
  * revoked, expired, paused and past-overlap keys are all the same refusal. A row whose instanceRef
@@ -13,17 +24,14 @@ const REFUSED = { ok: false } as const;
  * names its instance, so check it).
  *
  * @example
- * const decide = keyDecider(cache, () => Date.now());
- * app.use(instanceKeyAuth({ lookup: decide }));
+ * const { cached, lookup } = keyDecider(cache, () => Date.now());
+ * app.use(instanceKeyAuth({ cached, lookup, beforeLookup: shedOverBudget }));
  */
 export function keyDecider(
   cache: KeyCache<AuthRow>,
   now: () => number,
   onAuthenticated?: (principal: InstancePrincipal) => void,
-): (
-  digest: string,
-  key: ParsedInstanceKey,
-) => InstanceKeyDecision<InstancePrincipal> | Promise<InstanceKeyDecision<InstancePrincipal>> {
+): KeyDecider {
   // One frozen decision per cached row object: a hit allocates nothing. Rows are replaced, never
   // mutated, when a key changes, so a decision can never outlive the row it was made from; the
   // time-dependent part (effectiveStatus) is still evaluated on every request.
@@ -44,9 +52,15 @@ export function keyDecider(
     if (decision.ok) onAuthenticated?.(decision.principal);
     return decision;
   };
-  return (digest, key) => {
-    // An L1 hit is decided synchronously; only a miss pays for the promise of Redis or the database.
-    const row = cache.read(digest);
-    return row instanceof Promise ? row.then((loaded) => decide(loaded, key)) : decide(row, key);
+  return {
+    cached: (digest, key) => {
+      const row = cache.peek(digest);
+      return row === undefined ? undefined : decide(row, key);
+    },
+    lookup: (digest, key) => {
+      // An L1 hit is decided synchronously; only a miss pays for the promise of Redis or the database.
+      const row = cache.read(digest);
+      return row instanceof Promise ? row.then((loaded) => decide(loaded, key)) : decide(row, key);
+    },
   };
 }

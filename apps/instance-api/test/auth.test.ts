@@ -60,22 +60,21 @@ describe('instance key authentication (SPEC §4.2)', () => {
     }
   });
 
-  it('authenticates every path the API routes, whatever its case, and only those', async () => {
+  it('authenticates every path under /api/v2, and serves paths only as they are spelt (case-sensitive)', async () => {
     const inst = await createInstance(app);
-    for (const path of [
-      '/API/V2/instance',
-      '/Api/v2/instance/api-keys',
-      '/api/v2',
-      '/api/v2/',
-      '/api/v2/nowhere',
-    ]) {
+    for (const path of ['/api/v2', '/api/v2/', '/api/v2/nowhere', '/api/v2/instance/']) {
       const res = await fetch(`${app.url}${path}`);
       expect((await errorOf(res)).code, path).toBe('AUTH_REQUIRED');
     }
-    // The router matches regardless of case, and auth ran first.
-    const upper = await app.withKey(inst.apiKey, '/API/V2/instance');
-    expect(upper.status).toBe(200);
-    expect((await envelope<InstanceWithStats>(upper)).metadata.instanceId).toBe(inst.id);
+    // Another case is another path: no route, with or without a key (never a route without auth).
+    for (const path of ['/API/V2/instance', '/Api/v2/instance/api-keys']) {
+      expect((await errorOf(await fetch(`${app.url}${path}`))).code, path).toBe('NOT_FOUND');
+    }
+    expect((await errorOf(await fetch(`${app.url}/api/v2/Instance/api-keys`))).code).toBe('AUTH_REQUIRED');
+    for (const path of ['/API/V2/instance', '/Api/v2/instance/api-keys', '/api/v2/Instance/api-keys']) {
+      expect((await errorOf(await app.withKey(inst.apiKey, path))).code, path).toBe('NOT_FOUND');
+    }
+    expect((await app.withKey(inst.apiKey, '/api/v2/instance/')).status).toBe(200);
     // Not under the prefix: no auth, plain 404.
     expect((await errorOf(await fetch(`${app.url}/api/v2x/instance`))).code).toBe('NOT_FOUND');
   });

@@ -32,11 +32,13 @@ export interface StartOptions extends Partial<Omit<BuildDepsOptions, 'db' | 'log
   db: Database;
   /** Connects this app to Redis (two connections, as a process would). */
   redisUrl?: string;
+  /** Changes the wired collaborators before the app is built (e.g. recording limiters). */
+  instrument?: (deps: ReturnType<typeof buildDeps>) => void;
 }
 
 /** Starts one app process-equivalent on a free port: its own cache, limiters and connections. */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
-  const { redisUrl, db, ...rest } = options;
+  const { redisUrl, db, instrument, ...rest } = options;
   const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
   const sink = lineSink(capturedLogs);
   const deps = buildDeps({
@@ -48,6 +50,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     limits: { keyPerMin: 10_000, ipPerMin: 10_000, keyMgmtPerMin: 10_000, authPer15Min: 10_000 },
     ...rest,
   });
+  instrument?.(deps);
   await deps.keyCache.start();
   const served: Served = await listen(createApp(deps).callback());
 

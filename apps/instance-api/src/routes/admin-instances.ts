@@ -1,7 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { instanceApiErrors } from '@portcullis/errors';
 import { jsonBody } from '@portcullis/koa-auth';
-import { validate } from '@portcullis/service';
+import { appRouter, validate } from '@portcullis/service';
 import type { AppDeps } from '../app.js';
 import { send } from '../respond.js';
 import { createInstanceBody, updateInstanceBody } from '../schemas.js';
@@ -31,7 +31,7 @@ function instanceIdOf(params: Record<string, string | undefined>): string {
  */
 export function adminInstanceRoutes(deps: AppDeps): Router<AppState> {
   const { db, keyCache, now } = deps;
-  const router = new Router<AppState>({ prefix: '/admin/instances' });
+  const router = appRouter<AppState>({ prefix: '/admin/instances' });
   const date = () => new Date(now());
 
   router.post('/', jsonBody(), async (ctx) => {

@@ -1,7 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { instanceApiErrors } from '@portcullis/errors';
 import { jsonBody } from '@portcullis/koa-auth';
-import { validate } from '@portcullis/service';
+import { appRouter, validate } from '@portcullis/service';
 import type { AppDeps } from '../app.js';
 import { send } from '../respond.js';
 import { createKeyBody, emptyBody, pauseKeyBody, rotateKeyBody } from '../schemas.js';
@@ -61,7 +61,7 @@ function refuse(failure: KeyChangeFailure): never {
  */
 export function apiKeyRoutes(deps: AppDeps): Router<AppState> {
   const { db, keyCache, usage, now } = deps;
-  const router = new Router<AppState>();
+  const router = appRouter<AppState>();
   const date = () => new Date(now());
 
   router.get('/', async (ctx) => {

@@ -1,5 +1,6 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { requireService } from '@portcullis/koa-auth';
+import { appRouter } from '@portcullis/service';
 import type { AppDeps } from '../app.js';
 import { SERVICES } from '../domain.js';
 import { send } from '../respond.js';
@@ -12,7 +13,7 @@ import type { AppState } from '../state.js';
  * Mounted behind `instanceKeyAuth`.
  */
 export function serviceRoutes(deps: AppDeps): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/services' });
+  const router = appRouter<AppState>({ prefix: '/services' });
   for (const service of SERVICES) {
     router.get(`/${service}`, requireService(service), (ctx) =>
       send(ctx, deps.now, { service, enabled: true }),

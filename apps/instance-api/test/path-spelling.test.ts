@@ -1,0 +1,105 @@
+// SPEC §4.4 (last rule): every rule holds for every spelling of a path the router serves. A limiter
+// or guard is never skipped because a path was written in another case, with a trailing slash or
+// with percent-encoded letters: such a path is a 404, or goes through the same guards and limiters.
+import type { Database } from '@portcullis/db';
+import {
+  checkPathSpellings,
+  documentedOperationsOf,
+  type LimiterCall,
+  recordingLimiters,
+} from '@portcullis/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_TOKEN,
+  createInstance,
+  errorEnvelope,
+  pgliteDatabase,
+  type RunningApp,
+  startApp,
+} from './harness.js';
+
+const log: LimiterCall[] = [];
+let db: Database;
+let app: RunningApp;
+let apiKey: string;
+
+beforeAll(async () => {
+  db = await pgliteDatabase();
+  app = await startApp({
+    db,
+    instrument: (deps) => void (deps.limiters = recordingLimiters(deps.limiters, log)),
+  });
+  apiKey = (await createInstance(app)).apiKey;
+});
+afterAll(async () => {
+  await app.close();
+  await db.close();
+});
+
+/** The app's "no route" 404, as opposed to a handler's own 404 (an unknown key or instance). */
+async function isRouteNotFound(res: Response): Promise<boolean> {
+  if (res.status !== 404) return false;
+  return (await errorEnvelope(res)).error.message === 'Route not found';
+}
+
+describe('path spellings (SPEC §4.4)', () => {
+  it('never lets a respelt documented route skip a guard or a limiter', async () => {
+    const document = (await (await fetch(`${app.url}/openapi.json`)).json()) as Parameters<
+      typeof documentedOperationsOf
+    >[0];
+    // Unknown but well-formed ids, and bodies that fail validation: every request is answered
+    // after the guards and limiters and changes nothing, so canonical and respelt runs compare.
+    const operations = documentedOperationsOf(document, {
+      id: `inst_${'f'.repeat(24)}`,
+      keyId: `key_${'f'.repeat(24)}`,
+    });
+    expect(operations.length).toBeGreaterThanOrEqual(20);
+    await checkPathSpellings({
+      operations,
+      numRuns: 300,
+      send: async (operation, path, withCredentials) => {
+        const headers: Record<string, string> = {};
+        if (withCredentials && operation.security === 'apiKey') headers['x-api-key'] = apiKey;
+        if (withCredentials && operation.security === 'adminToken')
+          headers.authorization = `Bearer ${ADMIN_TOKEN}`;
+        const hasBody = ['POST', 'PUT', 'PATCH'].includes(operation.method);
+        if (hasBody) headers['content-type'] = 'application/json';
+        log.length = 0;
+        const res = await fetch(`${app.url}${path}`, {
+          method: operation.method,
+          headers,
+          ...(hasBody ? { body: JSON.stringify({ unexpectedField: true }) } : {}),
+        });
+        const routeNotFound = await isRouteNotFound(res);
+        return {
+          status: res.status,
+          routeNotFound,
+          trace: log.map((c) => `${c.limiter}.${c.method}(${c.key})`),
+        };
+      },
+    });
+  });
+
+  it('answers /api/v2/Instance/api-keys with 404, never with the route minus its key-management limit', async () => {
+    const limited = await startApp({ db, limits: { keyMgmtPerMin: 2 } });
+    try {
+      const key = (await createInstance(limited)).apiKey;
+      expect((await limited.withKey(key, '/api/v2/instance/api-keys')).status).toBe(200);
+      expect((await limited.withKey(key, '/api/v2/instance/api-keys')).status).toBe(200);
+      expect((await limited.withKey(key, '/api/v2/instance/api-keys')).status).toBe(429);
+      for (const path of [
+        '/api/v2/Instance/api-keys',
+        '/api/v2/INSTANCE/API-KEYS',
+        '/api/v2/instance/%61pi-keys',
+      ]) {
+        const res = await limited.withKey(key, path);
+        expect(res.status, path).toBe(404);
+        expect(await isRouteNotFound(res), path).toBe(true);
+      }
+      // A trailing slash is the same route, and the same limit.
+      expect((await limited.withKey(key, '/api/v2/instance/api-keys/')).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
