@@ -1,7 +1,9 @@
+import { singleLineText } from '@portcullis/service';
 import { z } from 'zod';
 import { INSTANCE_TYPES, OVERLAP_SECONDS, PAUSE_SECONDS, SERVICES } from './domain.js';
 
-const name = z.string().trim().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters');
+// Instance and key names: single-line text (SPEC §8: no control characters once trimmed).
+const name = singleLineText({ min: 1, max: 100 });
 const services = z
   .array(z.enum(SERVICES, { message: `must be one of ${SERVICES.join(', ')}` }))
   .max(SERVICES.length)

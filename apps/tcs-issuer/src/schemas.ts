@@ -1,3 +1,4 @@
+import { singleLineText } from '@portcullis/service';
 import { z } from 'zod';
 
 /** SPEC §6.2 (published): 3–32 characters from `[a-z0-9-]`. */
@@ -7,21 +8,16 @@ export const MIN_PASSWORD_LENGTH = 12;
 /** Longest accepted password, UTF-8 bytes (the hasher's bound; checked before any argon2 work). */
 export const MAX_PASSWORD_BYTES = 1024;
 
+// Single-line text (SPEC §8): trimmed, then no control character may be left.
 const text = (max: number) =>
-  z
-    .string({ message: `must be a string of 1 to ${max} characters` })
-    .trim()
-    .min(1, `must be a string of 1 to ${max} characters`)
-    .max(max, `must be a string of 1 to ${max} characters`);
+  singleLineText({ min: 1, max, message: `must be a string of 1 to ${max} characters` });
 
 export const createTenantBody = z.strictObject({
   slug: z.string({ message: 'must be a string' }).regex(SLUG, 'must be 3 to 32 characters from [a-z0-9-]'),
   organizationName: text(200),
-  ownerEmail: z
-    .string({ message: 'must be an email address' })
-    .trim()
-    .max(254, 'must be an email address')
-    .email('must be an email address'),
+  ownerEmail: singleLineText({ min: 1, max: 254, message: 'must be an email address' }).pipe(
+    z.email('must be an email address'),
+  ),
   signingProfile: z.enum(['eddsa_did', 'es256_x509'], { message: 'must be eddsa_did or es256_x509' }),
   environment: z
     .enum(['production', 'sandbox'], { message: 'must be production or sandbox' })

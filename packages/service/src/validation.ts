@@ -1,5 +1,5 @@
 import { instanceApiErrors } from '@portcullis/errors';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** One bad field of a request, as listed in `VALIDATION_ERROR.details` (SPEC §4.1). */
 export interface FieldProblem {
@@ -29,4 +29,45 @@ export function validate<T extends z.ZodType>(
     message: issue.message,
   }));
   throw toError(details);
+}
+
+/** C0 control characters (U+0000–U+001F) and DEL (U+007F). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** The message of a single-line field that holds a control character. */
+export const CONTROL_CHARACTER_MESSAGE = 'must not contain control characters (U+0000 to U+001F, U+007F)';
+
+export interface SingleLineTextOptions {
+  /** Fewest characters after trimming (UTF-16 code units, as `String.length` counts). */
+  min: number;
+  /** Most characters after trimming (UTF-16 code units, as `String.length` counts). */
+  max: number;
+  /** Message for a value that is no string or has the wrong length; default `must be MIN to MAX characters`. */
+  message?: string;
+}
+
+/**
+ * The schema of every single-line text field (names, emails, labels; SPEC §8): a string, trimmed
+ * of surrounding whitespace, of `min` to `max` characters, that contains no C0 control character
+ * (U+0000–U+001F) and no DEL (U+007F). Trimming comes first, so a value such as `"Acme\n"` or
+ * `"\tAcme"` is accepted as `"Acme"`; a control character left inside (`"Ac\nme"`, `"Acme\u0000"`,
+ * `"\u001fAcme"`, which `trim()` does not remove) is refused, naming the field. Without this a NUL
+ * reaches Postgres, which refuses it in text (a 500), and other control characters are stored to
+ * break logs, CSV exports and terminals later. Compose formats on top (`.pipe(z.email())`).
+ *
+ * @example
+ * const createKeyBody = z.strictObject({ name: singleLineText({ min: 1, max: 100 }) });
+ * validate(createKeyBody, { name: 'ci\n' }); // { name: 'ci' }
+ * validate(createKeyBody, { name: 'c\u0000i' }); // throws VALIDATION_ERROR, details [{ field: 'name', … }]
+ */
+export function singleLineText(options: SingleLineTextOptions) {
+  const { min, max } = options;
+  const message = options.message ?? `must be ${min} to ${max} characters`;
+  return z
+    .string({ message })
+    .trim()
+    .min(min, message)
+    .max(max, message)
+    .refine((value) => !CONTROL_CHARACTER.test(value), CONTROL_CHARACTER_MESSAGE);
 }

@@ -11,7 +11,7 @@ import {
   rateLimit,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import { type UsageBatcher, validate } from '@portcullis/service';
+import { singleLineText, type UsageBatcher, validate } from '@portcullis/service';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import {
@@ -49,20 +49,18 @@ type Ctx = ParameterizedContext<DeveloperState>;
 const toValidationError = (details: Array<{ field: string; message: string }>) =>
   micaDeveloperErrors.error('VALIDATION_ERROR', { details });
 
+// Names and emails are single-line text (SPEC §8: no control characters once trimmed).
 const registerBody = z.strictObject({
-  name: z.string().trim().min(2, 'must be 2 to 100 characters').max(100, 'must be 2 to 100 characters'),
-  email: z.email('must be an email address').max(254, 'must be at most 254 characters'),
+  name: singleLineText({ min: 2, max: 100 }),
+  email: singleLineText({
+    min: 1,
+    max: 254,
+    message: 'must be an email address of at most 254 characters',
+  }).pipe(z.email('must be an email address')),
 });
 const createKeyBody = z.preprocess(
   (v) => (v === undefined ? {} : v),
-  z.strictObject({
-    name: z
-      .string()
-      .trim()
-      .min(1, 'must be 1 to 50 characters')
-      .max(50, 'must be 1 to 50 characters')
-      .default('key'),
-  }),
+  z.strictObject({ name: singleLineText({ min: 1, max: 50 }).default('key') }),
 );
 const KEY_ID = /^mkey_[0-9a-f]{24}$/;
 const strictJson = jsonBody({
