@@ -1,9 +1,10 @@
+import { normalizePassword, passwordLength } from '@portcullis/hashing';
 import { singleLineText } from '@portcullis/service';
 import { z } from 'zod';
 
 /** SPEC §6.2 (published): 3–32 characters from `[a-z0-9-]`. */
 export const SLUG = /^[a-z0-9-]{3,32}$/;
-/** SPEC §6.2: a new password has at least 12 characters. */
+/** SPEC §6.2: a new password has at least 12 characters, counted as hashed (`passwordLength`). */
 export const MIN_PASSWORD_LENGTH = 12;
 /** Longest accepted password, UTF-8 bytes (the hasher's bound; checked before any argon2 work). */
 export const MAX_PASSWORD_BYTES = 1024;
@@ -44,14 +45,16 @@ export const changePasswordBody = z
       .refine(passwordBytes, `must be at most ${MAX_PASSWORD_BYTES} bytes`),
     newPassword: z
       .string({ message: 'must be a string' })
-      // Counted in code points, so a password of 12 emoji is 12 characters.
+      // Counted as the hasher sees it: code points of the NFKC form, so a password of 12 emoji is
+      // 12 characters and 'e' + U+0301 (which NFKC composes into 'é') is one, not two.
       .refine(
-        (v) => [...v].length >= MIN_PASSWORD_LENGTH,
+        (v) => passwordLength(v) >= MIN_PASSWORD_LENGTH,
         `must be at least ${MIN_PASSWORD_LENGTH} characters`,
       )
       .refine(passwordBytes, `must be at most ${MAX_PASSWORD_BYTES} bytes`),
   })
-  .refine((body) => body.newPassword !== body.currentPassword, {
+  // Compared as hashed: the same password in another Unicode form is the same password.
+  .refine((body) => normalizePassword(body.newPassword) !== normalizePassword(body.currentPassword), {
     path: ['newPassword'],
     message: 'must differ from the current password',
   });

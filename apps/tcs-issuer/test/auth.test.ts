@@ -422,6 +422,48 @@ describe('POST /v1/auth/password', () => {
     expect((await body<TcsError>(same)).message).toBe('newPassword: must differ from the current password');
   });
 
+  it('counts newPassword as it is hashed (NFKC): six e + U+0301 are six characters, refused', async () => {
+    const tenant = await approvedTenant(app);
+    const res = await change(tenant.token, {
+      currentPassword: tenant.initialPassword,
+      newPassword: 'e\u0301'.repeat(6),
+    });
+    expect(res.status).toBe(400);
+    expect((await body<TcsError>(res)).message).toBe('newPassword: must be at least 12 characters');
+    await login(app, tenant.uuid, tenant.initialPassword);
+  });
+
+  it('accepts 12 characters typed in decomposed form, and logs in with either form', async () => {
+    const tenant = await approvedTenant(app);
+    // 12 characters once composed: 'é' × 6 as e + U+0301, then six plain letters.
+    const decomposed = `${'e\u0301'.repeat(6)}abcdef`;
+    issuedSecrets.add(decomposed);
+    const res = await change(tenant.token, {
+      currentPassword: tenant.initialPassword,
+      newPassword: decomposed,
+    });
+    expect(res.status).toBe(200);
+    issuedSecrets.add((await body<TokenResponse>(res)).access_token);
+    await login(app, tenant.uuid, decomposed);
+    await login(app, tenant.uuid, `${'\u00e9'.repeat(6)}abcdef`);
+  });
+
+  it('refuses a newPassword that is the current one in another Unicode form', async () => {
+    const tenant = await approvedTenant(app);
+    const composed = `caf\u00e9 au lait ${tenant.uuid.slice(0, 8)}`;
+    issuedSecrets.add(composed);
+    const first = await change(tenant.token, {
+      currentPassword: tenant.initialPassword,
+      newPassword: composed,
+    });
+    expect(first.status).toBe(200);
+    const token = (await body<TokenResponse>(first)).access_token;
+    issuedSecrets.add(token);
+    const same = await change(token, { currentPassword: composed, newPassword: composed.normalize('NFD') });
+    expect(same.status).toBe(400);
+    expect((await body<TcsError>(same)).message).toBe('newPassword: must differ from the current password');
+  });
+
   it('lets exactly one of two concurrent changes with one session win', async () => {
     const tenant = await approvedTenant(app);
     const statuses = await Promise.all(

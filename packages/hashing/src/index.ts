@@ -13,8 +13,10 @@ export {
   createPasswordHasher,
   hashPassword,
   needsRehash,
+  normalizePassword,
   PASSWORD_HASH_DEFAULTS,
   PasswordHashFormatError,
+  passwordLength,
   verifyPassword,
   verifyPasswordOrDummy,
 } from './password.js';

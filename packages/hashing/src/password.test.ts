@@ -7,8 +7,10 @@ import {
   createPasswordHasher,
   hashPassword,
   needsRehash,
+  normalizePassword,
   PASSWORD_HASH_DEFAULTS,
   PasswordHashFormatError,
+  passwordLength,
   verifyPassword,
   verifyPasswordOrDummy,
 } from './password.js';
@@ -486,6 +488,14 @@ describe('password input bounds', () => {
     await expect(hasher.verify(phc, 'cafe au lait')).resolves.toBe(false);
   });
 
+  it('hashes the normalizePassword form: a password and its normalized form verify alike', async () => {
+    const hasher = createPasswordHasher(SMALL);
+    const typed = 'e\u0301'.repeat(6) + '\uff21';
+    expect(normalizePassword(typed)).toBe(`${'\u00e9'.repeat(6)}A`);
+    const phc = await hashOrFail(hasher.hash(typed));
+    await expect(hasher.verify(phc, normalizePassword(typed))).resolves.toBe(true);
+  });
+
   it('verifies compatibility forms alike (full-width letters, NFKC)', async () => {
     const hasher = createPasswordHasher(SMALL);
     const phc = await hashOrFail(hasher.hash('password'));
@@ -519,6 +529,30 @@ describe('password input bounds', () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('passwordLength', () => {
+  it('counts the code points of the NFKC form, as hashed', () => {
+    expect(passwordLength('e\u0301'.repeat(6))).toBe(6);
+    expect(passwordLength('\u00e9'.repeat(6))).toBe(6);
+    expect(passwordLength('\uff50\uff57')).toBe(2);
+    expect(passwordLength('\u{1F511}'.repeat(12))).toBe(12);
+    expect(passwordLength('correct horse')).toBe(13);
+    expect(passwordLength('')).toBe(0);
+  });
+
+  it('keeps combining marks that have no precomposed form: they stay separate characters', () => {
+    // q + U+0301 has no composed code point, so NFKC keeps two.
+    expect(passwordLength('q\u0301'.repeat(6))).toBe(12);
+  });
+
+  it('is the length of normalizePassword for any string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme-composite', maxLength: 40 }), (password) => {
+        expect(passwordLength(password)).toBe([...normalizePassword(password)].length);
+      }),
     );
   });
 });

@@ -127,6 +127,35 @@ const nativeArgon2: Argon2Backend = {
 // astral code point of another category).
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * The form in which a password is hashed and verified: Unicode NFKC (NIST SP 800-63B §5.1.1.2),
+ * so the same password typed on systems that compose characters differently ('é' as U+00E9 or as
+ * e + U+0301, full-width letters) is one password. Any rule about a password (its length, that a
+ * new one differs from the old) must look at this form, or the rule and the hash disagree: six
+ * 'e' + U+0301 are twelve code points as typed but six characters as hashed.
+ *
+ * @example
+ * normalizePassword('cafe\u0301'); // 'café' (4 code points)
+ * normalizePassword('\uff50\uff57'); // 'pw'
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/**
+ * The length of a password as it is hashed: code points of its {@link normalizePassword} form,
+ * so an emoji counts once and a letter with a combining accent that NFKC composes counts once.
+ *
+ * @example
+ * passwordLength('e\u0301'.repeat(6)); // 6
+ * passwordLength('\u{1F511}'.repeat(12)); // 12
+ */
+export function passwordLength(password: string): number {
+  let length = 0;
+  for (const _codePoint of normalizePassword(password)) length += 1;
+  return length;
+}
+
 type CheckedPassword =
   | { readonly ok: true; readonly value: string }
   | { readonly ok: false; readonly reason: PasswordRejection };
@@ -151,10 +180,9 @@ function checkPassword(password: unknown, maxPasswordBytes: number): CheckedPass
   if (Buffer.byteLength(password, 'utf8') > maxPasswordBytes) {
     return { ok: false, reason: 'too_long' };
   }
-  // NIST SP 800-63B §5.1.1.2: apply NFKC (or NFKD) before hashing, so the same password typed on
-  // systems that compose characters differently ('é' as U+00E9 or as e + U+0301) verifies alike.
-  // The byte bound above applies to the input as received.
-  return { ok: true, value: password.normalize('NFKC') };
+  // NIST SP 800-63B §5.1.1.2 (see normalizePassword). The byte bound above applies to the input
+  // as received.
+  return { ok: true, value: normalizePassword(password) };
 }
 
 function resolveOptions(options: PasswordHashOptions): Readonly<Required<PasswordHashOptions>> {
