@@ -26,6 +26,15 @@ export interface RunningApp {
   /** `fetch` against this app with an instance key. */
   withKey(key: string, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   close(): Promise<void>;
+  /** Cuts this app's Redis connections for good, as a network partition would. */
+  cutRedis(): void;
+  /**
+   * Stops this app as a crash would, for the lost-invalidation tests: its Redis connections are
+   * cut first, so nothing it still holds in memory can be published; then it stops serving and
+   * its cache stops relaying. (The usage batcher's last flush still runs: it carries no
+   * invalidation.) `close()` afterwards does nothing more.
+   */
+  crash(): Promise<void>;
 }
 
 export interface StartOptions extends Partial<Omit<BuildDepsOptions, 'db' | 'logger' | 'adminToken'>> {
@@ -53,6 +62,16 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   instrument?.(deps);
   await deps.keyCache.start();
   const served: Served = await listen(createApp(deps).callback());
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      await served.close();
+      await deps.usage.stop();
+      await deps.keyCache.close();
+      disconnect();
+    })();
+    return stopped;
+  };
 
   const request =
     (headers: Record<string, string>) =>
@@ -72,11 +91,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     deps,
     admin: request({ authorization: `Bearer ${ADMIN_TOKEN}` }),
     withKey: (key, path, init) => request({ 'x-api-key': key })(path, init),
-    async close() {
-      await served.close();
-      await deps.usage.stop();
-      await deps.keyCache.close();
+    close: stop,
+    cutRedis: disconnect,
+    crash() {
       disconnect();
+      return stop();
     },
   };
 }
