@@ -55,3 +55,34 @@ export async function listen(handler: RequestListener): Promise<Served> {
 export async function readJson<T>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
+
+/**
+ * Resolves with the first of `pending` to settle with a value that `matches`, or `undefined` once
+ * all have settled without one (so a test never hangs on it). For "send X once Y has been seen"
+ * in concurrency tests: e.g. the right password, sent once a 429 shows the budget is spent.
+ *
+ * @example
+ * const guesses = Array.from({ length: 39 }, () => fetch(url, wrong));
+ * await firstMatching(guesses, (res) => res.status === 429);
+ * const right = await fetch(url, correct);
+ */
+export function firstMatching<T>(
+  pending: readonly Promise<T>[],
+  matches: (value: T) => boolean,
+): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    let left = pending.length;
+    if (left === 0) resolve(undefined);
+    for (const promise of pending) {
+      promise.then(
+        (value) => {
+          if (matches(value)) resolve(value);
+          if (--left === 0) resolve(undefined);
+        },
+        () => {
+          if (--left === 0) resolve(undefined);
+        },
+      );
+    }
+  });
+}

@@ -5,7 +5,7 @@ export { createFakeClock } from './clock.js';
 export type { TestEnv } from './env.js';
 export { isCi } from './env.js';
 export type { Served } from './http.js';
-export { listen, readJson } from './http.js';
+export { firstMatching, listen, readJson } from './http.js';
 export type {
   InvalidationOutageOptions,
   InvalidationOutageResult,
