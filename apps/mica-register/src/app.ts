@@ -1,9 +1,9 @@
-import Router from '@koa/router';
 import type { Database } from '@portcullis/db';
 import { instanceApiErrors, micaDeveloperErrors, rateLimitErrors, renderTrusset } from '@portcullis/errors';
 import type { KeyCache } from '@portcullis/key-cache';
 import { type MicaPrincipal, micaKeyAuth, type WindowLimiter } from '@portcullis/koa-auth';
 import {
+  appRouter,
   healthRoutes,
   type Metrics,
   openApiRoutes,
@@ -36,6 +36,8 @@ export interface AppDeps {
     perDay: WindowLimiter;
     /** SPEC §5.2: 15 registrations per 15 minutes per address. */
     register: WindowLimiter;
+    /** SPEC §5.2, §8: 15 failed management-token authentications per 15 minutes per address. */
+    managementAuthFailures: WindowLimiter;
   };
   now: () => number;
   logger: Logger;
@@ -44,6 +46,8 @@ export interface AppDeps {
   /** How long cached register answers live, ms (a CLI import shows up within it). */
   registerCacheTtlMs?: number;
   trustProxy?: boolean;
+  /** How many proxies append to `X-Forwarded-For` (`TRUST_PROXY_HOPS`, default 1). */
+  trustProxyHops?: number;
   /** `PUBLIC_URL`: the server of the OpenAPI document. Without it the document's server is `/`. */
   publicUrl?: string;
 }
@@ -81,7 +85,8 @@ function perKeyLimits(perMinute: WindowLimiter, perDay: WindowLimiter): Middlewa
  */
 export function createApp(deps: AppDeps): Koa<AppState> {
   const { db, keyCache, limiters, logger, metrics, now, usage } = deps;
-  const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
+  const clientAddress = { trustProxy: deps.trustProxy ?? false, hops: deps.trustProxyHops ?? 1 };
+  const app = new Koa<AppState>({ proxy: clientAddress.trustProxy, maxIpsCount: clientAddress.hops });
   // Request ids, the access counter and log, and errors in the envelope (SPEC §4.1, §8).
   useAppHead(app, {
     logger,
@@ -91,6 +96,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     unavailable: (cause) => instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause }),
     notFound: () => micaDeveloperErrors.error('NOT_FOUND', { message: 'Route not found' }),
     methodNotAllowed: () => micaDeveloperErrors.error('METHOD_NOT_ALLOWED'),
+    clientAddress,
   });
 
   app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
@@ -102,6 +108,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
           perMinute: limiters.perMinute.limit,
           perDay: limiters.perDay.limit,
           registerPer15Min: limiters.register.limit,
+          managementAuthPer15Min: limiters.managementAuthFailures.limit,
         },
         ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
       }),
@@ -115,6 +122,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     now,
     limits: { perMinute: limiters.perMinute.limit, perDay: limiters.perDay.limit },
     registerLimiter: limiters.register,
+    managementAuthLimiter: limiters.managementAuthFailures,
   });
   app.use(developer.routes());
   app.use(developer.allowedMethods());
@@ -129,7 +137,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     const row = keyCache.read(digest);
     return row instanceof Promise ? row.then(principalOf) : principalOf(row);
   };
-  const register = new Router<AppState>();
+  const register = appRouter<AppState>();
   register.use('/api/mica/v1', micaKeyAuth({ lookup }), perKeyLimits(limiters.perMinute, limiters.perDay));
   const data = registerRoutes({
     db,

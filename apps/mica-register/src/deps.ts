@@ -15,13 +15,20 @@ export interface BuildDepsOptions {
   subscriber?: Redis | undefined;
   logger: Logger;
   now?: () => number;
-  limits?: Partial<{ perMinute: number; perDay: number; registerPer15Min: number }>;
+  limits?: Partial<{
+    perMinute: number;
+    perDay: number;
+    registerPer15Min: number;
+    managementAuthPer15Min: number;
+  }>;
   /** L1 settings of the key cache; `false` turns L1 off. */
   l1?: { ttlMs?: number; maxEntries?: number } | false;
   /** Flush interval of batched key usage, ms. Default 60 000. */
   usageFlushMs?: number;
   registerCacheTtlMs?: number;
   trustProxy?: boolean;
+  /** `TRUST_PROXY_HOPS`: how many proxies append to `X-Forwarded-For` (default 1). */
+  trustProxyHops?: number;
   /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
   redisPrefix?: string;
   /** `PUBLIC_URL`, for the OpenAPI document's server (SPEC §1). */
@@ -52,7 +59,13 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
   metrics.gauge('key_cache_l1_hits', 'Key lookups answered from L1', () => keyCache.stats().l1Hits);
   metrics.gauge('key_cache_loads', 'Key lookups answered from the database', () => keyCache.stats().loads);
 
-  const limits = { perMinute: 60, perDay: 5000, registerPer15Min: 15, ...options.limits };
+  const limits = {
+    perMinute: 60,
+    perDay: 5000,
+    registerPer15Min: 15,
+    managementAuthPer15Min: 15,
+    ...options.limits,
+  };
   const onStoreError = (error: Error) => logger.warn({ err: error.message }, 'rate limiter store failed');
   const limiter = (name: string, limit: number, windowMs: number) =>
     createWindowLimiter({ limit, windowMs, prefix: `${prefix}:rl:${name}`, redis, now, onStoreError });
@@ -72,6 +85,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       perMinute: limiter('minute', limits.perMinute, 60_000),
       perDay: limiter('day', limits.perDay, 86_400_000),
       register: limiter('register', limits.registerPer15Min, 900_000),
+      managementAuthFailures: limiter('mgmt-auth', limits.managementAuthPer15Min, 900_000),
     },
     now,
     logger,
@@ -79,6 +93,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     checks: readinessChecks(db, redis),
     ...(options.registerCacheTtlMs === undefined ? {} : { registerCacheTtlMs: options.registerCacheTtlMs }),
     trustProxy: options.trustProxy ?? false,
+    trustProxyHops: options.trustProxyHops ?? 1,
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
   };
 }

@@ -30,7 +30,7 @@ export function readRegisterImportEnv(env: NodeJS.ProcessEnv = process.env): Reg
 
 /** The server's configuration, read and validated once at boot (SPEC §1, §5.1). */
 export interface MicaRegisterConfig extends ServiceEnv {
-  limits: { perMinute: number; perDay: number; registerPer15Min: number };
+  limits: { perMinute: number; perDay: number; registerPer15Min: number; managementAuthPer15Min: number };
 }
 
 export type ConfigResult = { ok: true; config: MicaRegisterConfig } | { ok: false; problems: string[] };
@@ -48,6 +48,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     perMinute: reader.int('MICA_LIMIT_PER_MIN', 60, 1, 1_000_000),
     perDay: reader.int('MICA_LIMIT_PER_DAY', 5000, 1, 100_000_000),
     registerPer15Min: reader.int('RATE_LIMIT_AUTH_PER_15MIN', 15, 1, 1_000_000),
+    // SPEC §5.2: failed management-token authentications per address, the same auth budget.
+    managementAuthPer15Min: reader.int('RATE_LIMIT_AUTH_PER_15MIN', 15, 1, 1_000_000),
   };
   if (reader.problems.length > 0) return { ok: false, problems: reader.problems };
   return { ok: true, config: { ...common, limits } };

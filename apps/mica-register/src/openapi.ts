@@ -44,7 +44,7 @@ import { MAX_ACTIVE_KEYS } from './store/developers.js';
 
 export interface MicaRegisterDocumentOptions {
   /** Limits in force (SPEC §5.1, §5.2; configurable by environment). */
-  limits: { perMinute: number; perDay: number; registerPer15Min: number };
+  limits: { perMinute: number; perDay: number; registerPer15Min: number; managementAuthPer15Min?: number };
   /** `PUBLIC_URL`. Without it the server is `/`: relative to wherever the document was fetched. */
   publicUrl?: string;
 }
@@ -97,7 +97,12 @@ const KEY_AUTH = [
   ...RATE_LIMITED,
   ...SERVER,
 ];
-const TOKEN_AUTH = [...catalogErrors(micaDeveloperErrors, 'UNAUTHORIZED', 'INVALID_TOKEN'), ...SERVER];
+// SPEC §5.2, §8: failed management-token authentications are limited per address (429).
+const TOKEN_AUTH = [
+  ...catalogErrors(micaDeveloperErrors, 'UNAUTHORIZED', 'INVALID_TOKEN'),
+  ...RATE_LIMITED,
+  ...SERVER,
+];
 const KEY_NOT_FOUND: DocumentedError = { code: 'NOT_FOUND', status: 404, message: 'API key not found' };
 const QUERY_PROBLEM: DocumentedError = {
   code: 'VALIDATION_ERROR',
@@ -267,8 +272,7 @@ function components(
       managementToken: {
         type: 'http',
         scheme: 'bearer',
-        description:
-          'The developer management token (64 hex), shown once at registration (SPEC §5.2). Missing → 401 `UNAUTHORIZED`, wrong → 401 `INVALID_TOKEN`.',
+        description: `The developer management token (64 hex), shown once at registration (SPEC §5.2). Missing → 401 \`UNAUTHORIZED\`, wrong → 401 \`INVALID_TOKEN\`. ${limits.managementAuthPer15Min ?? 15} failed attempts per 15 minutes per client address, each counted before the token is checked; past them every request from that address is 429 with \`Retry-After\` until the window ends, the right token included.`,
       },
     },
     parameters: {

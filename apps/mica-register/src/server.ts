@@ -38,6 +38,7 @@ const deps = buildDeps({
   logger,
   limits: config.limits,
   trustProxy: config.trustProxy,
+  trustProxyHops: config.trustProxyHops,
   publicUrl: config.publicUrl,
 });
 await runService({

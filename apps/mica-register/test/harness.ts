@@ -25,17 +25,28 @@ export interface RunningApp {
     init?: RequestInit & { json?: unknown; headers?: Record<string, string> },
   ): Promise<Response>;
   close(): Promise<void>;
+  /** Cuts this app's Redis connections for good, as a network partition would. */
+  cutRedis(): void;
+  /**
+   * Stops this app as a crash would, for the lost-invalidation tests: its Redis connections are
+   * cut first, so nothing it still holds in memory can be published; then it stops serving and
+   * its cache stops relaying. (The usage batcher's last flush still runs: it carries no
+   * invalidation.) `close()` afterwards does nothing more.
+   */
+  crash(): Promise<void>;
 }
 
 export interface StartOptions extends Partial<Omit<BuildDepsOptions, 'db' | 'logger'>> {
   db: Database;
   /** Connects this app to Redis (two connections, as a process would). */
   redisUrl?: string;
+  /** Changes the wired collaborators before the app is built (e.g. recording limiters). */
+  instrument?: (deps: ReturnType<typeof buildDeps>) => void;
 }
 
 /** Starts one app process-equivalent on a free port: its own cache, limiters and connections. */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
-  const { redisUrl, db, limits, ...rest } = options;
+  const { redisUrl, db, limits, instrument, ...rest } = options;
   const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
   const sink = lineSink(capturedLogs);
   const deps = buildDeps({
@@ -43,13 +54,24 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     redis,
     subscriber,
     logger: createLogger({ app: 'mica-register', level: 'debug', destination: sink }),
-    // The published per-key limits (60/min, 5 000/day); registrations unbounded so tests can make
-    // many developers from one address.
-    limits: { registerPer15Min: 10_000, ...limits },
+    // The published per-key limits (60/min, 5 000/day); registrations and failed management-token
+    // attempts unbounded so tests can make many developers and wrong tokens from one address.
+    limits: { registerPer15Min: 10_000, managementAuthPer15Min: 10_000, ...limits },
     ...rest,
   });
+  instrument?.(deps);
   await deps.keyCache.start();
   const served: Served = await listen(createApp(deps).callback());
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      await served.close();
+      await deps.usage.stop();
+      await deps.keyCache.close();
+      disconnect();
+    })();
+    return stopped;
+  };
   return {
     url: served.url,
     deps,
@@ -63,11 +85,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
         ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
       });
     },
-    async close() {
-      await served.close();
-      await deps.usage.stop();
-      await deps.keyCache.close();
+    close: stop,
+    cutRedis: disconnect,
+    crash() {
       disconnect();
+      return stop();
     },
   };
 }

@@ -1,17 +1,18 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Database } from '@portcullis/db';
-import { micaDeveloperErrors } from '@portcullis/errors';
+import { isCodedError, micaDeveloperErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import type { KeyCache } from '@portcullis/key-cache';
 import { parseManagementToken } from '@portcullis/key-format';
 import {
   bearerToken,
+  failedAttemptLimit,
   jsonBody,
   jsonBodyProblemMessage,
   rateLimit,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import { singleLineText, type UsageBatcher, validate } from '@portcullis/service';
+import { appRouter, singleLineText, type UsageBatcher, validate } from '@portcullis/service';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import {
@@ -37,6 +38,8 @@ export interface DeveloperRouteDeps {
   limits: { perMinute: number; perDay: number };
   /** SPEC §5.2: registrations, 15 per 15 min per address. */
   registerLimiter: WindowLimiter;
+  /** SPEC §5.2, §8: failed management-token authentications, 15 per 15 min per address. */
+  managementAuthLimiter: WindowLimiter;
 }
 
 interface DeveloperState {
@@ -110,7 +113,7 @@ function managementTokenAuth(db: Database): Middleware<DeveloperState> {
  */
 export function developerRoutes(deps: DeveloperRouteDeps): Router<DeveloperState> {
   const { db, keyCache, usage, now } = deps;
-  const router = new Router<DeveloperState>({ prefix: '/api/mica/developer' });
+  const router = appRouter<DeveloperState>({ prefix: '/api/mica/developer' });
   const date = () => new Date(now());
   const limits = { perMinute: deps.limits.perMinute, perDay: deps.limits.perDay, maxKeys: MAX_ACTIVE_KEYS };
 
@@ -159,8 +162,18 @@ export function developerRoutes(deps: DeveloperRouteDeps): Router<DeveloperState
     },
   );
 
-  const account = new Router<DeveloperState>();
-  account.use(managementTokenAuth(db));
+  // SPEC §5.2, §8: each attempt at a management token is reserved before the token is looked up
+  // and given back unless it failed, so concurrent guesses get at most the limit's lookups.
+  const account = appRouter<DeveloperState>();
+  account.use(
+    failedAttemptLimit<DeveloperState>({
+      limiter: deps.managementAuthLimiter,
+      key: (ctx) => ctx.ip,
+      failed: (_ctx, err) =>
+        isCodedError(err) && (err.code === 'UNAUTHORIZED' || err.code === 'INVALID_TOKEN'),
+    }),
+    managementTokenAuth(db),
+  );
 
   account.get('/keys', async (ctx) => {
     const developer = developerOf(ctx);

@@ -1,7 +1,8 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Queryable } from '@portcullis/db';
 import { micaDeveloperErrors } from '@portcullis/errors';
 import type { RequestIdState } from '@portcullis/koa-auth';
+import { appRouter } from '@portcullis/service';
 import { type BoundedCache, createBoundedCache } from '../register/cache.js';
 import { utcDay } from '../register/importer.js';
 import { DATA_SOURCE, type Issuer, type IssuerField } from '../register/model.js';
@@ -131,7 +132,7 @@ export function registerRoutes<S extends RequestIdState = RequestIdState>(
 ): Router<S> {
   const { db, now } = deps;
   const cache = deps.cache ?? createRegisterCache({ now, ttlMs: deps.cacheTtlMs ?? 60_000 });
-  const router = new Router<S>({ prefix: '/api/mica/v1' });
+  const router = appRouter<S>({ prefix: '/api/mica/v1' });
   const headers = (maxAgeSeconds: number) => ({ maxAgeSeconds, source: DATA_SOURCE });
   const parseIssuers = memoByQueryString(parseIssuersQuery);
   const parseSearch = memoByQueryString(parseSearchQuery);
