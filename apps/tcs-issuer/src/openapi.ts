@@ -29,6 +29,7 @@ import {
   MIN_PASSWORD_LENGTH,
   SLUG,
 } from './schemas.js';
+import { DID_LIMIT_MESSAGE, MAX_DIDS_PER_TENANT } from './store/dids.js';
 import type { SigningProfile, TenantEnvironment, TenantStatus } from './store/tenants.js';
 
 // SPEC §1: `GET /openapi.json`, OpenAPI 3.1 of the TCS issuer's public routes (SPEC §6.1, §6.2).
@@ -137,6 +138,7 @@ const ADMIN = [...BEARER, ...fixed(tcsApiErrors, 'TOO_MANY_REQUESTS'), ...SERVER
 const SESSION = [...BEARER, ...SERVER];
 const API_KEY = [...fixed(tcsApiKeyErrors, 'API_KEY_REQUIRED', 'INVALID_API_KEY', 'ACCOUNT_NOT_APPROVED')];
 const TENANT_NOT_FOUND: TcsError = { status: 404, message: 'Tenant not found' };
+const DID_LIMIT: TcsError = { status: 409, message: DID_LIMIT_MESSAGE };
 const NOT_SUSPENDABLE: TcsError = {
   status: 409,
   message: 'Tenant is pending; only an approved tenant can be suspended',
@@ -686,20 +688,19 @@ export function tcsIssuerDocument(options: TcsIssuerDocumentOptions): OpenApiDoc
       post: session({
         operationId: 'createDid',
         summary: "Create a `did:key` of the tenant's profile and make it the issuing DID (SPEC §6.2)",
-        description: 'No request body. Ed25519 for `eddsa_did`, P-256 for `es256_x509`.',
+        description: `No request body. Ed25519 for \`eddsa_did\`, P-256 for \`es256_x509\`. A tenant holds at most ${MAX_DIDS_PER_TENANT} DIDs, created and imported alike.`,
         ok: { status: 201, description: 'The new issuing DID.', body: ref('DidResponse') },
-        errors: [],
+        errors: [DID_LIMIT],
       }),
     },
     '/v1/did/import': {
       post: session({
         operationId: 'importDid',
         summary: 'Import a `did:key` with its private key and make it the issuing DID (SPEC §6.2)',
-        description:
-          "The public key is derived from the private key and must be the DID's; the key type must match the tenant's profile. A DID already registered (by any tenant) is a 409.",
+        description: `The public key is derived from the private key and must be the DID's; the key type must match the tenant's profile. A DID already registered (by any tenant) is a 409, and so is a 21st DID: a tenant holds at most ${MAX_DIDS_PER_TENANT}, created and imported alike.`,
         body: 'ImportDidRequest',
         ok: { status: 201, description: 'The imported issuing DID.', body: ref('DidResponse') },
-        errors: [...JSON_BODY, { status: 409, message: 'DID is already registered' }],
+        errors: [...JSON_BODY, { status: 409, message: 'DID is already registered' }, DID_LIMIT],
       }),
     },
 

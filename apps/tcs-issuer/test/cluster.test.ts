@@ -3,14 +3,17 @@
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import { type SharedBackends, sharedBackendsAvailability, startSharedBackends } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDidKey } from '../src/crypto/did-key.js';
 import {
   body,
   createTenant,
   findSecretsInLogs,
+  issuedSecrets,
   login,
   MIGRATIONS,
   type RunningApp,
   startApp,
+  type TcsError,
   tenantAction,
   uniqueSlug,
 } from './harness.js';
@@ -139,6 +142,73 @@ describe.runIf(available.ok)('two issuer processes sharing Redis and Postgres', 
       [slug],
     );
     expect(dids.rows[0]).toEqual({ n: 1, issuing: 1 });
+  });
+
+  it('serialises concurrent DID creates and imports of one tenant on both processes, up to the cap of 20', async () => {
+    const created = await createTenant(a);
+    await tenantAction(a, created.tenant.slug, 'approve'); // approval makes the first DID
+    const token = await login(a, created.uuid, created.initialPassword);
+    const headers = { authorization: `Bearer ${token}` };
+    const imports = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const { didKey, privateJwk } = await generateDidKey('EdDSA');
+        issuedSecrets.add(privateJwk.d as string);
+        return { did: didKey.did, privateJwk };
+      }),
+    );
+    // 12 creates and 12 imports at once, alternating processes: 19 places are left.
+    const requests = [
+      ...Array.from({ length: 12 }, () => ({ path: '/v1/did', json: undefined as unknown })),
+      ...imports.map((json) => ({ path: '/v1/did/import', json: json as unknown })),
+    ];
+    const responses = await Promise.all(
+      requests.map(({ path, json }, i) =>
+        (i % 2 === 0 ? a : b).request(path, {
+          method: 'POST',
+          headers,
+          ...(json === undefined ? {} : { json }),
+        }),
+      ),
+    );
+    const statuses = responses.map((res) => res.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(19);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(5);
+    for (const res of responses.filter((r) => r.status === 409)) {
+      expect(await body<TcsError>(res)).toEqual({
+        statusCode: 409,
+        message: 'DID limit reached: a tenant holds at most 20 DIDs',
+        error: 'Conflict',
+      });
+    }
+    const dids = await dbA.query<{ n: number; issuing: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE issuing)::int AS issuing FROM dids WHERE tenant_id = $1`,
+      [created.tenant.id],
+    );
+    expect(dids.rows[0]).toEqual({ n: 20, issuing: 1 });
+    // The 21st, on either process, is refused too.
+    expect((await b.request('/v1/did', { method: 'POST', headers })).status).toBe(409);
+  });
+
+  it('never answers 500 to concurrent DID creates of one tenant, leaving one issuing DID', async () => {
+    const created = await createTenant(a);
+    await tenantAction(a, created.tenant.slug, 'approve');
+    const token = await login(a, created.uuid, created.initialPassword);
+    const statuses = (
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? a : b).request('/v1/did', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          }),
+        ),
+      )
+    ).map((res) => res.status);
+    expect(statuses).toEqual(Array(10).fill(201));
+    const dids = await dbA.query<{ n: number; issuing: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE issuing)::int AS issuing FROM dids WHERE tenant_id = $1`,
+      [created.tenant.id],
+    );
+    expect(dids.rows[0]).toEqual({ n: 11, issuing: 1 });
   });
 
   it('counts failed logins across both processes (shared Redis counters): the 16th is refused', async () => {

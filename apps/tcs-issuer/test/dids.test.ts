@@ -137,6 +137,32 @@ describe('POST /v1/did', () => {
   );
 });
 
+describe('DIDs per tenant: at most 20, created and imported alike', () => {
+  const LIMIT = {
+    statusCode: 409,
+    message: 'DID limit reached: a tenant holds at most 20 DIDs',
+    error: 'Conflict',
+  };
+
+  it('refuses the 21st DID, whether created or imported, with 409, keeping the issuing one', async () => {
+    const tenant = await approvedTenant(app); // approval made the first
+    for (let i = 1; i < 20; i += 1) {
+      const res = i % 2 === 0 ? await postDid(tenant) : await importDid(tenant, await keyPair('EdDSA'));
+      expect(res.status).toBe(201);
+    }
+    const before = await listDids(tenant);
+    expect(before).toHaveLength(20);
+    const created = await postDid(tenant);
+    expect(created.status).toBe(409);
+    expect(await body<TcsError>(created)).toEqual(LIMIT);
+    const imported = await importDid(tenant, await keyPair('EdDSA'));
+    expect(imported.status).toBe(409);
+    expect(await body<TcsError>(imported)).toEqual(LIMIT);
+    expect(await listDids(tenant)).toEqual(before);
+    expect(await issuingRows(tenant.tenant.id)).toHaveLength(1);
+  });
+});
+
 describe('POST /v1/did/import', () => {
   it.each([
     ['eddsa_did', 'EdDSA'],

@@ -5,7 +5,13 @@ import type { AppDeps } from '../app.js';
 import { checkDidKeyImport, type DidKeyImportResult, generateDidKey } from '../crypto/did-key.js';
 import { importDidBody } from '../schemas.js';
 import type { AppContext, AppState, Session } from '../state.js';
-import { didView, insertIssuingDid, listDids } from '../store/dids.js';
+import {
+  DID_LIMIT_MESSAGE,
+  didView,
+  type InsertDidResult,
+  insertIssuingDid,
+  listDids,
+} from '../store/dids.js';
 import { profileAlgorithm } from '../store/tenants.js';
 import { tcsJsonBody, validateTcs } from '../validation.js';
 
@@ -16,6 +22,12 @@ const IMPORT_PROBLEMS: Record<Exclude<DidKeyImportResult, { ok: true }>['reason'
   key_mismatch: 'privateJwk: does not match the DID',
   algorithm_mismatch: "did: its key type does not match the tenant's signing profile",
 };
+
+/** The stored DID, or 409 once the tenant is at its DID cap (`MAX_DIDS_PER_TENANT`, created and imported alike). */
+function stored(result: InsertDidResult) {
+  if (!result.ok) throw tcsApiErrors.error('CONFLICT', { message: DID_LIMIT_MESSAGE });
+  return result.row;
+}
 
 function sessionOf(ctx: AppContext): Session {
   const session = ctx.state.bearer;
@@ -43,8 +55,10 @@ export function didRoutes(deps: AppDeps): Router<AppState> {
   router.post('/', async (ctx) => {
     const session = sessionOf(ctx);
     const { didKey, privateJwk } = await generateDidKey(profileAlgorithm(session.signingProfile));
-    const row = await db.transaction((tx) =>
-      insertIssuingDid(tx, sealer, session.tenantId, didKey, privateJwk, 'generated', new Date(now())),
+    const row = stored(
+      await db.transaction((tx) =>
+        insertIssuingDid(tx, sealer, session.tenantId, didKey, privateJwk, 'generated', new Date(now())),
+      ),
     );
     ctx.status = 201;
     ctx.body = { did: didView(row) };
@@ -55,8 +69,9 @@ export function didRoutes(deps: AppDeps): Router<AppState> {
     const input = validateTcs(importDidBody, ctx.state.body);
     const checked = checkDidKeyImport(input.did, input.privateJwk, profileAlgorithm(session.signingProfile));
     if (!checked.ok) throw tcsApiErrors.error('BAD_REQUEST', { message: IMPORT_PROBLEMS[checked.reason] });
+    let result: InsertDidResult;
     try {
-      const row = await db.transaction((tx) =>
+      result = await db.transaction((tx) =>
         insertIssuingDid(
           tx,
           sealer,
@@ -67,8 +82,6 @@ export function didRoutes(deps: AppDeps): Router<AppState> {
           new Date(now()),
         ),
       );
-      ctx.status = 201;
-      ctx.body = { did: didView(row) };
     } catch (error) {
       // The same DID registered before (by this tenant or another): one answer for both.
       if (isUniqueViolation(error)) {
@@ -76,6 +89,8 @@ export function didRoutes(deps: AppDeps): Router<AppState> {
       }
       throw error;
     }
+    ctx.status = 201;
+    ctx.body = { did: didView(stored(result)) };
   });
 
   return router;

@@ -17,6 +17,15 @@ export interface DidRow {
   created_at: Date;
 }
 
+/**
+ * Most DIDs a tenant may hold, generated and imported together (ours: the SPEC sets no number).
+ * A tenant needs one issuing DID and a few retired ones for credentials still being verified;
+ * the cap keeps a stolen login from filling the database with sealed keys.
+ */
+export const MAX_DIDS_PER_TENANT = 20;
+/** The 409 message past {@link MAX_DIDS_PER_TENANT}. */
+export const DID_LIMIT_MESSAGE = `DID limit reached: a tenant holds at most ${MAX_DIDS_PER_TENANT} DIDs`;
+
 const DID_COLUMNS =
   'id, tenant_id, did, verification_method, algorithm, public_jwk, private_jwk_sealed, origin, issuing, created_at';
 
@@ -49,10 +58,17 @@ export async function hasDid(db: Queryable, tenantId: string): Promise<boolean> 
   return rows.length > 0;
 }
 
+/** The outcome of {@link insertIssuingDid}: the stored DID, or the tenant is at its cap. */
+export type InsertDidResult = { ok: true; row: DidRow } | { ok: false; reason: 'limit' };
+
 /**
  * Stores a DID with its private key sealed (bound to the DID string) and makes it the tenant's
- * issuing key; run inside a transaction so the switch is atomic (the partial unique index allows
- * one issuing DID per tenant). A DID already registered (by any tenant) is a unique violation.
+ * issuing key, unless the tenant already holds {@link MAX_DIDS_PER_TENANT}. Run inside a
+ * transaction: it first locks the tenant's row, so the DID changes of one tenant are serialised
+ * across processes — the count is exact under any concurrency, and the switch of the issuing DID
+ * (clear the old flag, insert the new one) never races another (the partial unique index, one
+ * issuing DID per tenant, is the backstop, not the mechanism). A DID already registered (by any
+ * tenant) is a unique violation.
  */
 export async function insertIssuingDid(
   tx: Queryable,
@@ -62,7 +78,15 @@ export async function insertIssuingDid(
   privateJwk: JWK,
   origin: 'generated' | 'imported',
   now: Date,
-): Promise<DidRow> {
+): Promise<InsertDidResult> {
+  const { rows: locked } = await tx.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [tenantId]);
+  // Tenants are never deleted and every caller holds a checked session or the row itself.
+  if (locked.length === 0) throw new Error(`DID insert for a tenant that does not exist: ${tenantId}`);
+  const { rows: counted } = await tx.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM dids WHERE tenant_id = $1',
+    [tenantId],
+  );
+  if ((counted[0]?.n ?? 0) >= MAX_DIDS_PER_TENANT) return { ok: false, reason: 'limit' };
   await tx.query('UPDATE dids SET issuing = false WHERE tenant_id = $1 AND issuing', [tenantId]);
   const { rows } = await tx.query<DidRow>(
     `INSERT INTO dids (id, tenant_id, did, verification_method, algorithm, public_jwk, private_jwk_sealed, origin, issuing, created_at)
@@ -79,7 +103,7 @@ export async function insertIssuingDid(
       now,
     ],
   );
-  return rows[0] as DidRow;
+  return { ok: true, row: rows[0] as DidRow };
 }
 
 /** The issuing DID of an approved tenant, by slug, or `null`. */
