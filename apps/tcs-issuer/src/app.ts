@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import type { Database } from '@portcullis/db';
 import { isCodedError, renderTcs, tcsApiErrors } from '@portcullis/errors';
 import { type PasswordHasher, PasswordHasherBusyError } from '@portcullis/hashing';
@@ -6,11 +5,11 @@ import type { KeyCache } from '@portcullis/key-cache';
 import {
   adminTokenAuth,
   bearerJwtAuth,
-  rateLimit,
+  failedAttemptLimit,
   tcsKeyAuth,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import { healthRoutes, type Metrics, openApiRoutes, useAppHead } from '@portcullis/service';
+import { appRouter, healthRoutes, type Metrics, openApiRoutes, useAppHead } from '@portcullis/service';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Sealer } from './crypto/seal.js';
@@ -53,6 +52,8 @@ export interface AppDeps {
   /** Readiness checks by name; each rejects when its dependency is down. */
   checks: Record<string, () => Promise<void>>;
   trustProxy?: boolean;
+  /** How many proxies append to `X-Forwarded-For` (`TRUST_PROXY_HOPS`, default 1). */
+  trustProxyHops?: number;
 }
 
 /**
@@ -65,7 +66,8 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Koa<AppState> {
   const { db, keyCache, limiters, logger, metrics, now } = deps;
-  const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
+  const clientAddress = { trustProxy: deps.trustProxy ?? false, hops: deps.trustProxyHops ?? 1 };
+  const app = new Koa<AppState>({ proxy: clientAddress.trustProxy, maxIpsCount: clientAddress.hops });
   const shed = metrics.counter(
     'password_work_shed_total',
     'Logins refused because password hashing was saturated',
@@ -91,6 +93,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     onError: (err) => {
       if (err instanceof PasswordHasherBusyError) shed.inc();
     },
+    clientAddress,
   });
 
   app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
@@ -109,16 +112,16 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const wellKnown = wellKnownRoutes(deps);
   app.use(wellKnown.routes()).use(wellKnown.allowedMethods());
 
-  // Operator routes (SPEC §6.2): ADMIN_TOKEN, failed attempts limited per address.
-  const admin = new Router<AppState>();
+  // Operator routes (SPEC §6.2): ADMIN_TOKEN, failed attempts limited per address, each attempt
+  // reserved before the token is compared (SPEC §8).
+  const admin = appRouter<AppState>();
   admin.use(
     '/admin',
-    rateLimit<AppState>({
+    failedAttemptLimit<AppState>({
       limiter: limiters.adminAuthFailures,
       key: (ctx) => ctx.ip,
-      count: (_ctx, err) =>
+      failed: (_ctx, err) =>
         isCodedError(err) && (err.code === 'TOKEN_REQUIRED' || err.code === 'INVALID_TOKEN'),
-      headers: () => undefined,
       exceeded: (result) =>
         tcsApiErrors.error('TOO_MANY_REQUESTS', { retryAfterSeconds: result.retryAfterSeconds }),
     }),
@@ -137,7 +140,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(auth.routes()).use(auth.allowedMethods());
 
   // Tenant routes with a login access token.
-  const session = new Router<AppState>();
+  const session = appRouter<AppState>();
   session.use('/v1/did', bearerJwtAuth({ verify: sessionVerifier(deps.tokens, db) }));
   const dids = didRoutes(deps);
   session.use(dids.routes(), dids.allowedMethods());
@@ -146,7 +149,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   // Issuer admin routes with a tenant API key (SPEC §6.1); an L1 hit is decided synchronously.
   const decideKey = (row: TenantKeyRow | null) =>
     !row || row.revoked ? null : { principal: row, approved: row.status === 'approved' };
-  const keyed = new Router<AppState>();
+  const keyed = appRouter<AppState>();
   keyed.use(
     '/v1/tenant',
     tcsKeyAuth({

@@ -28,6 +28,8 @@ export interface BuildDepsOptions {
   /** The password hasher (tests pass cheaper argon2 parameters or an observed backend). */
   hasher?: PasswordHasher;
   trustProxy?: boolean;
+  /** `TRUST_PROXY_HOPS`: how many proxies append to `X-Forwarded-For` (default 1). */
+  trustProxyHops?: number;
   /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
   redisPrefix?: string;
 }
@@ -90,5 +92,6 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     metrics,
     checks: readinessChecks(db, redis),
     trustProxy: options.trustProxy ?? false,
+    trustProxyHops: options.trustProxyHops ?? 1,
   };
 }

@@ -31,6 +31,7 @@ const deps = buildDeps({
   logger,
   limits: config.limits,
   trustProxy: config.trustProxy,
+  trustProxyHops: config.trustProxyHops,
 });
 await runService({
   name: 'tcs-issuer',

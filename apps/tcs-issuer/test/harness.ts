@@ -50,11 +50,13 @@ export interface StartOptions
   argon2?: PasswordHasherOptions;
   /** `PUBLIC_URL`; default the app's own loopback URL is not known before listening, so a fixed one. */
   publicUrl?: string;
+  /** Changes the wired collaborators before the app is built (e.g. recording limiters). */
+  instrument?: (deps: ReturnType<typeof buildDeps>) => void;
 }
 
 /** Starts one app process-equivalent on a free port: its own cache, limiters, keys and connections. */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
-  const { redisUrl, db, argon2, publicUrl, ...rest } = options;
+  const { redisUrl, db, argon2, publicUrl, instrument, ...rest } = options;
   const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
   const sink = lineSink(capturedLogs);
   const deps = buildDeps({
@@ -69,6 +71,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     limits: { loginFailuresPer15Min: 10_000, adminAuthPer15Min: 10_000 },
     ...rest,
   });
+  instrument?.(deps);
   await deps.keyCache.start();
   await deps.tokens.start();
   const served: Served = await listen(createApp(deps).callback());

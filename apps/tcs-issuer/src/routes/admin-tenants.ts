@@ -1,6 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Queryable } from '@portcullis/db';
 import { tcsApiErrors } from '@portcullis/errors';
+import { appRouter } from '@portcullis/service';
 import type { AppDeps } from '../app.js';
 import { generateDidKey } from '../crypto/did-key.js';
 import { createTenantBody, SLUG } from '../schemas.js';
@@ -35,7 +36,7 @@ function slugOf(params: Record<string, string | undefined>): string {
  */
 export function adminTenantRoutes(deps: AppDeps): Router<AppState> {
   const { db, keyCache, hasher, sealer, now } = deps;
-  const router = new Router<AppState>({ prefix: '/admin/tenants' });
+  const router = appRouter<AppState>({ prefix: '/admin/tenants' });
 
   // SPEC §6.2: approval gives a tenant without a DID its first one, so it can always issue.
   const ensureIssuingDid = async (tx: Queryable, tenant: TenantRow) => {

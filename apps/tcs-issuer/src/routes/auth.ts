@@ -1,6 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { isCodedError, tcsApiErrors, tcsApiKeyErrors } from '@portcullis/errors';
-import { bearerJwtAuth, type LimitResult, rateLimit } from '@portcullis/koa-auth';
+import { bearerJwtAuth, failedAttemptLimit, type LimitResult } from '@portcullis/koa-auth';
+import { appRouter } from '@portcullis/service';
 import type { AppDeps } from '../app.js';
 import { changePasswordBody, loginBody } from '../schemas.js';
 import { type AppContext, type AppState, sessionVerifier } from '../state.js';
@@ -11,7 +12,7 @@ const invalidCredentials = () => tcsApiErrors.error('INVALID_CREDENTIALS');
 const tooMany = (result: LimitResult) =>
   tcsApiErrors.error('TOO_MANY_REQUESTS', { retryAfterSeconds: result.retryAfterSeconds });
 // Only wrong credentials count towards the limits: a right password for a pending tenant, or a
-// malformed body, is not a guess.
+// malformed body, is not a guess (its reserved attempt is given back).
 const isFailedGuess = (_ctx: AppContext, err: unknown) =>
   isCodedError(err) && err.code === 'INVALID_CREDENTIALS';
 
@@ -26,17 +27,19 @@ const isFailedGuess = (_ctx: AppContext, err: unknown) =>
  */
 export function authRoutes(deps: AppDeps): Router<AppState> {
   const { db, hasher, tokens, limiters, logger } = deps;
-  const router = new Router<AppState>({ prefix: '/v1/auth' });
-  const failuresPerIp = rateLimit<AppState>({
+  const router = appRouter<AppState>({ prefix: '/v1/auth' });
+  // SPEC §8: each attempt is reserved before the password is verified, so N concurrent guesses
+  // get at most the limit's number of argon2 verifications, and while an address's (or an
+  // account's) budget is spent even the right password is refused without being checked.
+  const failuresPerIp = failedAttemptLimit<AppState>({
     limiter: limiters.loginPerIp,
     key: (ctx) => ctx.ip,
-    count: isFailedGuess,
-    headers: () => undefined,
+    failed: isFailedGuess,
     exceeded: tooMany,
   });
   // Keyed by the login name (or the session's account): guesses against one account from many
   // addresses are limited too.
-  const failuresPerUuid = rateLimit<AppState>({
+  const failuresPerUuid = failedAttemptLimit<AppState>({
     limiter: limiters.loginPerUuid,
     key: (ctx) => {
       if (ctx.state.bearer) return ctx.state.bearer.uuid;
@@ -45,8 +48,7 @@ export function authRoutes(deps: AppDeps): Router<AppState> {
         ? uuid.toLowerCase()
         : undefined;
     },
-    count: isFailedGuess,
-    headers: () => undefined,
+    failed: isFailedGuess,
     exceeded: tooMany,
   });
 

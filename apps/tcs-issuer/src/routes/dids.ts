@@ -1,6 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { isUniqueViolation } from '@portcullis/db';
 import { tcsApiErrors } from '@portcullis/errors';
+import { appRouter } from '@portcullis/service';
 import type { AppDeps } from '../app.js';
 import { checkDidKeyImport, type DidKeyImportResult, generateDidKey } from '../crypto/did-key.js';
 import { importDidBody } from '../schemas.js';
@@ -45,7 +46,7 @@ function sessionOf(ctx: AppContext): Session {
  */
 export function didRoutes(deps: AppDeps): Router<AppState> {
   const { db, sealer, now } = deps;
-  const router = new Router<AppState>({ prefix: '/v1/did' });
+  const router = appRouter<AppState>({ prefix: '/v1/did' });
 
   router.get('/', async (ctx) => {
     const session = sessionOf(ctx);

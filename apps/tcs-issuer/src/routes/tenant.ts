@@ -1,4 +1,5 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { appRouter } from '@portcullis/service';
 import type { AppState } from '../state.js';
 
 /**
@@ -6,7 +7,7 @@ import type { AppState } from '../state.js';
  * its environment before calling the issuance routes. Behind `tcsKeyAuth` (SPEC §6.1 messages).
  */
 export function tenantRoutes(): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/v1/tenant' });
+  const router = appRouter<AppState>({ prefix: '/v1/tenant' });
   router.get('/', (ctx) => {
     const tenant = ctx.state.tenant;
     if (!tenant) throw new Error('tenant route mounted without tcsKeyAuth');

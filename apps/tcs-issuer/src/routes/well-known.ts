@@ -1,5 +1,6 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { tcsApiErrors } from '@portcullis/errors';
+import { appRouter } from '@portcullis/service';
 import { importJWK, SignJWT } from 'jose';
 import type { AppDeps } from '../app.js';
 import { SLUG } from '../schemas.js';
@@ -27,7 +28,7 @@ const MAX_CACHED = 10_000;
 export function wellKnownRoutes(deps: AppDeps): Router<AppState> {
   const { db, sealer, tokens, now } = deps;
   const origin = new URL(deps.publicUrl).origin;
-  const router = new Router<AppState>({ prefix: '/.well-known' });
+  const router = appRouter<AppState>({ prefix: '/.well-known' });
 
   router.get('/jwks.json', (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=300');
