@@ -1,5 +1,5 @@
 import type { Database } from '@portcullis/db';
-import { createKeyCache } from '@portcullis/key-cache';
+import { createKeyCache, createSqlOutbox } from '@portcullis/key-cache';
 import { createWindowLimiter } from '@portcullis/koa-auth';
 import { createMetrics, createUsageBatcher, readinessChecks, reportCacheEvents } from '@portcullis/service';
 import type { Redis } from 'ioredis';
@@ -53,6 +53,9 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     redis,
     subscriber,
     namespace: `${prefix}:key`,
+    // Filled by triggers (migration 0003) in the same transaction as every developer key change:
+    // every process relays it to Redis, so no invalidation is lost (SPEC §8).
+    outbox: createSqlOutbox(db),
     ...(options.l1 === undefined ? {} : { l1: options.l1 }),
     onEvent: reportCacheEvents(logger, metrics),
   });
