@@ -3,6 +3,7 @@
 // lookup — and Cache-Control on responses that carry a new secret.
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@portcullis/db';
+import { delayedLimiters } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CreatedKeyData,
@@ -123,6 +124,31 @@ describe('shedding an address over its budget (SPEC §4.6)', () => {
       expect(res.status).toBe(200);
       expect((await envelope<unknown>(res)).metadata.instanceId).toBe(inst.id);
     });
+  });
+});
+
+describe('failed admin token attempts (SPEC §8)', () => {
+  it('never compares the right token sent among 40 concurrent attempts once 15 wrong ones hold the budget', async () => {
+    // A limiter whose answers arrive 50 ms late, like a distant Redis: counting after the check
+    // would let every one of these requests through its check (and the right one in).
+    await withApp(
+      {
+        limits: { authPer15Min: 15 },
+        instrument: (deps) => void (deps.limiters = delayedLimiters(deps.limiters, 50)),
+      },
+      async (app) => {
+        const attempts = Array.from({ length: 40 }, (_, i) =>
+          i === 39
+            ? app.admin('/admin/instances')
+            : fetch(`${app.url}/admin/instances`, {
+                headers: { authorization: `Bearer wrong-${i}-0123456789abcdef` },
+              }),
+        );
+        const statuses = (await Promise.all(attempts)).map((r) => r.status);
+        expect(statuses.slice(0, 39).filter((s) => s === 401)).toHaveLength(15);
+        expect(statuses[39]).toBe(429);
+      },
+    );
   });
 });
 

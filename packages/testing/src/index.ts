@@ -21,6 +21,7 @@ export type {
 } from './path-spellings.js';
 export {
   checkPathSpellings,
+  delayedLimiters,
   documentedOperationsOf,
   pathSpellings,
   recordingLimiters,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkPathSpellings,
+  delayedLimiters,
   documentedOperationsOf,
   type LimiterCall,
   pathSpellings,

@@ -199,3 +199,29 @@ export function recordingLimiters<L extends Record<string, object>>(limiters: L,
   }
   return wrapped as L;
 }
+
+/**
+ * Wraps each limiter of `limiters` so that every call takes effect at once (the count changes when
+ * it is called, as an atomic Redis script would) but its answer arrives `delayMs` later, as over a
+ * network. Concurrency tests use it to widen the window in which check-then-act code goes wrong.
+ *
+ * @example
+ * deps.limiters = delayedLimiters(deps.limiters, 50);
+ */
+export function delayedLimiters<L extends Record<string, object>>(limiters: L, delayMs: number): L {
+  const wrapped: Record<string, object> = {};
+  for (const [name, limiter] of Object.entries(limiters)) {
+    const copy: Record<string, unknown> = { ...limiter };
+    for (const method of ['consume', 'peek', 'refund']) {
+      const original = (limiter as Record<string, unknown>)[method];
+      if (typeof original !== 'function') continue;
+      copy[method] = async (...args: unknown[]) => {
+        const answer = await (original as (...a: unknown[]) => unknown).apply(limiter, args);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return answer;
+      };
+    }
+    wrapped[name] = copy;
+  }
+  return wrapped as L;
+}
