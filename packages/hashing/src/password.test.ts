@@ -490,7 +490,7 @@ describe('password input bounds', () => {
 
   it('hashes the normalizePassword form: a password and its normalized form verify alike', async () => {
     const hasher = createPasswordHasher(SMALL);
-    const typed = 'e\u0301'.repeat(6) + '\uff21';
+    const typed = `${'e\u0301'.repeat(6)}\uff21`;
     expect(normalizePassword(typed)).toBe(`${'\u00e9'.repeat(6)}A`);
     const phc = await hashOrFail(hasher.hash(typed));
     await expect(hasher.verify(phc, normalizePassword(typed))).resolves.toBe(true);
