@@ -27,6 +27,11 @@ const deps = buildDeps({
   trustProxyHops: config.trustProxyHops,
   publicUrl: config.publicUrl,
 });
+// Printed before the "listening" line, so whoever reads this output (`pnpm start`) has the token
+// by the time the app is up.
+if (config.adminTokenGenerated) {
+  process.stdout.write(`instance-api admin token (generated for this run): ${config.adminToken}\n`);
+}
 await runService({
   name: 'instance-api',
   host: config.host,
@@ -37,6 +42,3 @@ await runService({
   redis: pair,
   parts: [{ start: () => deps.keyCache.start(), stop: () => deps.keyCache.close() }, deps.usage],
 });
-if (config.adminTokenGenerated) {
-  process.stdout.write(`instance-api admin token (generated for this run): ${config.adminToken}\n`);
-}
