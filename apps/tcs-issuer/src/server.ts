@@ -33,6 +33,11 @@ const deps = buildDeps({
   trustProxy: config.trustProxy,
   trustProxyHops: config.trustProxyHops,
 });
+// Printed before the "listening" line, so whoever reads this output (`pnpm start`) has the token
+// by the time the app is up.
+if (config.adminTokenGenerated) {
+  process.stdout.write(`tcs-issuer admin token (generated for this run): ${config.adminToken}\n`);
+}
 await runService({
   name: 'tcs-issuer',
   host: config.host,
@@ -48,6 +53,3 @@ await runService({
     { start: () => deps.hasher.warmUp(), stop: async () => undefined },
   ],
 });
-if (config.adminTokenGenerated) {
-  process.stdout.write(`tcs-issuer admin token (generated for this run): ${config.adminToken}\n`);
-}
