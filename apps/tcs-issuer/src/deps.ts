@@ -1,6 +1,6 @@
 import type { Database } from '@portcullis/db';
 import { createPasswordHasher, type PasswordHasher } from '@portcullis/hashing';
-import { createKeyCache } from '@portcullis/key-cache';
+import { createKeyCache, createSqlOutbox } from '@portcullis/key-cache';
 import { createWindowLimiter } from '@portcullis/koa-auth';
 import { createMetrics, readinessChecks, reportCacheEvents } from '@portcullis/service';
 import type { Redis } from 'ioredis';
@@ -32,6 +32,8 @@ export interface BuildDepsOptions {
   trustProxyHops?: number;
   /** Namespace of Redis keys, so several deployments (or test files) can share one Redis. */
   redisPrefix?: string;
+  /** L1 settings of the key cache (TTL in ms); `false` turns L1 off. */
+  l1?: { ttlMs?: number; maxEntries?: number } | false;
 }
 
 /**
@@ -53,6 +55,10 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     redis,
     subscriber,
     namespace: `${prefix}:key`,
+    // Filled by triggers (migration 0002) in the same transaction as every tenant key or tenant
+    // status change: every process relays it to Redis, so no invalidation is lost (SPEC §8).
+    outbox: createSqlOutbox(db),
+    ...(options.l1 === undefined ? {} : { l1: options.l1 }),
     onEvent: reportCacheEvents(logger, metrics),
   });
 

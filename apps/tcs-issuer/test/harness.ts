@@ -39,6 +39,14 @@ export interface RunningApp {
   /** `fetch` with the operator token. */
   admin(path: string, init?: Init): Promise<Response>;
   close(): Promise<void>;
+  /** Cuts this app's Redis connections for good, as a network partition would. */
+  cutRedis(): void;
+  /**
+   * Stops this app as a crash would, for the lost-invalidation tests: its Redis connections are
+   * cut first, so nothing it still holds in memory can be published; then it stops serving and
+   * its cache stops relaying. `close()` afterwards does nothing more.
+   */
+  crash(): Promise<void>;
 }
 
 export interface StartOptions
@@ -75,6 +83,15 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   await deps.keyCache.start();
   await deps.tokens.start();
   const served: Served = await listen(createApp(deps).callback());
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      await served.close();
+      await deps.keyCache.close();
+      disconnect();
+    })();
+    return stopped;
+  };
 
   const request = (path: string, init: Init = {}) => {
     const { json, headers = {}, ...other } = init;
@@ -92,10 +109,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     request,
     admin: (path, init = {}) =>
       request(path, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...init.headers } }),
-    async close() {
-      await served.close();
-      await deps.keyCache.close();
+    close: stop,
+    cutRedis: disconnect,
+    crash() {
       disconnect();
+      return stop();
     },
   };
 }

@@ -1,0 +1,97 @@
+// The triggers of migration 0002 on embedded PGlite: which writes record a tenant API key's digest
+// in key_cache_outbox (every change to what the auth path caches, in the change's own
+// transaction) and which do not. No app runs here, so nothing relays the rows away while the test
+// reads them.
+import { createHash } from 'node:crypto';
+import type { Database } from '@portcullis/db';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pgliteDatabase } from './harness.js';
+
+const digest = (label: string) => createHash('sha256').update(label).digest('hex');
+
+describe('key cache outbox triggers', () => {
+  let db: Database;
+  let seq = 0;
+
+  beforeAll(async () => {
+    db = await pgliteDatabase();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  beforeEach(async () => {
+    await db.query('DELETE FROM key_cache_outbox');
+  });
+
+  /** What the outbox holds, oldest first, and empties it. */
+  const takeOutbox = async (): Promise<string[]> => {
+    const { rows } = await db.query<{ cache_id: string }>(
+      'SELECT cache_id FROM key_cache_outbox ORDER BY id',
+    );
+    await db.query('DELETE FROM key_cache_outbox');
+    return rows.map((row) => row.cache_id);
+  };
+
+  const newTenant = async (): Promise<string> => {
+    seq += 1;
+    const id = `ten_${String(seq).padStart(24, '0')}`;
+    await db.query(
+      `INSERT INTO tenants (id, slug, organization_name, owner_email, signing_profile, environment, status, created_at, updated_at)
+       VALUES ($1, $2, 'Acme', 'o@acme.example', 'eddsa_did', 'sandbox', 'pending', now(), now())`,
+      [id, `tenant-${seq}`],
+    );
+    return id;
+  };
+
+  const newKey = async (
+    tenantId: string,
+    label: string,
+    revoked = false,
+  ): Promise<{ id: string; digest: string }> => {
+    seq += 1;
+    const key = { id: `tak_${String(seq).padStart(24, '0')}`, digest: digest(label) };
+    await db.query(
+      `INSERT INTO tenant_api_keys (id, tenant_id, key_digest, key_prefix, created_at, revoked_at)
+       VALUES ($1, $2, $3, 'tcs_sandbox_', now(), CASE WHEN $4 THEN now() END)`,
+      [key.id, tenantId, key.digest, revoked],
+    );
+    return key;
+  };
+
+  it('records the digest of a key when it is created, revoked and deleted', async () => {
+    const tenantId = await newTenant();
+    const key = await newKey(tenantId, 'created');
+    expect(await takeOutbox()).toEqual([key.digest]);
+    await db.query('UPDATE tenant_api_keys SET revoked_at = now() WHERE id = $1', [key.id]);
+    expect(await takeOutbox()).toEqual([key.digest]);
+    await db.query('DELETE FROM tenant_api_keys WHERE id = $1', [key.id]);
+    expect(await takeOutbox()).toEqual([key.digest]);
+  });
+
+  it('records every key of a tenant whose status changes, and nothing for timestamps, names or emails', async () => {
+    const tenantId = await newTenant();
+    const keys = [await newKey(tenantId, 'old', true), await newKey(tenantId, 'live')];
+    const digests = keys.map((key) => key.digest).sort();
+    await takeOutbox();
+
+    await db.query(
+      `UPDATE tenants SET organization_name = 'Renamed', owner_email = 'x@acme.example', updated_at = now() WHERE id = $1`,
+      [tenantId],
+    );
+    await db.query('UPDATE tenants SET status = status WHERE id = $1', [tenantId]);
+    expect(await takeOutbox()).toEqual([]);
+
+    await db.query(`UPDATE tenants SET status = 'approved', approved_at = now() WHERE id = $1`, [tenantId]);
+    expect((await takeOutbox()).sort()).toEqual(digests);
+    await db.query(`UPDATE tenants SET status = 'suspended', suspended_at = now() WHERE id = $1`, [tenantId]);
+    expect((await takeOutbox()).sort()).toEqual(digests);
+  });
+
+  it('records the keys of a deleted tenant', async () => {
+    const tenantId = await newTenant();
+    const keys = [await newKey(tenantId, 'd1', true), await newKey(tenantId, 'd2')];
+    await takeOutbox();
+    await db.query('DELETE FROM tenants WHERE id = $1', [tenantId]);
+    expect((await takeOutbox()).sort()).toEqual(keys.map((key) => key.digest).sort());
+  });
+});
