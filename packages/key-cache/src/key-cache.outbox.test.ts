@@ -269,6 +269,24 @@ describe.each(backends)('key cache with an outbox on $name and a real Redis', ({
   );
 
   it.runIf(run)(
+    'reopens L2 at once after a Redis failure that passed, without waiting for the relay interval',
+    async () => {
+      const namespace = freshNamespace();
+      await setStatus('d1', 'ACTIVE');
+      const reader = await startProcess(namespace, { l1: false, outboxRelay: { intervalMs: 60_000 } });
+      expect(reader.cache.stats().l2Trusted).toBe(true);
+      // A version key of the wrong type makes the write-back after the next load fail
+      // (WRONGTYPE): one failed Redis call while Redis itself keeps answering.
+      const probe = await connect();
+      await probe.del(`${namespace}:v:d1`);
+      await probe.lpush(`${namespace}:v:d1`, 'not-a-version');
+      expect(await reader.cache.get('d1')).toEqual({ status: 'ACTIVE' });
+      expect(reader.cache.stats().redisErrors).toBe(1);
+      expect(await waitFor(async () => reader.cache.stats().l2Trusted, 2000)).toBe(true);
+    },
+  );
+
+  it.runIf(run)(
     'publishes rows left by a dead process before a new process serves its first lookup',
     async () => {
       const namespace = freshNamespace();

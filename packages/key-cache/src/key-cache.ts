@@ -272,7 +272,12 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
       }
       counters.redisErrors += 1;
       redisFailures += 1;
-      if (outbox) l2Trusted = false;
+      if (outbox && l2Trusted) {
+        l2Trusted = false;
+        // A passing blip should not cost a whole relay interval of database lookups: try to
+        // reopen the gate at once (the pass pings Redis first, and skips while the breaker is open).
+        void requestRelay();
+      }
       onEvent?.({ type: 'redis-error', operation, error: asError(error) });
       throw error;
     }
