@@ -134,7 +134,9 @@ describe('failed admin token attempts (SPEC §8)', () => {
     await withApp(
       {
         limits: { authPer15Min: 15 },
-        instrument: (deps) => void (deps.limiters = delayedLimiters(deps.limiters, 50)),
+        instrument: (deps) => {
+          deps.limiters = delayedLimiters(deps.limiters, 50);
+        },
       },
       async (app) => {
         const attempts = Array.from({ length: 40 }, (_, i) =>

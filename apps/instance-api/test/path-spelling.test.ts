@@ -27,7 +27,9 @@ beforeAll(async () => {
   db = await pgliteDatabase();
   app = await startApp({
     db,
-    instrument: (deps) => void (deps.limiters = recordingLimiters(deps.limiters, log)),
+    instrument: (deps) => {
+      deps.limiters = recordingLimiters(deps.limiters, log);
+    },
   });
   apiKey = (await createInstance(app)).apiKey;
 });

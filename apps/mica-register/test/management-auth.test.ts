@@ -34,10 +34,7 @@ describe('failed management-token authentications (SPEC §5.2)', () => {
         app.request('/api/mica/developer/keys', { headers: bearer(wrongToken()) }),
       );
       // "Last": sent once a refusal shows the budget is spent, while other attempts may be in flight.
-      const refused = wrong.map((p) =>
-        p.then((r) => (r.status === 429 ? r : new Promise<never>(() => undefined))),
-      );
-      await Promise.race([...refused, Promise.all(wrong)]);
+      await firstMatching(wrong, (r) => r.status === 429);
       const right = await app.request('/api/mica/developer/keys', {
         headers: bearer(developer.managementToken),
       });

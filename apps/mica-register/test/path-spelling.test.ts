@@ -31,7 +31,9 @@ beforeAll(async () => {
   app = await startApp({
     db,
     limits: { perMinute: 100_000, perDay: 1_000_000 },
-    instrument: (deps) => void (deps.limiters = recordingLimiters(deps.limiters, log)),
+    instrument: (deps) => {
+      deps.limiters = recordingLimiters(deps.limiters, log);
+    },
   });
   developer = await register(app);
 });

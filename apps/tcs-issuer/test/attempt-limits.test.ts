@@ -103,7 +103,9 @@ describe('concurrent login guesses (SPEC §8)', () => {
     const app = await startApp({
       db,
       limits: { adminAuthPer15Min: 15 },
-      instrument: (deps) => void (deps.limiters = delayedLimiters(deps.limiters, 50)),
+      instrument: (deps) => {
+        deps.limiters = delayedLimiters(deps.limiters, 50);
+      },
     });
     try {
       const attempts = Array.from({ length: 40 }, (_, i) =>

@@ -28,7 +28,9 @@ beforeAll(async () => {
   db = await pgliteDatabase();
   app = await startApp({
     db,
-    instrument: (deps) => void (deps.limiters = recordingLimiters(deps.limiters, log)),
+    instrument: (deps) => {
+      deps.limiters = recordingLimiters(deps.limiters, log);
+    },
   });
   tenant = await approvedTenant(app);
 });

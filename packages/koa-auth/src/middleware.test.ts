@@ -237,7 +237,13 @@ describe('instanceKeyAuth', () => {
       let gated = 0;
       seen.length = 0;
       const url = await appWith(
-        instanceKeyAuth({ lookup, cached, beforeLookup: () => void (gated += 1) }),
+        instanceKeyAuth({
+          lookup,
+          cached,
+          beforeLookup: () => {
+            gated += 1;
+          },
+        }),
         ok,
       );
       const res = await fetch(url, { headers: { 'x-api-key': cachedKey } });

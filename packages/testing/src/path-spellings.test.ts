@@ -100,3 +100,23 @@ describe('recordingLimiters', () => {
     ]);
   });
 });
+
+describe('delayedLimiters', () => {
+  it('counts at the call and answers later', async () => {
+    let count = 0;
+    // Like a WindowLimiter, whose methods may answer now or later.
+    const limiters = delayedLimiters(
+      { one: { limit: 1, consume: (): number | Promise<number> => ++count } },
+      30,
+    );
+    let answered = false;
+    const answer = Promise.resolve(limiters.one.consume()).then((value) => {
+      answered = true;
+      return value;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([count, answered]).toEqual([1, false]);
+    expect(await answer).toBe(1);
+    expect(limiters.one.limit).toBe(1);
+  });
+});

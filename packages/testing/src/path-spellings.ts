@@ -204,6 +204,7 @@ export function recordingLimiters<L extends Record<string, object>>(limiters: L,
  * Wraps each limiter of `limiters` so that every call takes effect at once (the count changes when
  * it is called, as an atomic Redis script would) but its answer arrives `delayMs` later, as over a
  * network. Concurrency tests use it to widen the window in which check-then-act code goes wrong.
+ * The methods then answer with promises: for limiters whose methods may (a `WindowLimiter`).
  *
  * @example
  * deps.limiters = delayedLimiters(deps.limiters, 50);
