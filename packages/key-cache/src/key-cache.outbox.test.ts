@@ -194,6 +194,26 @@ describe.each(backends)('key cache with an outbox on $name and a real Redis', ({
     },
   );
 
+  it.runIf(run)(
+    'publishes a change once: the writer takes its own outbox rows with its publish',
+    async () => {
+      const namespace = freshNamespace();
+      const spy = await connect();
+      const received: string[] = [];
+      spy.on('message', (_channel: string, message: string) => received.push(...message.split(',')));
+      await spy.subscribe(`${namespace}:invalidate`);
+      // No periodic pass in this test: only the writer's own publish can take the row.
+      const writer = await startProcess(namespace, { outboxRelay: { intervalMs: 60_000 } });
+      await startProcess(namespace, { outboxRelay: { intervalMs: 60_000 } });
+
+      await setStatus('d1', 'REVOKED'); // the trigger records d1
+      await writer.cache.invalidate('d1');
+      expect(await outboxSize()).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a second publish would be here by now
+      expect(received).toEqual(['d1']);
+    },
+  );
+
   it.runIf(run)('lets exactly one of two processes publish each recorded row', async () => {
     const namespace = freshNamespace();
     const spy = await connect();

@@ -434,11 +434,7 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
     if (ids.length === 0) return;
     dropLocal(ids);
     if (outbox) {
-      // The fast path: on success every process drops the ids within milliseconds. The relay
-      // that follows publishes the change's outbox rows (again, on success: harmless) and is what
-      // delivers them when this publish fails, here or on another process.
-      if (redis) await publishInvalidation(ids).catch(() => undefined);
-      void requestRelay();
+      await publishOwnChange(outbox, ids);
       return;
     }
     if (!redis) return;
@@ -449,6 +445,42 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
       // Replaying on recovery removes the stale L2 entry the others would otherwise read.
       remember(ids);
     }
+  };
+
+  // The fast path with an outbox: publish at once, so every process drops the ids within
+  // milliseconds, and take the change's own outbox rows with it (the publish and their removal in
+  // one transaction), so no relay pass publishes the change a second time. Rows another process
+  // is relaying right now are left to it. If the publish fails the rows stay, and a relay pass
+  // (here or on any process) delivers them once Redis answers; if the database fails, the ids are
+  // still published directly.
+  const publishOwnChange = async (box: InvalidationOutbox, ids: readonly string[]): Promise<void> => {
+    // Set inside the publish callback, read after the transaction.
+    const attempt: { outcome: 'not-tried' | 'published' | 'failed' } = { outcome: 'not-tried' };
+    const publish = async (): Promise<void> => {
+      try {
+        if (redis) await publishInvalidation(ids);
+        attempt.outcome = 'published';
+      } catch (error) {
+        attempt.outcome = 'failed';
+        throw error;
+      }
+    };
+    try {
+      await box.relay(relayBatchSize, publish, ids);
+    } catch (error) {
+      // A failed publish was reported as a Redis error already.
+      if (attempt.outcome !== 'failed') onEvent?.({ type: 'outbox-error', error: asError(error) });
+    }
+    // No row was free (none recorded, or another relay has it), or the database failed first.
+    if (attempt.outcome === 'not-tried' && redis) {
+      await publishInvalidation(ids).then(
+        () => {
+          attempt.outcome = 'published';
+        },
+        () => undefined,
+      );
+    }
+    if (attempt.outcome !== 'published') void requestRelay();
   };
 
   // Publishes ids taken from the outbox. L1 is dropped here too: this process's own subscriber

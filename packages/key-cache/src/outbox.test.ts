@@ -71,6 +71,21 @@ describe('SQL outbox on PGlite', () => {
     expect(published).toEqual(['d1', 'd2', 'd3']);
   });
 
+  it('takes only the rows of the given ids when asked to', async () => {
+    await record(db, ['d1', 'd2', 'd1', 'd3']);
+    const published: string[][] = [];
+    const taken = await createSqlOutbox(db).relay(
+      10,
+      async (ids) => {
+        published.push([...ids]);
+      },
+      ['d1', 'd3'],
+    );
+    expect(taken).toBe(3);
+    expect(published).toEqual([['d1', 'd3']]);
+    expect(await remaining(db)).toEqual(['d2']);
+  });
+
   it('calls publish only when there is something to publish', async () => {
     let calls = 0;
     const taken = await createSqlOutbox(db).relay(10, async () => {

@@ -12,12 +12,17 @@
  */
 export interface InvalidationOutbox {
   /**
-   * Takes up to `limit` recorded invalidations that no other process is relaying, oldest first,
-   * passes their distinct ids to `publish`, and removes them only if `publish` resolves. If
-   * `publish` rejects (or the process dies first) the records stay for the next attempt and the
-   * rejection is passed on. Resolves with how many records were taken (0: none were free).
+   * Takes up to `limit` recorded invalidations that no other process is relaying, oldest first
+   * (with `only`: just those of these ids), passes their distinct ids to `publish`, and removes
+   * them only if `publish` resolves. If `publish` rejects (or the process dies first) the records
+   * stay for the next attempt and the rejection is passed on. Resolves with how many records were
+   * taken (0: none were free, and `publish` was not called).
    */
-  relay(limit: number, publish: (ids: readonly string[]) => Promise<void>): Promise<number>;
+  relay(
+    limit: number,
+    publish: (ids: readonly string[]) => Promise<void>,
+    only?: readonly string[],
+  ): Promise<number>;
   /** Position of the newest recorded invalidation, or `null` when none is recorded. */
   newest(): Promise<string | null>;
   /**
@@ -83,14 +88,17 @@ export function createSqlOutbox(db: OutboxDatabase, options: SqlOutboxOptions = 
     throw new TypeError(`createSqlOutbox: table must be an identifier, got ${table}`);
 
   return {
-    relay(limit, publish) {
+    relay(limit, publish, only) {
       if (!Number.isSafeInteger(limit) || limit < 1) {
         return Promise.reject(new TypeError('createSqlOutbox: relay limit must be a positive integer'));
       }
       return db.transaction(async (tx) => {
         const { rows } = await tx.query<{ id: string | number; cache_id: string }>(
-          `SELECT id, cache_id FROM ${table} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [limit],
+          only === undefined
+            ? `SELECT id, cache_id FROM ${table} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`
+            : `SELECT id, cache_id FROM ${table} WHERE cache_id = ANY($2::text[])
+                ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          only === undefined ? [limit] : [limit, [...only]],
         );
         if (rows.length === 0) return 0;
         await publish([...new Set(rows.map((row) => row.cache_id))]);
