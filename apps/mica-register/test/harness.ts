@@ -40,14 +40,19 @@ export interface StartOptions extends Partial<Omit<BuildDepsOptions, 'db' | 'log
   db: Database;
   /** Connects this app to Redis (two connections, as a process would). */
   redisUrl?: string;
+  /** Redis command timeout, ms (the app's is 500); none by default. Suites that pause Redis set it. */
+  redisCommandTimeoutMs?: number;
   /** Changes the wired collaborators before the app is built (e.g. recording limiters). */
   instrument?: (deps: ReturnType<typeof buildDeps>) => void;
 }
 
 /** Starts one app process-equivalent on a free port: its own cache, limiters and connections. */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
-  const { redisUrl, db, limits, instrument, ...rest } = options;
-  const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
+  const { redisUrl, redisCommandTimeoutMs, db, limits, instrument, ...rest } = options;
+  const { redis, subscriber, disconnect } = await connectAppRedis(
+    redisUrl,
+    redisCommandTimeoutMs === undefined ? {} : { commandTimeoutMs: redisCommandTimeoutMs },
+  );
   const sink = lineSink(capturedLogs);
   const deps = buildDeps({
     db,

@@ -52,6 +52,8 @@ describe.runIf(available.ok)(
         redisUrl: backends.redis.url,
         redisPrefix: `pc:mica-outage${prefixSeq}`,
         limits: { perMinute: 100_000, perDay: 1_000_000 },
+        // As the app's own connection: a paused Redis costs a limiter call 500 ms, not forever.
+        redisCommandTimeoutMs: 500,
       };
       const a = await startApp({ db: dbA, ...common });
       const b = await startApp({ db: dbB, ...common, l1: { ttlMs: L1_TTL_MS } });

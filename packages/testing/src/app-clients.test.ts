@@ -36,10 +36,10 @@ describe('connectAppRedis', () => {
     }
   });
 
-  it.runIf(available.ok)('times a command out on a paused server instead of waiting for it', async () => {
+  it.runIf(available.ok)('times a command out on a paused server when given a command timeout', async () => {
     if (!available.ok) return;
     const server = await startRedis({ bin: available.bin });
-    const pair = await connectAppRedis(server.url);
+    const pair = await connectAppRedis(server.url, { commandTimeoutMs: 300 });
     try {
       server.pause();
       await expect(pair.redis?.get('k')).rejects.toThrow(/timed out/i);

@@ -14,9 +14,13 @@ export interface AppRedis {
 /**
  * Opens the two Redis connections an app process opens (commands and invalidation subscriber),
  * configured as the apps configure them: fail fast (`enableOfflineQueue: false`, one retry per
- * request, a 500 ms command timeout on the command connection), reconnect every 50 ms,
- * connection errors swallowed (fault tests stop Redis on purpose). Without a URL, both are
- * `undefined` and the app runs single-node.
+ * request), reconnect every 50 ms, connection errors swallowed (fault tests stop Redis on
+ * purpose). Without a URL, both are `undefined` and the app runs single-node.
+ *
+ * The command connection has no command timeout unless `commandTimeoutMs` is given (the apps use
+ * 500 ms): suites that count exactly under a loaded test machine must not fall back to
+ * in-process limits because a command was slow; a suite that pauses Redis passes one, so a
+ * request cannot wait for the frozen server forever.
  *
  * @example
  * const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
@@ -24,7 +28,10 @@ export interface AppRedis {
  * // …
  * disconnect();
  */
-export async function connectAppRedis(url: string | undefined): Promise<AppRedis> {
+export async function connectAppRedis(
+  url: string | undefined,
+  options: { commandTimeoutMs?: number } = {},
+): Promise<AppRedis> {
   if (url === undefined) return { redis: undefined, subscriber: undefined, disconnect: () => undefined };
   const connect = async (commandTimeoutMs?: number) => {
     const client = new Redis(url, {
@@ -38,8 +45,7 @@ export async function connectAppRedis(url: string | undefined): Promise<AppRedis
     await client.connect();
     return client;
   };
-  // Commands time out like the apps' (500 ms), so a paused server cannot hang a request.
-  const redis = await connect(500);
+  const redis = await connect(options.commandTimeoutMs);
   const subscriber = await connect().catch((error: unknown) => {
     redis.disconnect();
     throw error;
