@@ -22,7 +22,11 @@ afterEach(async () => {
   await Promise.all(served.splice(0).map((s) => s.close()));
 });
 
-async function start(level = 'info', clientAddress?: { trustProxy: boolean; hops?: number }) {
+async function start(
+  level = 'info',
+  clientAddress?: { trustProxy: boolean; hops?: number },
+  batchResponses?: boolean,
+) {
   const lines: string[] = [];
   const logger = createLogger({
     app: 'test',
@@ -48,6 +52,7 @@ async function start(level = 'info', clientAddress?: { trustProxy: boolean; hops
     onError: (err) => observed.push(err instanceof Error ? err.message : 'coded'),
     logFields: () => ({ tenant: 't1' }),
     ...(clientAddress ? { clientAddress } : {}),
+    ...(batchResponses === undefined ? {} : { batchResponses }),
   });
   const router = appRouter<State>();
   router.get('/ok', (ctx) => {
@@ -141,6 +146,22 @@ describe('useAppHead', () => {
     expect(await ipOf(trusting.url, '203.0.113.9:1234')).toMatch(/127\.0\.0\.1$/);
     const plain = await start();
     expect(await ipOf(plain.url, '203.0.113.9')).toMatch(/127\.0\.0\.1$/);
+  });
+});
+
+describe('useAppHead batching', () => {
+  it('answers every one of many concurrent requests, batched or not, with its own body and status', async () => {
+    for (const batched of [true, false]) {
+      const { url } = await start('info', undefined, batched);
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => fetch(`${url}/${i % 2 === 0 ? 'ok' : 'nowhere'}`)),
+      );
+      expect(answers.map((r) => r.status)).toEqual(
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 200 : 404)),
+      );
+      const ids = new Set(answers.map((r) => r.headers.get('x-request-id')));
+      expect(ids.size).toBe(40);
+    }
   });
 });
 

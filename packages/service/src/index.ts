@@ -74,6 +74,7 @@ export type { Part, RunOptions } from './run.js';
 export { openDatabase, runService } from './run.js';
 export type { ServeOptions, Serving } from './serve.js';
 export { serve } from './serve.js';
+export { createTurnBarrier } from './turn.js';
 export type { KeyUsage, UsageBatcher, UsageBatcherOptions } from './usage.js';
 export { createUsageBatcher } from './usage.js';
 export type { FieldProblem, SingleLineTextOptions } from './validation.js';
