@@ -37,7 +37,7 @@ const suites = {
   mica: micaSuite,
   dpop: dpopSuite,
   revocation: (s) => revocationSuite({ ...s, databaseUrl }),
-  loginFlood: loginFloodSuite,
+  loginFlood: (s) => loginFloodSuite({ ...s, databaseUrl }),
 };
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(name in suites));

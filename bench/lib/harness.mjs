@@ -201,6 +201,23 @@ export function recordServerProcess(role, pid) {
 }
 
 /**
+ * Places a server's threads as a deployment on more than one core would run them: its main
+ * thread (the event loop) alone on the server core, every other thread (libuv's pool, where
+ * argon2 runs, and V8's helpers) on the load core. Threads started later inherit the main
+ * thread's core, so call it again after anything that may start threads (the first argon2 hash
+ * starts libuv's pool). Returns the placement applied, for the JSON.
+ */
+export function separateEventLoop(pid) {
+  if (!hasTaskset || !hasProc || cores < 2) return null;
+  const tids = readdirSync(`/proc/${pid}/task`).map(Number);
+  for (const tid of tids) {
+    const core = tid === pid ? serverCore : loadCore;
+    execFileSync('taskset', ['-pc', String(core), String(tid)], { stdio: 'ignore' });
+  }
+  return { eventLoopCore: serverCore, otherThreadsCore: loadCore, threads: tids.length };
+}
+
+/**
  * A reader of a process's CPU time: resolves `{ us, ticksUs }` — the most precise figure
  * available, and the tick-based one where /proc exists. Without /proc, asks the server's own
  * CPU endpoint (see servers/cpu-endpoint.mjs).

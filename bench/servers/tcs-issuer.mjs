@@ -1,16 +1,22 @@
-// A bench server: the real TCS issuer (compiled) on an in-memory embedded database, with the
-// production argon2id parameters (SPEC §3: m = 19 MiB, t = 2, p = 1). Creates and approves one
+// A bench server: the real TCS issuer (compiled) with the production argon2id parameters
+// (SPEC §3: m = 19 MiB, t = 2, p = 1), on Postgres when given `--database-url` (as a production
+// deployment must run) and on an in-memory embedded database otherwise. Creates and approves one
 // tenant, then prints one JSON line { port, cpuPort, uuid, password } when ready.
+//   node servers/tcs-issuer.mjs [--database-url postgres://…]
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
 import { createDatabase, migrate } from '@portcullis/db';
 import { pino } from 'pino';
 import { createApp } from '../../apps/tcs-issuer/dist/app.js';
 import { buildDeps } from '../../apps/tcs-issuer/dist/deps.js';
 import { serveCpuEndpoint } from './cpu-endpoint.mjs';
 
+const { values } = parseArgs({ options: { 'database-url': { type: 'string' } } });
 const adminToken = randomBytes(32).toString('hex');
-const db = await createDatabase({ dataDir: 'memory://' });
+const db = await createDatabase(
+  values['database-url'] ? { url: values['database-url'] } : { dataDir: 'memory://' },
+);
 await migrate(db, { directory: new URL('../../apps/tcs-issuer/migrations', import.meta.url).pathname });
 const deps = buildDeps({
   db,
