@@ -37,8 +37,8 @@ const server = fileURLToPath(new URL('../servers/tcs-issuer.mjs', import.meta.ur
 const FLOOD_CONNECTIONS = 16;
 // The cheap route's load: a fixed offered load of about 1 000 requests per second (each connection
 // waits PROBE_DELAY_MS between its requests), enough samples for a p99, far below saturation.
-const PROBE_CONNECTIONS = 2;
-const PROBE_DELAY_MS = 2;
+const PROBE_CONNECTIONS = 4;
+const PROBE_DELAY_MS = 1;
 const BAR = 3;
 
 /** Runs the login flood for `seconds`; resolves with { logins, rps, cpuUsPerLogin }. */
