@@ -35,7 +35,7 @@ import {
 
 const server = fileURLToPath(new URL('../servers/tcs-issuer.mjs', import.meta.url));
 const FLOOD_CONNECTIONS = 16;
-// The cheap route's load: a fixed offered load of about 1 000 requests per second (each connection
+// The cheap route's load: a fixed offered load of about 2 500 requests per second (each connection
 // waits PROBE_DELAY_MS between its requests), enough samples for a p99, far below saturation.
 const PROBE_CONNECTIONS = 4;
 const PROBE_DELAY_MS = 1;
