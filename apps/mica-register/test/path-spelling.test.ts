@@ -6,6 +6,7 @@ import type { Database } from '@portcullis/db';
 import {
   checkPathSpellings,
   documentedOperationsOf,
+  httpSpellingSend,
   type LimiterCall,
   recordingLimiters,
 } from '@portcullis/testing';
@@ -57,36 +58,25 @@ describe('path spellings (SPEC §4.4)', () => {
       keyId: `mkey_${'f'.repeat(24)}`,
     });
     expect(operations.length).toBeGreaterThanOrEqual(14);
+    // Rotating the management token changes the credential: each such request gets a developer
+    // of its own, and the trace shows keys by role (`key`, `keyId`), never by a developer's id.
     await checkPathSpellings({
       operations,
       numRuns: 300,
-      send: async (operation, path, withCredentials) => {
-        // Rotating the management token changes the credential: each such request gets its own
-        // developer, and the trace names the developer's address only (the ip), never its id.
-        const credentials =
-          operation.template.endsWith('/management-token/rotate') && withCredentials
+      send: httpSpellingSend({
+        baseUrl: app.url,
+        credentials: async (operation): Promise<Record<string, string>> => {
+          const current = operation.template.endsWith('/management-token/rotate')
             ? await register(app)
             : developer;
-        const headers: Record<string, string> = {};
-        if (withCredentials && operation.security === 'micaApiKey') headers['x-api-key'] = credentials.apiKey;
-        if (withCredentials && operation.security === 'managementToken') {
-          Object.assign(headers, bearer(credentials.managementToken));
-        }
-        const hasBody = ['POST', 'PUT', 'PATCH'].includes(operation.method);
-        if (hasBody) headers['content-type'] = 'application/json';
-        log.length = 0;
-        const res = await fetch(`${app.url}${path}`, {
-          method: operation.method,
-          headers,
-          ...(hasBody ? { body: JSON.stringify({ unexpectedField: true }) } : {}),
-        });
-        const routeNotFound = await isRouteNotFound(res);
-        const trace = log.map(
-          (c) =>
-            `${c.limiter}.${c.method}(${c.key === credentials.apiKey ? 'key' : c.key.startsWith('mkey_') ? 'keyId' : c.key})`,
-        );
-        return { status: res.status, routeNotFound, trace };
-      },
+          if (operation.security === 'micaApiKey') return { 'x-api-key': current.apiKey };
+          if (operation.security === 'managementToken') return bearer(current.managementToken);
+          return {};
+        },
+        isRouteNotFound,
+        log,
+        keyLabel: (key) => (key.startsWith('mkey_') ? 'keyId' : key),
+      }),
     });
   });
 

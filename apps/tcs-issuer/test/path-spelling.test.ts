@@ -5,6 +5,7 @@ import type { Database } from '@portcullis/db';
 import {
   checkPathSpellings,
   documentedOperationsOf,
+  httpSpellingSend,
   type LimiterCall,
   recordingLimiters,
 } from '@portcullis/testing';
@@ -54,28 +55,17 @@ describe('path spellings (SPEC §4.4)', () => {
     await checkPathSpellings({
       operations,
       numRuns: 300,
-      send: async (operation, path, withCredentials) => {
-        const headers: Record<string, string> = {};
-        if (withCredentials && operation.security === 'adminToken')
-          headers.authorization = `Bearer ${ADMIN_TOKEN}`;
-        if (withCredentials && operation.security === 'loginToken')
-          headers.authorization = `Bearer ${tenant.token}`;
-        if (withCredentials && operation.security === 'apiKey') headers['x-api-key'] = tenant.apiKey;
-        const hasBody = ['POST', 'PUT', 'PATCH'].includes(operation.method);
-        if (hasBody) headers['content-type'] = 'application/json';
-        log.length = 0;
-        const res = await fetch(`${app.url}${path}`, {
-          method: operation.method,
-          headers,
-          ...(hasBody ? { body: JSON.stringify({ unexpectedField: true }) } : {}),
-        });
-        const routeNotFound = await isRouteNotFound(res);
-        return {
-          status: res.status,
-          routeNotFound,
-          trace: log.map((c) => `${c.limiter}.${c.method}(${c.key})`),
-        };
-      },
+      send: httpSpellingSend({
+        baseUrl: app.url,
+        credentials: (operation): Record<string, string> => {
+          if (operation.security === 'adminToken') return { authorization: `Bearer ${ADMIN_TOKEN}` };
+          if (operation.security === 'loginToken') return { authorization: `Bearer ${tenant.token}` };
+          if (operation.security === 'apiKey') return { 'x-api-key': tenant.apiKey };
+          return {};
+        },
+        isRouteNotFound,
+        log,
+      }),
     });
   });
 

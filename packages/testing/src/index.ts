@@ -14,6 +14,7 @@ export type {
 export { runInvalidationOutage } from './invalidation-outage.js';
 export type {
   DocumentedOperation,
+  HttpSpellingSendOptions,
   LimiterCall,
   PathSpellingCheckOptions,
   SpellingChange,
@@ -23,6 +24,7 @@ export {
   checkPathSpellings,
   delayedLimiters,
   documentedOperationsOf,
+  httpSpellingSend,
   pathSpellings,
   recordingLimiters,
 } from './path-spellings.js';

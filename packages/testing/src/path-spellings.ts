@@ -167,6 +167,50 @@ export async function checkPathSpellings(options: PathSpellingCheckOptions): Pro
   );
 }
 
+export interface HttpSpellingSendOptions {
+  /** The app's base URL, e.g. `http://127.0.0.1:PORT`. */
+  baseUrl: string;
+  /** The headers carrying the credentials `operation.security` names (called per request). */
+  credentials: (operation: DocumentedOperation) => Record<string, string> | Promise<Record<string, string>>;
+  /** True when a response is the app's "no route" 404 (not a handler's own 404). */
+  isRouteNotFound: (res: Response) => Promise<boolean>;
+  /** The log the app's limiters record into (see {@link recordingLimiters}); cleared per request. */
+  log: LimiterCall[];
+  /** How a bucket key appears in the trace (e.g. a fresh principal's id as a placeholder). */
+  keyLabel?: (key: string) => string;
+}
+
+/**
+ * A `send` for {@link checkPathSpellings} over HTTP: the operation's method, credentials when
+ * asked for, and on POST/PUT/PATCH a JSON body with one unexpected field, which strict schemas
+ * refuse after the guards and limiters ran, so no request changes state. The trace is the
+ * limiter calls the request made, as `limiter.method(key)`.
+ *
+ * @example
+ * send: httpSpellingSend({ baseUrl: app.url, credentials, isRouteNotFound, log })
+ */
+export function httpSpellingSend(options: HttpSpellingSendOptions): PathSpellingCheckOptions['send'] {
+  const { baseUrl, credentials, isRouteNotFound, log } = options;
+  const label = options.keyLabel ?? ((key: string) => key);
+  return async (operation, path, withCredentials) => {
+    const headers: Record<string, string> = withCredentials ? { ...(await credentials(operation)) } : {};
+    const hasBody = ['POST', 'PUT', 'PATCH'].includes(operation.method);
+    if (hasBody) headers['content-type'] = 'application/json';
+    log.length = 0;
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: operation.method,
+      headers,
+      ...(hasBody ? { body: JSON.stringify({ unexpectedField: true }) } : {}),
+    });
+    const routeNotFound = await isRouteNotFound(res);
+    return {
+      status: res.status,
+      routeNotFound,
+      trace: log.map((c) => `${c.limiter}.${c.method}(${label(c.key)})`),
+    };
+  };
+}
+
 /** One call an instrumented limiter saw. */
 export interface LimiterCall {
   limiter: string;
