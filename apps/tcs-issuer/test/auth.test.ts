@@ -199,10 +199,17 @@ describe('POST /v1/auth/login', () => {
 
 describe('login flood shedding', () => {
   it('answers 503 with Retry-After when password hashing is saturated, and recovers', async () => {
+    // Verifications wait for the test to release them, so however slowly the six requests
+    // arrive, two hold the hasher (one running, one queued) while the other four come in.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let blocking = false;
     const slow: Argon2Backend = {
       hash: (password, options) => argon2Hash(password, options),
       verify: async (phc, password) => {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (blocking) await released;
         return argon2Verify(phc, password);
       },
     };
@@ -214,7 +221,20 @@ describe('login flood shedding', () => {
       const created = await createTenant(busy);
       await tenantAction(busy, created.tenant.slug, 'approve');
       const json = { uuid: created.uuid, password: created.initialPassword };
-      const answers = await Promise.all(Array.from({ length: 6 }, () => postLogin(busy, json)));
+      blocking = true;
+      const pending = Array.from({ length: 6 }, () => postLogin(busy, json));
+      // The four shed answers come back while the two admitted verifications are held.
+      let answered = 0;
+      await new Promise<void>((resolve) => {
+        for (const p of pending) {
+          void p.then(() => {
+            answered += 1;
+            if (answered === 4) resolve();
+          });
+        }
+      });
+      release();
+      const answers = await Promise.all(pending);
       const statuses = answers.map((res) => res.status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(2);
       const shed = answers.filter((res) => res.status === 503);
@@ -229,8 +249,10 @@ describe('login flood shedding', () => {
       }
       for (const res of answers.filter((r) => r.status === 200))
         issuedSecrets.add((await body<TokenResponse>(res)).access_token);
+      blocking = false;
       await login(busy, created.uuid, created.initialPassword);
     } finally {
+      release();
       await busy.close();
     }
   });
