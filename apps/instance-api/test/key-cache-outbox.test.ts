@@ -4,6 +4,7 @@
 // relays the rows away while the test reads them.
 import { createHash } from 'node:crypto';
 import type { Database } from '@portcullis/db';
+import { outboxProbe } from '@portcullis/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordLastUsed } from '../src/store/api-keys.js';
 import { pgliteDatabase } from './harness.js';
@@ -21,17 +22,11 @@ describe('key cache outbox triggers', () => {
     await db?.close();
   });
   beforeEach(async () => {
-    await db.query('DELETE FROM key_cache_outbox');
+    await outboxProbe(db).clear();
   });
 
-  /** What the outbox holds, oldest first, and empties it. */
-  const takeOutbox = async (): Promise<string[]> => {
-    const { rows } = await db.query<{ cache_id: string }>(
-      'SELECT cache_id FROM key_cache_outbox ORDER BY id',
-    );
-    await db.query('DELETE FROM key_cache_outbox');
-    return rows.map((row) => row.cache_id);
-  };
+  /** What the outbox holds, oldest first; empties it. */
+  const takeOutbox = () => outboxProbe(db).take();
 
   const newInstance = async (): Promise<string> => {
     seq += 1;

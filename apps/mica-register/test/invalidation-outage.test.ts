@@ -5,11 +5,13 @@
 // stale L2 entry.
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import {
+  outboxProbe,
   type RedisOutage,
   runInvalidationOutage,
   type SharedBackends,
   sharedBackendsAvailability,
   startSharedBackends,
+  waitUntil,
 } from '@portcullis/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, body, type KeyListing, MIGRATIONS, type RunningApp, register, startApp } from './harness.js';
@@ -61,17 +63,7 @@ describe.runIf(available.ok)(
       return { a, b };
     };
 
-    const outboxRows = async () =>
-      (await dbA.query<{ n: number }>('SELECT count(*)::int AS n FROM key_cache_outbox')).rows[0]?.n;
-
-    /** Polls `check` every 20 ms for up to 5 s; fails the test if it never holds. */
-    const until = async (check: () => Promise<boolean>) => {
-      const deadline = performance.now() + 5000;
-      while (!(await check())) {
-        if (performance.now() > deadline) throw new Error('condition not reached within 5 s');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
+    const outboxRows = () => outboxProbe(dbA).count();
 
     it.each<[RedisOutage, string]>([
       ['writer-partitioned', 'only A lost Redis'],
@@ -90,7 +82,7 @@ describe.runIf(available.ok)(
         expect((await call()).status).toBe(200); // fills L1 and L2
         // Warm: answered from L1. (The registration's outbox row, relayed just after it, may evict
         // the entry once more; the next request fills it again.)
-        await until(async () => {
+        await waitUntil(async () => {
           const hits = b.deps.keyCache.stats().l1Hits;
           return (await call()).status === 200 && b.deps.keyCache.stats().l1Hits > hits;
         });
@@ -118,7 +110,7 @@ describe.runIf(available.ok)(
         expect(result.checkedAfterRedisBack).toBeGreaterThan(10);
         // B uses Redis again (the L2 gate reopened) and nothing is left to relay.
         expect(b.deps.keyCache.stats().l2Trusted).toBe(true);
-        await until(async () => (await outboxRows()) === 0);
+        await waitUntil(async () => (await outboxRows()) === 0);
       },
     );
   },

@@ -5,11 +5,13 @@
 // after Redis comes back still holding the stale L2 entry.
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import {
+  outboxProbe,
   type RedisOutage,
   runInvalidationOutage,
   type SharedBackends,
   sharedBackendsAvailability,
   startSharedBackends,
+  waitUntil,
 } from '@portcullis/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, MIGRATIONS, type RunningApp, startApp, tenantAction } from './harness.js';
@@ -54,17 +56,7 @@ describe.runIf(available.ok)('a tenant key change is never lost to a Redis outag
     return { a, b };
   };
 
-  const outboxRows = async () =>
-    (await dbA.query<{ n: number }>('SELECT count(*)::int AS n FROM key_cache_outbox')).rows[0]?.n;
-
-  /** Polls `check` every 20 ms for up to 5 s; fails the test if it never holds. */
-  const until = async (check: () => Promise<boolean>) => {
-    const deadline = performance.now() + 5000;
-    while (!(await check())) {
-      if (performance.now() > deadline) throw new Error('condition not reached within 5 s');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const outboxRows = () => outboxProbe(dbA).count();
 
   it.each<[RedisOutage, 'rotates its key' | 'suspends it']>([
     ['writer-partitioned', 'rotates its key'],
@@ -81,7 +73,7 @@ describe.runIf(available.ok)('a tenant key change is never lost to a Redis outag
       expect((await whoami()).status).toBe(200); // fills L1 and L2
       // Warm: answered from L1. (The approval's outbox rows, relayed just after it, may evict the
       // entry once more; the next request fills it again.)
-      await until(async () => {
+      await waitUntil(async () => {
         const hits = b.deps.keyCache.stats().l1Hits;
         return (await whoami()).status === 200 && b.deps.keyCache.stats().l1Hits > hits;
       });
@@ -109,7 +101,7 @@ describe.runIf(available.ok)('a tenant key change is never lost to a Redis outag
       expect((await whoami()).status).toBe(change === 'rotates its key' ? 401 : 403);
       // B uses Redis again (the L2 gate reopened) and nothing is left to relay.
       expect(b.deps.keyCache.stats().l2Trusted).toBe(true);
-      await until(async () => (await outboxRows()) === 0);
+      await waitUntil(async () => (await outboxRows()) === 0);
     },
   );
 });

@@ -2,6 +2,7 @@
 // guesses get at most the limit's number of verifications.
 import { instanceApiErrors, instanceAuthErrors, isCodedError, renderTrusset } from '@portcullis/errors';
 import {
+  connectRedisClient,
   createFakeClock,
   firstMatching,
   listen,
@@ -10,7 +11,7 @@ import {
   type Served,
   startRedis,
 } from '@portcullis/testing';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import Koa from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { errorHandler } from './error-handler.js';
@@ -194,14 +195,8 @@ describe.runIf(redisServer.ok)('failedAttemptLimit shared through Redis', () => 
     await server?.stop();
   });
   const connect = async () => {
-    const client = new Redis(server.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-    });
-    client.on('error', () => undefined);
+    const client = await connectRedisClient(server.url);
     clients.push(client);
-    await client.connect();
     return client;
   };
 

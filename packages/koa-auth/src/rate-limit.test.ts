@@ -1,5 +1,6 @@
 import { instanceAuthErrors, renderTrusset } from '@portcullis/errors';
 import {
+  connectRedisClient,
   createFakeClock,
   listen,
   type RedisServerHandle,
@@ -7,7 +8,7 @@ import {
   type Served,
   startRedis,
 } from '@portcullis/testing';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import Koa from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { errorHandler } from './error-handler.js';
@@ -174,14 +175,8 @@ describe.runIf(redisServer.ok)('window limiter shared through Redis', () => {
     await server?.stop();
   });
   const connect = async () => {
-    const client = new Redis(server.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-    });
-    client.on('error', () => undefined);
+    const client = await connectRedisClient(server.url);
     clients.push(client);
-    await client.connect();
     return client;
   };
 

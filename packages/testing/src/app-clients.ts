@@ -12,6 +12,32 @@ export interface AppRedis {
 }
 
 /**
+ * One connected Redis client configured as the apps configure theirs: fail fast
+ * (`enableOfflineQueue: false`, one retry per request), reconnect every 50 ms, connection errors
+ * swallowed (fault tests stop Redis on purpose), and a command timeout only when given.
+ * The caller disconnects it.
+ *
+ * @example
+ * const client = await connectRedisClient(server.url);
+ * const limiter = createWindowLimiter({ limit: 15, windowMs: 60_000, prefix: 't', redis: client });
+ */
+export async function connectRedisClient(
+  url: string,
+  options: { commandTimeoutMs?: number } = {},
+): Promise<Redis> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => 50,
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/**
  * Opens the two Redis connections an app process opens (commands and invalidation subscriber),
  * configured as the apps configure them: fail fast (`enableOfflineQueue: false`, one retry per
  * request), reconnect every 50 ms, connection errors swallowed (fault tests stop Redis on
@@ -33,20 +59,8 @@ export async function connectAppRedis(
   options: { commandTimeoutMs?: number } = {},
 ): Promise<AppRedis> {
   if (url === undefined) return { redis: undefined, subscriber: undefined, disconnect: () => undefined };
-  const connect = async (commandTimeoutMs?: number) => {
-    const client = new Redis(url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => 50,
-      ...(commandTimeoutMs === undefined ? {} : { commandTimeout: commandTimeoutMs }),
-    });
-    client.on('error', () => undefined);
-    await client.connect();
-    return client;
-  };
-  const redis = await connect(options.commandTimeoutMs);
-  const subscriber = await connect().catch((error: unknown) => {
+  const redis = await connectRedisClient(url, options);
+  const subscriber = await connectRedisClient(url).catch((error: unknown) => {
     redis.disconnect();
     throw error;
   });

@@ -1,5 +1,5 @@
 export type { AppRedis } from './app-clients.js';
-export { connectAppRedis, lineSink } from './app-clients.js';
+export { connectAppRedis, connectRedisClient, lineSink } from './app-clients.js';
 export type { FakeClock } from './clock.js';
 export { createFakeClock } from './clock.js';
 export type { TestEnv } from './env.js';
@@ -12,6 +12,8 @@ export type {
   RedisOutage,
 } from './invalidation-outage.js';
 export { runInvalidationOutage } from './invalidation-outage.js';
+export type { OutboxProbe, OutboxQueryable } from './outbox.js';
+export { outboxProbe, waitUntil } from './outbox.js';
 export type {
   DocumentedOperation,
   HttpSpellingSendOptions,
