@@ -3,7 +3,7 @@ import { BoundedCache } from './bounded-cache.js';
 import { withDeadline } from './deadline.js';
 import { decodeBase64url, decodeJsonObject, isCanonicalBase64url, isPlainObject, own } from './encoding.js';
 import { type NormalizedHttpUri, normalizeHttpUri } from './htu.js';
-import { importPublicKey } from './key-cache.js';
+import { importPublicKey } from './jwk-import-cache.js';
 import type { ReplayStore } from './replay-store.js';
 import { accessTokenHash, sha256Base64url, thumbprintInput } from './thumbprint.js';
 
