@@ -1,5 +1,5 @@
 // W3C did:key method (https://w3c-ccg.github.io/did-key-spec/), restricted to the two key types the
-// issuer signs with (SPEC §6.2): Ed25519 (`eddsa_did`) and P-256 (`es256_x509`).
+// issuer signs with: Ed25519 (`eddsa_did`) and P-256 (`es256_x509`).
 //
 //   did:key:<multibase>   multibase = 'z' + base58btc( unsigned-varint(multicodec) ‖ raw public key )
 //
@@ -14,6 +14,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
+import bs58 from 'bs58';
 import type { JWK } from 'jose';
 
 /** The JOSE algorithm a did:key signs with: `EdDSA` ↔ Ed25519 (OKP), `ES256` ↔ P-256 (EC). */
@@ -68,76 +69,6 @@ const P256_COMPRESSED_SPKI_PREFIX = Buffer.from(
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 // ---------------------------------------------------------------------------------------------------------
-// base58btc (the Bitcoin alphabet; multibase prefix 'z')
-
-const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const BASE58_MAP: ReadonlyMap<string, number> = new Map([...BASE58_ALPHABET].map((c, i) => [c, i]));
-
-/**
- * Encodes bytes as base58btc (Bitcoin alphabet, no multibase prefix). Each leading zero byte becomes a
- * leading `1`. Quadratic in the input length; meant for keys and other short values.
- *
- * @example
- * base58btcEncode(Uint8Array.of(0, 0, 1)); // '112'
- * base58btcEncode(new TextEncoder().encode('hello world')); // 'StV1DL6CwTryKyV'
- */
-export function base58btcEncode(bytes: Uint8Array): string {
-  let zeros = 0;
-  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  // Base-58 digits, least significant first.
-  const digits: number[] = [];
-  for (let i = zeros; i < bytes.length; i++) {
-    let carry = bytes[i] as number;
-    for (let j = 0; j < digits.length; j++) {
-      carry += (digits[j] as number) * 256;
-      digits[j] = carry % 58;
-      carry = Math.floor(carry / 58);
-    }
-    while (carry > 0) {
-      digits.push(carry % 58);
-      carry = Math.floor(carry / 58);
-    }
-  }
-  let out = '1'.repeat(zeros);
-  for (let i = digits.length - 1; i >= 0; i--) out += BASE58_ALPHABET[digits[i] as number];
-  return out;
-}
-
-/**
- * Decodes base58btc text (Bitcoin alphabet, no multibase prefix). Each leading `1` becomes a zero byte.
- * Returns `undefined` for any character outside the alphabet (including whitespace); never throws.
- * The encoding is canonical: `base58btcEncode(base58btcDecode(s))` is `s` whenever the decode succeeds.
- *
- * @example
- * base58btcDecode('112'); // Uint8Array [0, 0, 1]
- * base58btcDecode('0OIl'); // undefined — not in the alphabet
- */
-export function base58btcDecode(text: string): Uint8Array | undefined {
-  if (typeof text !== 'string') return undefined;
-  let zeros = 0;
-  while (zeros < text.length && text[zeros] === '1') zeros++;
-  // Bytes, least significant first.
-  const bytes: number[] = [];
-  for (let i = zeros; i < text.length; i++) {
-    const value = BASE58_MAP.get(text[i] as string);
-    if (value === undefined) return undefined;
-    let carry = value;
-    for (let j = 0; j < bytes.length; j++) {
-      carry += (bytes[j] as number) * 58;
-      bytes[j] = carry & 0xff;
-      carry >>= 8;
-    }
-    while (carry > 0) {
-      bytes.push(carry & 0xff);
-      carry >>= 8;
-    }
-  }
-  const out = new Uint8Array(zeros + bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[out.length - 1 - i] = bytes[i] as number;
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // helpers
 
 const BASE64URL_32_BYTES = /^[A-Za-z0-9_-]{43}$/;
@@ -180,7 +111,7 @@ function makeDidKey(multibaseValue: string, algorithm: DidKeyAlgorithm, publicJw
 }
 
 function ed25519DidKey(x: Uint8Array): DidKey {
-  const multibaseValue = `z${base58btcEncode(concatBytes(ED25519_VARINT, x))}`;
+  const multibaseValue = `z${bs58.encode(concatBytes(ED25519_VARINT, x))}`;
   return makeDidKey(multibaseValue, 'EdDSA', {
     kty: 'OKP',
     crv: 'Ed25519',
@@ -192,7 +123,7 @@ function ed25519DidKey(x: Uint8Array): DidKey {
 function p256DidKey(x: Uint8Array, y: Uint8Array): DidKey {
   // SEC 1 §2.3.3 point compression: 0x02 for even y, 0x03 for odd y, then x.
   const compressed = concatBytes(Uint8Array.of(0x02 | ((y[31] as number) & 1)), x);
-  const multibaseValue = `z${base58btcEncode(concatBytes(P256_VARINT, compressed))}`;
+  const multibaseValue = `z${bs58.encode(concatBytes(P256_VARINT, compressed))}`;
   return makeDidKey(multibaseValue, 'ES256', {
     kty: 'EC',
     crv: 'P-256',
@@ -281,7 +212,8 @@ function parseDidKeyUnsafe(did: unknown): ParseDidKeyResult {
   const multibaseValue = did.slice(DID_KEY_PREFIX.length);
   // did:key §3.1: the method-specific id is a multibase base58btc ('z') value.
   if (!multibaseValue.startsWith('z')) return malformed;
-  const bytes = base58btcDecode(multibaseValue.slice(1));
+  // bs58 (Bitcoin alphabet) answers undefined for any character outside it, whitespace included.
+  const bytes = bs58.decodeUnsafe(multibaseValue.slice(1));
   if (bytes === undefined) return malformed;
   const codec = readVarint(bytes);
   if (codec === undefined) return malformed;
@@ -338,7 +270,7 @@ export async function generateDidKey(
 }
 
 /**
- * Checks a `POST /v1/did/import { did, privateJwk }` body (SPEC §6.2). Never throws.
+ * Checks a `POST /v1/did/import { did, privateJwk }` body. Never throws.
  *
  * The public key is derived from the private scalar/seed `d` alone — Ed25519 from a PKCS #8 built
  * from `d`, P-256 as d·G (which also refuses d = 0 or d ≥ n) — and must equal the DID's key, so a
