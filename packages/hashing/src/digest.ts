@@ -7,7 +7,7 @@ import { hash } from 'node:crypto';
  * The key is hashed as UTF-8 bytes, whole, prefix included (`tcs_production_…`,
  * `trusset_…`), so a digest can never match a key of another kind. Keys are high-entropy
  * random strings, so a fast unsalted hash is the right tool here; human-chosen passwords go
- * through {@link hashPassword} (argon2id) instead.
+ * through `createPasswordHasher` (argon2id) instead.
  *
  * @param key - The full plaintext key exactly as presented by the client.
  * @returns 64 lowercase hexadecimal characters (32 bytes).

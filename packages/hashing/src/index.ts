@@ -11,14 +11,10 @@ export type {
 } from './password.js';
 export {
   createPasswordHasher,
-  hashPassword,
-  needsRehash,
   normalizePassword,
   PASSWORD_HASH_DEFAULTS,
   PasswordHashFormatError,
   passwordLength,
-  verifyPassword,
-  verifyPasswordOrDummy,
 } from './password.js';
 export type {
   Argon2Algorithm,

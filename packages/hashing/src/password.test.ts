@@ -5,14 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Argon2Backend, Argon2HashOptions, PasswordHasherOptions } from './password.js';
 import {
   createPasswordHasher,
-  hashPassword,
-  needsRehash,
   normalizePassword,
   PASSWORD_HASH_DEFAULTS,
   PasswordHashFormatError,
   passwordLength,
-  verifyPassword,
-  verifyPasswordOrDummy,
 } from './password.js';
 import { parsePasswordHash } from './phc.js';
 
@@ -54,10 +50,11 @@ async function hashOrFail(hash: Promise<{ ok: true; phc: string } | { ok: false;
 }
 
 describe('password hashing with the real argon2 at the OWASP defaults', () => {
+  const defaults = createPasswordHasher();
   let phc: string;
 
   beforeAll(async () => {
-    phc = await hashOrFail(hashPassword(PASSWORD));
+    phc = await hashOrFail(defaults.hash(PASSWORD));
   });
 
   it('writes an argon2id PHC string with m=19456, t=2, p=1 in canonical order', () => {
@@ -70,11 +67,11 @@ describe('password hashing with the real argon2 at the OWASP defaults', () => {
   });
 
   it('verifies the right password', async () => {
-    await expect(verifyPassword(phc, PASSWORD)).resolves.toBe(true);
+    await expect(defaults.verify(phc, PASSWORD)).resolves.toBe(true);
   });
 
   it('rejects a wrong password', async () => {
-    await expect(verifyPassword(phc, `${PASSWORD}!`)).resolves.toBe(false);
+    await expect(defaults.verify(phc, `${PASSWORD}!`)).resolves.toBe(false);
   });
 
   it('writes hashes the argon2 package itself verifies', async () => {
@@ -82,18 +79,18 @@ describe('password hashing with the real argon2 at the OWASP defaults', () => {
   });
 
   it('does not ask to rehash a hash made with the current defaults', () => {
-    expect(needsRehash(phc)).toBe(false);
+    expect(defaults.needsRehash(phc)).toBe(false);
   });
 
   it('verifies the reference implementation example and asks to rehash it (argon2i)', async () => {
-    await expect(verifyPassword(REFERENCE, 'password')).resolves.toBe(true);
-    await expect(verifyPassword(REFERENCE, 'Password')).resolves.toBe(false);
-    expect(needsRehash(REFERENCE)).toBe(true);
+    await expect(defaults.verify(REFERENCE, 'password')).resolves.toBe(true);
+    await expect(defaults.verify(REFERENCE, 'Password')).resolves.toBe(false);
+    expect(defaults.needsRehash(REFERENCE)).toBe(true);
   });
 
   it('answers false for an unknown account and true for a known one with the right password', async () => {
-    await expect(verifyPasswordOrDummy(null, PASSWORD)).resolves.toBe(false);
-    await expect(verifyPasswordOrDummy(phc, PASSWORD)).resolves.toBe(true);
+    await expect(defaults.verifyOrDummy(null, PASSWORD)).resolves.toBe(false);
+    await expect(defaults.verifyOrDummy(phc, PASSWORD)).resolves.toBe(true);
   });
 });
 
@@ -174,10 +171,6 @@ describe('createPasswordHasher', () => {
   ])('refuses %s as a configuration error', (_name, options) => {
     expect(() => createPasswordHasher(options)).toThrow(RangeError);
   });
-
-  it('rejects a top-level call with invalid options', async () => {
-    await expect(hashPassword(PASSWORD, { timeCost: 0 })).rejects.toThrow(RangeError);
-  });
 });
 
 describe('needsRehash', () => {
@@ -189,7 +182,6 @@ describe('needsRehash', () => {
 
   it('is false for a hash made with the current parameters', () => {
     expect(createPasswordHasher(SMALL).needsRehash(phc)).toBe(false);
-    expect(needsRehash(phc, SMALL)).toBe(false);
   });
 
   it.each([
@@ -201,7 +193,7 @@ describe('needsRehash', () => {
   });
 
   it('is true for a hash made with the old parameters when the defaults apply', () => {
-    expect(needsRehash(phc)).toBe(true);
+    expect(createPasswordHasher().needsRehash(phc)).toBe(true);
   });
 
   it.each<[string, HashOptions]>([
@@ -224,9 +216,9 @@ describe('needsRehash', () => {
   });
 
   it('throws PasswordHashFormatError for a string that is not an argon2 PHC string', () => {
-    expect(() => needsRehash('$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy')).toThrow(
-      PasswordHashFormatError,
-    );
+    expect(() =>
+      createPasswordHasher().needsRehash('$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'),
+    ).toThrow(PasswordHashFormatError);
   });
 });
 
@@ -355,14 +347,6 @@ describe('verifyOrDummy (login)', () => {
     });
     await expect(hasher.hash(PASSWORD)).rejects.toThrow('does not match the requested parameters');
   });
-
-  it('uses the top-level dummy path with the given parameters', async () => {
-    const stored = await hashOrFail(hashPassword(PASSWORD, SMALL));
-    expect(stored).toContain('$m=1024,t=1,p=1$');
-    await expect(verifyPasswordOrDummy(undefined, PASSWORD, SMALL)).resolves.toBe(false);
-    await expect(verifyPasswordOrDummy(stored, PASSWORD, SMALL)).resolves.toBe(true);
-    await expect(verifyPasswordOrDummy(stored, 'wrong', SMALL)).resolves.toBe(false);
-  });
 });
 
 describe('malformed stored hashes', () => {
@@ -403,15 +387,19 @@ describe('malformed stored hashes', () => {
   });
 
   it('reports a corrupt row even when the password would be refused', async () => {
-    await expect(verifyPassword('garbage', '')).rejects.toBeInstanceOf(PasswordHashFormatError);
+    await expect(createPasswordHasher(SMALL).verify('garbage', '')).rejects.toBeInstanceOf(
+      PasswordHashFormatError,
+    );
   });
 
   it('never puts the password or the stored hash in the error', async () => {
     const stored = '$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHRzYWx0$secretsecretsecret!';
-    const error = await verifyPassword(stored, 'hunter2-hunter2').then(
-      () => new Error('expected a rejection'),
-      (thrown: unknown) => thrown as Error,
-    );
+    const error = await createPasswordHasher(SMALL)
+      .verify(stored, 'hunter2-hunter2')
+      .then(
+        () => new Error('expected a rejection'),
+        (thrown: unknown) => thrown as Error,
+      );
     expect(error).toBeInstanceOf(PasswordHashFormatError);
     expect(error.message).not.toContain('hunter2');
     expect(error.message).not.toContain('secretsecret');
@@ -478,7 +466,7 @@ describe('password input bounds', () => {
   });
 
   it('returns false for a non-string password from an untyped caller', async () => {
-    await expect(verifyPassword(stored, 12345 as unknown as string, SMALL)).resolves.toBe(false);
+    await expect(createPasswordHasher(SMALL).verify(stored, 12345 as unknown as string)).resolves.toBe(false);
   });
 
   it('verifies the same text in composed and decomposed Unicode forms (NFKC)', async () => {

@@ -7,7 +7,7 @@ import { encodePhc, parsePhc, withinArgon2Limits } from './phc.js';
 
 /**
  * Default password hashing parameters: OWASP Password Storage Cheat Sheet, argon2id
- * "m=19456 (19 MiB), t=2, p=1" (SPEC §3), and the input bound of this package.
+ * "m=19456 (19 MiB), t=2, p=1", and the input bound of this package.
  */
 export const PASSWORD_HASH_DEFAULTS = Object.freeze({
   /** Memory cost `m`, in KiB (19 MiB). */
@@ -62,7 +62,7 @@ export interface PasswordHasherOptions extends PasswordHashOptions {
   /**
    * Most argon2 computations running at once. Default: the cores this process may use, minus one
    * (at least 1), so password work never occupies every core and the event loop keeps a core for
-   * other requests during a login flood (SPEC §3, §9). The rest wait in FIFO order.
+   * other requests during a login flood. The rest wait in FIFO order.
    */
   readonly maxConcurrent?: number;
   /**
@@ -89,13 +89,61 @@ export type HashPasswordResult =
 export interface PasswordHasher {
   /** The resolved parameters, defaults applied. */
   readonly parameters: Readonly<Required<PasswordHashOptions>>;
-  /** Hashes a new password with argon2id; see {@link hashPassword}. */
+  /**
+   * Hashes a new password with argon2id and returns the PHC string to store, e.g.
+   * `$argon2id$v=19$m=19456,t=2,p=1$<16-byte salt>$<32-byte hash>` (base64, unpadded).
+   *
+   * Costs one argon2 computation: about 50 ms of one libuv threadpool thread and 19 MiB of memory
+   * at the defaults. The password is NFKC-normalized first; the empty string, a password longer
+   * than `maxPasswordBytes` UTF-8 bytes and a string with a lone surrogate are refused before any
+   * argon2 work, as a result (they are user input), never as an exception. Password policy
+   * (minimum length, …) is the caller's.
+   *
+   * @example
+   * const result = await passwords.hash(body.newPassword);
+   * if (!result.ok) return validationError('newPassword', result.reason); // 'empty' | 'too_long' | 'not_well_formed'
+   * await tenants.setPasswordHash(tenantId, result.phc);
+   */
   readonly hash: (password: string) => Promise<HashPasswordResult>;
-  /** Checks a password against a stored PHC string; see {@link verifyPassword}. */
+  /**
+   * Checks a password against a stored argon2 PHC string (argon2id, or legacy argon2i / argon2d,
+   * with the parameters stored in the string). Costs one argon2 computation.
+   *
+   * A password refused by the input rules of `hash` gives `false` without argon2 work. A stored
+   * string that is not a supported argon2 PHC string rejects with {@link PasswordHashFormatError}
+   * (a data fault, not a wrong password); a failure inside argon2 rejects with that error. Neither
+   * error ever contains the password or the stored hash.
+   *
+   * @example
+   * if (await passwords.verify(tenant.passwordHash, body.currentPassword)) {
+   *   // correct current password: allow the change
+   * }
+   */
   readonly verify: (phc: string, password: string) => Promise<boolean>;
-  /** Like `verify`, but spends one argon2 verify against the dummy hash when `phc` is absent; see {@link verifyPasswordOrDummy}. */
+  /**
+   * The login check: `verify` when the account exists, and when it does not (`phc` is `null` or
+   * `undefined`) exactly one argon2 verify against a dummy hash made with the same parameters, then
+   * `false`. Unknown account and wrong password thus take the same argon2 path and cost.
+   *
+   * @example
+   * const tenant = await tenants.findByUuid(body.uuid);
+   * if (!(await passwords.verifyOrDummy(tenant?.passwordHash, body.password))) {
+   *   return unauthorized('Invalid credentials'); // one message for unknown uuid and wrong password
+   * }
+   */
   readonly verifyOrDummy: (phc: string | null | undefined, password: string) => Promise<boolean>;
-  /** True when a stored hash was made with other parameters; see {@link needsRehash}. */
+  /**
+   * True when a stored hash should be replaced on the next successful login: it is not argon2id,
+   * not argon2 version 19, or its m, t, p or hash length differ from this hasher's parameters (or
+   * its salt is shorter than 16 bytes). Cheap: parses the string, no argon2 work. Throws
+   * {@link PasswordHashFormatError} for a string that is not a supported argon2 PHC string.
+   *
+   * @example
+   * if (passwords.needsRehash(stored)) {
+   *   const next = await passwords.hash(password);
+   *   if (next.ok) await tenants.setPasswordHash(tenantId, next.phc);
+   * }
+   */
   readonly needsRehash: (phc: string) => boolean;
   /** Computes the dummy hash now (call at boot), so the first unknown-account login is not slower than later ones. */
   readonly warmUp: () => Promise<void>;
@@ -103,8 +151,8 @@ export interface PasswordHasher {
 
 /**
  * A stored password hash is not a supported argon2 PHC string. This is a data or infrastructure
- * fault (a corrupt row, a hash from another system), never a wrong password: DESIGN §4 says an
- * infrastructure failure must not turn into "invalid credentials", so it is thrown (the login
+ * fault (a corrupt row, a hash from another system), never a wrong password: an infrastructure
+ * failure must not turn into "invalid credentials", so it is thrown (the login
  * route answers 500 and the operator sees `reason` in the log) rather than returned as `false`.
  * The message carries neither the password nor the stored hash.
  */
@@ -211,8 +259,7 @@ function resolveOptions(options: PasswordHashOptions): Readonly<Required<Passwor
 
 /**
  * Creates a password hasher bound to one argon2id parameter set. Apps create one at boot from
- * their configuration and call `warmUp()`; the top-level functions ({@link hashPassword}, …) use a
- * shared hasher per parameter set.
+ * their configuration and call `warmUp()`.
  *
  * Throws `RangeError` for parameters outside the documented bounds (a configuration fault).
  *
@@ -305,7 +352,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     return (await argon2.verify(encodePhc(parsed.parsed), checked.value)) === true;
   }
 
-  // SPEC §3, §8: the dummy hash uses the current parameters, so a verify against it costs what a
+  // The dummy hash uses the current parameters, so a verify against it costs what a
   // verify against a current real hash costs. Cached as a promise so concurrent first callers share
   // one computation; a failed computation is forgotten so the next call retries.
   let dummy: Promise<string> | undefined;
@@ -366,133 +413,4 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
   }
 
   return Object.freeze({ parameters, hash, verify, verifyOrDummy, needsRehash, warmUp });
-}
-
-// One shared hasher per parameter set for the top-level functions, so each set computes its dummy
-// hash once. Parameter sets come from configuration, not from requests, so this stays tiny.
-const sharedHashers = new Map<string, PasswordHasher>();
-
-function sharedHasher(options: PasswordHashOptions = {}): PasswordHasher {
-  const { memoryCostKiB, timeCost, parallelism, maxPasswordBytes } = resolveOptions(options);
-  const key = `${memoryCostKiB}:${timeCost}:${parallelism}:${maxPasswordBytes}`;
-  let hasher = sharedHashers.get(key);
-  if (hasher === undefined) {
-    hasher = createPasswordHasher({ memoryCostKiB, timeCost, parallelism, maxPasswordBytes });
-    sharedHashers.set(key, hasher);
-  }
-  return hasher;
-}
-
-/**
- * Hashes a new password with argon2id (SPEC §3) and returns the PHC string to store, e.g.
- * `$argon2id$v=19$m=19456,t=2,p=1$<16-byte salt>$<32-byte hash>` (base64, unpadded).
- *
- * Costs one argon2 computation: about 50 ms of one libuv threadpool thread and 19 MiB of memory
- * at the defaults. The password is NFKC-normalized first; the empty string, a password longer
- * than `maxPasswordBytes` UTF-8 bytes (default 1024) and a string with a lone surrogate are
- * refused before any argon2 work, as a result (they are user input), never as an exception.
- * Password policy (minimum length, …) is the caller's.
- *
- * @param password - The new password, as typed by the user.
- * @param options - Cost parameters; default {@link PASSWORD_HASH_DEFAULTS}.
- * @returns `{ ok: true, phc }`, or `{ ok: false, reason }` for a refused password.
- *
- * @example
- * ```ts
- * const result = await hashPassword(body.newPassword);
- * if (!result.ok) {
- *   return validationError('newPassword', result.reason); // 'empty' | 'too_long' | 'not_well_formed'
- * }
- * await tenants.setPasswordHash(tenantId, result.phc);
- * ```
- */
-export async function hashPassword(
-  password: string,
-  options?: PasswordHashOptions,
-): Promise<HashPasswordResult> {
-  return sharedHasher(options).hash(password);
-}
-
-/**
- * Checks a password against a stored argon2 PHC string (argon2id, or legacy argon2i / argon2d,
- * with the parameters stored in the string). Costs one argon2 computation.
- *
- * A password refused by the input rules of {@link hashPassword} gives `false` without argon2 work.
- * A stored string that is not a supported argon2 PHC string rejects with
- * {@link PasswordHashFormatError} (a data fault, not a wrong password); a failure inside argon2
- * rejects with that error. Neither error ever contains the password or the stored hash.
- *
- * @param phc - The stored PHC string.
- * @param password - The password presented by the user.
- * @param options - Only `maxPasswordBytes` matters here; cost parameters come from `phc`.
- * @returns `true` when the password matches.
- *
- * @example
- * ```ts
- * if (await verifyPassword(tenant.passwordHash, body.currentPassword)) {
- *   // correct current password: allow the change
- * }
- * ```
- */
-export async function verifyPassword(
-  phc: string,
-  password: string,
-  options?: PasswordHashOptions,
-): Promise<boolean> {
-  return sharedHasher(options).verify(phc, password);
-}
-
-/**
- * The login check (SPEC §3, §6.2, §8): verifies `password` against `phc` when the account exists,
- * and when it does not (`phc` is `null` or `undefined`) spends exactly one argon2 verify against a
- * dummy hash made with the same current parameters, then returns `false`. Unknown account and
- * wrong password thus take the same argon2 path and cost.
- *
- * The dummy hash is computed lazily, once per parameter set (call
- * `createPasswordHasher(options).warmUp()` at boot to take that one-off cost out of the first
- * request). Stored hashes made with older parameters cost what those parameters cost until
- * rehashed: follow a successful login with {@link needsRehash}.
- *
- * @param phc - The stored PHC string of the account, or `null`/`undefined` for an unknown account.
- * @param password - The password presented by the user.
- * @param options - Cost parameters of the dummy hash; default {@link PASSWORD_HASH_DEFAULTS}.
- * @returns `true` only for an existing account and a matching password.
- *
- * @example
- * ```ts
- * const tenant = await tenants.findByUuid(body.uuid);
- * if (!(await verifyPasswordOrDummy(tenant?.passwordHash, body.password))) {
- *   return unauthorized('Invalid credentials'); // one message for unknown uuid and wrong password
- * }
- * ```
- */
-export async function verifyPasswordOrDummy(
-  phc: string | null | undefined,
-  password: string,
-  options?: PasswordHashOptions,
-): Promise<boolean> {
-  return sharedHasher(options).verifyOrDummy(phc, password);
-}
-
-/**
- * True when a stored hash should be replaced on the next successful login (SPEC §3): it is not
- * argon2id, not argon2 version 19, or its m, t, p or hash length differ from the current
- * parameters (or its salt is shorter than 16 bytes). Cheap: parses the string, no argon2 work.
- * Throws {@link PasswordHashFormatError} for a string that is not a supported argon2 PHC string.
- *
- * @param phc - The stored PHC string (already verified).
- * @param options - The current cost parameters; default {@link PASSWORD_HASH_DEFAULTS}.
- *
- * @example
- * ```ts
- * if (await verifyPassword(stored, password)) {
- *   if (needsRehash(stored)) {
- *     const next = await hashPassword(password);
- *     if (next.ok) await tenants.setPasswordHash(tenantId, next.phc);
- *   }
- * }
- * ```
- */
-export function needsRehash(phc: string, options?: PasswordHashOptions): boolean {
-  return sharedHasher(options).needsRehash(phc);
 }
