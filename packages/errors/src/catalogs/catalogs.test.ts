@@ -49,11 +49,6 @@ describe('instanceApiErrors (SPEC §4.1, §4.3–§4.5)', () => {
       NOT_FOUND: [404, 'Not found', true],
       METHOD_NOT_ALLOWED: [405, 'Method not allowed', true],
       LIMIT_EXCEEDED: [409, 'Maximum 10 active API keys per instance', true],
-      CUSTOMER_EXISTS: [409, 'A customer with this wallet address or external id already exists', true],
-      IDEMPOTENCY_MISMATCH: [409, 'Idempotency key was already used with a different request body', true],
-      TOKEN_NOT_FOUND: [404, 'Token not found or inactive', true],
-      INSUFFICIENT_BALANCE: [400, 'Insufficient balance', true],
-      INSUFFICIENT_COLLATERAL: [400, 'Insufficient collateral for this loan', true],
       PAYLOAD_TOO_LARGE: [413, 'Request body too large', true],
       INTERNAL_ERROR: [500, 'Internal server error', false],
       SERVICE_UNAVAILABLE: [503, 'Service temporarily unavailable', true],
@@ -140,23 +135,17 @@ describe('tcsApiErrors (SPEC §6.2–§6.3)', () => {
 describe('OAuth catalogs (SPEC §6.3–§6.4)', () => {
   it('answers 400 for every token endpoint error, DPoP ones included', () => {
     expect(table(tokenEndpointErrors)).toEqual({
-      invalid_request: [400, 'The request is missing a parameter or is malformed', true],
       invalid_grant: [400, 'Pre-authorized code is expired or has already been used', true],
-      unsupported_grant_type: [400, 'The grant type is not supported', true],
       invalid_dpop_proof: [400, 'Invalid DPoP proof', true],
       use_dpop_nonce: [400, 'Authorization server requires nonce in DPoP proof', true],
     });
   });
 
-  it('answers 401 for token and DPoP problems and 400 for request problems at the credential endpoint', () => {
+  it('answers 401 for every credential endpoint error, DPoP ones included', () => {
     expect(table(credentialEndpointErrors)).toEqual({
       invalid_token: [401, 'The access token is invalid or expired', true],
       invalid_dpop_proof: [401, 'Invalid DPoP proof', true],
       use_dpop_nonce: [401, 'Resource server requires nonce in DPoP proof', true],
-      invalid_credential_request: [400, 'The credential request is missing or malformed', true],
-      unknown_credential_configuration: [400, 'Unknown credential configuration', true],
-      invalid_proof: [400, 'The key proof is invalid', true],
-      invalid_nonce: [400, 'The key proof nonce is missing, invalid or expired', true],
     });
   });
 

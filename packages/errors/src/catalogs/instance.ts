@@ -23,17 +23,6 @@ export const instanceApiErrors = defineCatalog({
   // A known path with a method it does not have (or a method no route has): 405 with `Allow`.
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   LIMIT_EXCEEDED: { status: 409, message: 'Maximum 10 active API keys per instance' },
-  CUSTOMER_EXISTS: {
-    status: 409,
-    message: 'A customer with this wallet address or external id already exists',
-  },
-  IDEMPOTENCY_MISMATCH: {
-    status: 409,
-    message: 'Idempotency key was already used with a different request body',
-  },
-  TOKEN_NOT_FOUND: { status: 404, message: 'Token not found or inactive' },
-  INSUFFICIENT_BALANCE: { status: 400, message: 'Insufficient balance' },
-  INSUFFICIENT_COLLATERAL: { status: 400, message: 'Insufficient collateral for this loan' },
   // SPEC §8: body limit 1 MB.
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },

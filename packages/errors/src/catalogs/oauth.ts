@@ -9,10 +9,8 @@ import { type CodeOf, defineCatalog } from '../catalog.js';
  * pre-authorized code flow here is anonymous (SPEC §6.3), so there is no client to authenticate.
  */
 export const tokenEndpointErrors = defineCatalog({
-  invalid_request: { status: 400, message: 'The request is missing a parameter or is malformed' },
   // SPEC §6.3 (published cause).
   invalid_grant: { status: 400, message: 'Pre-authorized code is expired or has already been used' },
-  unsupported_grant_type: { status: 400, message: 'The grant type is not supported' },
   invalid_dpop_proof: { status: 400, message: 'Invalid DPoP proof' },
   // RFC 9449 §8: pass the fresh nonce as { headers: { 'DPoP-Nonce': nonce } }.
   use_dpop_nonce: { status: 400, message: 'Authorization server requires nonce in DPoP proof' },
@@ -20,18 +18,13 @@ export const tokenEndpointErrors = defineCatalog({
 export type TokenEndpointErrorCode = CodeOf<typeof tokenEndpointErrors>;
 
 /**
- * Credential endpoint errors (`POST /v1/credential`). Token and DPoP problems are 401 with a
- * `WWW-Authenticate` challenge (RFC 6750 §3.1, RFC 9449 §7.1, SPEC §6.4 right column); problems
- * with the credential request itself are 400 (OpenID4VCI 1.0 §8.3.1.2, SPEC §6.3).
+ * Credential endpoint errors (`POST /v1/credential`): token and DPoP problems, each a 401 with a
+ * `WWW-Authenticate` challenge (RFC 6750 §3.1, RFC 9449 §7.1, SPEC §6.4 right column).
  */
 export const credentialEndpointErrors = defineCatalog({
   invalid_token: { status: 401, message: 'The access token is invalid or expired' },
   invalid_dpop_proof: { status: 401, message: 'Invalid DPoP proof' },
   // RFC 9449 §9: pass the fresh nonce as { headers: { 'DPoP-Nonce': nonce } }.
   use_dpop_nonce: { status: 401, message: 'Resource server requires nonce in DPoP proof' },
-  invalid_credential_request: { status: 400, message: 'The credential request is missing or malformed' },
-  unknown_credential_configuration: { status: 400, message: 'Unknown credential configuration' },
-  invalid_proof: { status: 400, message: 'The key proof is invalid' },
-  invalid_nonce: { status: 400, message: 'The key proof nonce is missing, invalid or expired' },
 });
 export type CredentialEndpointErrorCode = CodeOf<typeof credentialEndpointErrors>;

@@ -68,12 +68,6 @@ describe('renderOAuth', () => {
     );
   });
 
-  it('renders credential request problems as 400 without a challenge', () => {
-    const out = renderOAuth(credentialEndpointErrors.error('invalid_proof'));
-    expect(out.status).toBe(400);
-    expect(out.headers).toEqual({ 'cache-control': 'no-store' });
-  });
-
   it('keeps cache-control and www-authenticate even when the error tries to set them', () => {
     const err = credentialEndpointErrors.error('invalid_token', {
       headers: { 'Cache-Control': 'public, max-age=600', 'WWW-Authenticate': 'Basic' },
