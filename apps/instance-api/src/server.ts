@@ -6,7 +6,7 @@ import { readConfig } from './env.js';
 
 // The only place that starts things: reads the environment, connects, migrates, listens, and
 // drains on SIGTERM (SPEC §8).
-const result = readConfig(process.env);
+const result = readConfig();
 if (!result.ok) {
   for (const problem of result.problems) process.stderr.write(`instance-api: ${problem}\n`);
   process.exit(1);

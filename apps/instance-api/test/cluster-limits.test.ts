@@ -10,7 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, type RunningApp, startApp } from './harness.js';
 
-const available = sharedBackendsAvailability(process.env);
+const available = sharedBackendsAvailability();
 if (!available.ok) console.warn(`skipping the cluster limits suite: ${available.reason}`);
 
 describe.runIf(available.ok)('failed-attempt limits on two processes sharing Redis', () => {

@@ -15,7 +15,7 @@ import {
   startApp,
 } from './harness.js';
 
-const available = sharedBackendsAvailability(process.env);
+const available = sharedBackendsAvailability();
 if (!available.ok) console.warn(`skipping the cluster suite: ${available.reason}`);
 
 describe.runIf(available.ok)('two app processes sharing Redis and Postgres', () => {

@@ -22,7 +22,7 @@ import {
   startApp,
 } from './harness.js';
 
-const available = sharedBackendsAvailability(process.env);
+const available = sharedBackendsAvailability();
 if (!available.ok) console.warn(`skipping the invalidation outage suite: ${available.reason}`);
 
 /** B's L1 TTL: short, so "within the L1 TTL" is a bound a test can wait for. */

@@ -7,7 +7,7 @@ import { ensureImported, SHIPPED_SNAPSHOT_DIR } from './register/store.js';
 
 // The only place that starts things: reads the environment, connects, migrates, imports the
 // shipped ESMA snapshot on first start, listens, and drains on SIGTERM (SPEC §5, §8).
-const result = readConfig(process.env);
+const result = readConfig();
 if (!result.ok) {
   for (const problem of result.problems) process.stderr.write(`mica-register: ${problem}\n`);
   process.exit(1);

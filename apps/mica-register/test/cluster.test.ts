@@ -14,7 +14,7 @@ import {
   startApp,
 } from './harness.js';
 
-const available = sharedBackendsAvailability(process.env);
+const available = sharedBackendsAvailability();
 if (!available.ok) console.warn(`skipping the MiCA cluster suite: ${available.reason}`);
 
 describe.runIf(available.ok)('two MiCA app processes sharing Redis and Postgres', () => {

@@ -16,7 +16,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, body, type KeyListing, MIGRATIONS, type RunningApp, register, startApp } from './harness.js';
 
-const available = sharedBackendsAvailability(process.env);
+const available = sharedBackendsAvailability();
 if (!available.ok) console.warn(`skipping the MiCA invalidation outage suite: ${available.reason}`);
 
 /** B's L1 TTL: short, so "within the L1 TTL" is a bound a test can wait for. */

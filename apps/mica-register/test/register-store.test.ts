@@ -20,7 +20,7 @@ import {
   writeCsv,
 } from './register-harness.js';
 
-const postgres = postgresAvailability(process.env);
+const postgres = postgresAvailability();
 if (!postgres.ok) console.warn(`skipping the Postgres register-import suite: ${postgres.reason}`);
 
 const T0 = Date.UTC(2026, 1, 10, 9, 0, 0);

@@ -8,7 +8,7 @@ import { loadOrCreateKeyFile } from './key-file.js';
 
 // The only place that starts things: reads the environment, connects, migrates, loads the
 // signing key, listens, and drains on SIGTERM (SPEC §8).
-const result = readConfig(process.env);
+const result = readConfig();
 if (!result.ok) {
   for (const problem of result.problems) process.stderr.write(`tcs-issuer: ${problem}\n`);
   process.exit(1);

@@ -18,7 +18,7 @@ import {
   uniqueSlug,
 } from './harness.js';
 
-const available = sharedBackendsAvailability(process.env);
+const available = sharedBackendsAvailability();
 if (!available.ok) console.warn(`skipping the TCS cluster suite: ${available.reason}`);
 
 describe.runIf(available.ok)('two issuer processes sharing Redis and Postgres', () => {

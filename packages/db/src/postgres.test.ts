@@ -6,7 +6,7 @@ import { describeDatabaseContract } from '../test/contract.js';
 import { createDatabase } from './database.js';
 import { isDatabaseUnavailable, sqlState } from './errors.js';
 
-const postgres = postgresAvailability(process.env);
+const postgres = postgresAvailability();
 if (!postgres.ok) console.warn(`[@portcullis/db] skipping Postgres suites: ${postgres.reason}`);
 const baseUrl = postgres.ok ? postgres.url : '';
 

@@ -17,7 +17,7 @@ import {
 import { DpopInfrastructureError, verifyDpopProof } from './verify.js';
 
 const URL = 'https://issuer.example/v1/token';
-const postgres = postgresAvailability(process.env);
+const postgres = postgresAvailability();
 if (!postgres.ok) console.warn(`skipping DPoP Postgres replay suite: ${postgres.reason}`);
 
 const backends: Array<[string, () => Promise<{ db: Database; cleanup: () => Promise<void> }>]> = [

@@ -113,7 +113,9 @@ export function createPostgresReplayStore(options: PostgresReplayStoreOptions): 
     if (cleaning || at - lastCleanup < cleanupIntervalMs) return;
     cleaning = true;
     lastCleanup = at;
-    deleteExpired()
+    // Not awaited on purpose: the sweep runs beside the request that triggered it, and its
+    // failures go to onCleanupError (a proof is never refused because a sweep failed).
+    void deleteExpired()
       .catch(onCleanupError)
       .finally(() => {
         cleaning = false;

@@ -8,7 +8,7 @@ import { createRedisReplayStore } from './redis-replay-store.js';
 import { DpopInfrastructureError, verifyDpopProof } from './verify.js';
 
 const URL = 'https://issuer.example/v1/credential';
-const redisServer = redisAvailability(process.env);
+const redisServer = redisAvailability();
 if (!redisServer.ok) console.warn(`skipping DPoP Redis replay suite: ${redisServer.reason}`);
 
 describe.runIf(redisServer.ok)('createRedisReplayStore with a real Redis', () => {

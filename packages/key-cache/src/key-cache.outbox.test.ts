@@ -32,9 +32,9 @@ const SCHEMA = [
   'CREATE TRIGGER keys_to_outbox AFTER INSERT OR UPDATE OR DELETE ON keys FOR EACH ROW EXECUTE FUNCTION keys_to_outbox()',
 ];
 
-const redisServer = redisAvailability(process.env);
+const redisServer = redisAvailability();
 if (!redisServer.ok) console.warn(`skipping the key-cache outbox suite: ${redisServer.reason}`);
-const postgres = postgresAvailability(process.env);
+const postgres = postgresAvailability();
 if (!postgres.ok) console.warn(`skipping the key-cache outbox suite on Postgres: ${postgres.reason}`);
 
 const backends = [

@@ -9,7 +9,7 @@ interface Row {
   status: string;
 }
 
-const redisServer = redisAvailability(process.env);
+const redisServer = redisAvailability();
 if (!redisServer.ok) console.warn(`skipping key-cache Redis suite: ${redisServer.reason}`);
 
 describe.runIf(redisServer.ok)('key cache with Redis', () => {

@@ -20,7 +20,7 @@ async function remaining(db: Database): Promise<string[]> {
   return rows.map((row) => row.cache_id);
 }
 
-const postgres = postgresAvailability(process.env);
+const postgres = postgresAvailability();
 if (!postgres.ok) console.warn(`skipping the outbox Postgres suite: ${postgres.reason}`);
 
 describe('SQL outbox on PGlite', () => {

@@ -181,7 +181,7 @@ describe('window limiter refunds and bucket cap (memory)', () => {
   });
 });
 
-const redisServer = redisAvailability(process.env);
+const redisServer = redisAvailability();
 if (!redisServer.ok) console.warn(`skipping the failed-attempt Redis suite: ${redisServer.reason}`);
 
 describe.runIf(redisServer.ok)('failedAttemptLimit shared through Redis', () => {

@@ -161,7 +161,7 @@ describe('rateLimit middleware', () => {
   });
 });
 
-const redisServer = redisAvailability(process.env);
+const redisServer = redisAvailability();
 if (!redisServer.ok) console.warn(`skipping rate-limit Redis suite: ${redisServer.reason}`);
 
 describe.runIf(redisServer.ok)('window limiter shared through Redis', () => {

@@ -198,7 +198,7 @@ function withFallback(
         await primary.decrement(key, windowIndex);
       } catch (error) {
         fellBack(error);
-        fallback.decrement(key, windowIndex);
+        await fallback.decrement(key, windowIndex);
       }
     },
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connectAppRedis, lineSink } from './app-clients.js';
 import { redisAvailability, startRedis } from './redis.js';
 
-const available = redisAvailability(process.env);
+const available = redisAvailability();
 
 describe('lineSink', () => {
   it('collects every chunk as a line of text', async () => {

@@ -1,6 +1,7 @@
 /**
- * The environment a test file hands to the helpers. Packages never read `process.env`
- * themselves (house rule), so test files pass `process.env` in explicitly.
+ * The environment the availability helpers read. They default to `process.env`: this package is
+ * test support, the one place besides each app's `env.ts` that reads the environment, so test
+ * files never touch `process.env` themselves. Tests of the helpers pass a made-up one.
  */
 export type TestEnv = Readonly<Record<string, string | undefined>>;
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInvalidationOutage } from './invalidation-outage.js';
 import { type RedisServerHandle, redisAvailability, startRedis } from './redis.js';
 
-const available = redisAvailability(process.env);
+const available = redisAvailability();
 if (!available.ok) console.warn(`[@portcullis/testing] skipping outage tests: ${available.reason}`);
 
 describe.runIf(available.ok)('runInvalidationOutage', () => {

@@ -2,7 +2,7 @@ import { Client, Pool, type PoolClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresSchema, type PostgresSchema, postgresAvailability } from './postgres.js';
 
-const postgres = postgresAvailability(process.env);
+const postgres = postgresAvailability();
 if (!postgres.ok) console.warn(`[@portcullis/testing] skipping Postgres tests: ${postgres.reason}`);
 
 describe('createPostgresSchema input checks', () => {

@@ -31,16 +31,16 @@ const PREFIX_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
  * Outside CI a missing URL gives a skip reason; under `CI=true` it throws, so the test file
  * fails with a clear message instead of silently skipping (DESIGN §8).
  *
- * @param env - the environment to read (pass `process.env` from the test file).
+ * @param env - the environment to read; default `process.env`.
  * @throws Error under CI when `DATABASE_URL` is unset.
  * @example
  * ```ts
- * const postgres = postgresAvailability(process.env);
+ * const postgres = postgresAvailability();
  * if (!postgres.ok) console.warn(`skipping Postgres suite: ${postgres.reason}`);
  * describe.runIf(postgres.ok)('on Postgres', () => {  });
  * ```
  */
-export function postgresAvailability(env: TestEnv): PostgresAvailability {
+export function postgresAvailability(env: TestEnv = process.env): PostgresAvailability {
   const url = env.DATABASE_URL?.trim();
   if (url) return { ok: true, url };
   if (isCi(env)) {

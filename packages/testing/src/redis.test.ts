@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort } from './ports.js';
 import { type RedisServerHandle, redisAvailability, startRedis } from './redis.js';
 
-const redis = redisAvailability(process.env);
+const redis = redisAvailability();
 if (!redis.ok) console.warn(`[@portcullis/testing] skipping redis-server tests: ${redis.reason}`);
 
 /** A client that fails fast instead of queueing while the server is away. */

@@ -81,14 +81,14 @@ function isExecutableFile(path: string): boolean {
  * Finds a `redis-server` binary: `REDIS_SERVER_BIN` when set, otherwise the first one on `PATH`.
  * Never throws.
  *
- * @param env - the environment to read (pass `process.env` from the test file).
+ * @param env - the environment to read; default `process.env`.
  * @example
  * ```ts
- * const found = findRedisServer(process.env);
+ * const found = findRedisServer();
  * if (found.ok) await startRedis({ bin: found.bin });
  * ```
  */
-export function findRedisServer(env: TestEnv): RedisServerLookup {
+export function findRedisServer(env: TestEnv = process.env): RedisServerLookup {
   const explicit = env.REDIS_SERVER_BIN?.trim();
   if (explicit) {
     return isExecutableFile(explicit)
@@ -110,16 +110,16 @@ export function findRedisServer(env: TestEnv): RedisServerLookup {
  * Like {@link findRedisServer}, but under `CI=true` a missing binary throws, so the suite
  * fails instead of silently skipping (DESIGN §8: under CI the Redis suites must run).
  *
- * @param env - the environment to read (pass `process.env` from the test file).
+ * @param env - the environment to read; default `process.env`.
  * @throws Error under CI when no usable `redis-server` exists.
  * @example
  * ```ts
- * const redis = redisAvailability(process.env);
+ * const redis = redisAvailability();
  * if (!redis.ok) console.warn(`skipping Redis suite: ${redis.reason}`);
  * describe.runIf(redis.ok)('with a real Redis', () => {  });
  * ```
  */
-export function redisAvailability(env: TestEnv): RedisServerLookup {
+export function redisAvailability(env: TestEnv = process.env): RedisServerLookup {
   const found = findRedisServer(env);
   if (!found.ok && isCi(env)) {
     throw new Error(`CI=true requires the Redis suites to run, but ${found.reason}`);

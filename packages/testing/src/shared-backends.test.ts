@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { findRedisServer } from './redis.js';
 import { sharedBackendsAvailability, startSharedBackends } from './shared-backends.js';
 
-const available = sharedBackendsAvailability(process.env);
+const available = sharedBackendsAvailability();
 if (!available.ok) console.warn(`[@portcullis/testing] skipping shared back-end tests: ${available.reason}`);
 
 describe('sharedBackendsAvailability', () => {
@@ -20,7 +20,7 @@ describe('sharedBackendsAvailability', () => {
     ).toThrow(/CI=true requires the Redis suites to run/);
   });
 
-  const found = findRedisServer(process.env);
+  const found = findRedisServer();
   it.runIf(found.ok)('returns the URL and binary when both are there', () => {
     const bin = found.ok ? found.bin : '';
     expect(sharedBackendsAvailability({ DATABASE_URL: ' postgres://h/db ', REDIS_SERVER_BIN: bin })).toEqual({

@@ -57,16 +57,16 @@ export interface SharedBackends<D extends Closable, N extends number = 2> {
  * Outside CI a missing `DATABASE_URL` or `redis-server` gives one combined skip reason; under
  * `CI=true` it throws, so the suite fails instead of skipping (DESIGN §8).
  *
- * @param env - the environment to read (pass `process.env` from the test file).
+ * @param env - the environment to read; default `process.env`.
  * @throws Error under CI when either backend is unavailable.
  * @example
  * ```ts
- * const backends = sharedBackendsAvailability(process.env);
+ * const backends = sharedBackendsAvailability();
  * if (!backends.ok) console.warn(`skipping the cluster suite: ${backends.reason}`);
  * describe.runIf(backends.ok)('two app processes', () => {  });
  * ```
  */
-export function sharedBackendsAvailability(env: TestEnv): SharedBackendsAvailability {
+export function sharedBackendsAvailability(env: TestEnv = process.env): SharedBackendsAvailability {
   const postgres = postgresAvailability(env);
   const redis = redisAvailability(env);
   if (postgres.ok && redis.ok) return { ok: true, postgresUrl: postgres.url, redisBin: redis.bin };
