@@ -15,6 +15,21 @@ export { CodedError, isCodedError } from './coded-error.js';
 export type { RenderedError } from './render/common.js';
 export type { OAuthErrorBody, OAuthRenderOptions } from './render/oauth.js';
 export { quotedString, renderOAuth, wwwAuthenticate } from './render/oauth.js';
+export type {
+  DocumentedError,
+  TcsErrorSchemaOptions,
+  TrussetSuccessSchemaOptions,
+} from './render/schemas.js';
+export {
+  catalogErrors,
+  describeErrors,
+  errorsByStatus,
+  fieldProblemSchema,
+  oauthErrorSchema,
+  tcsErrorSchema,
+  trussetErrorSchema,
+  trussetSuccessSchema,
+} from './render/schemas.js';
 export type { TcsErrorBody } from './render/tcs.js';
 export { renderTcs } from './render/tcs.js';
 export type {

@@ -4,3 +4,5 @@ export type { KeyCache, KeyCacheCodec, KeyCacheEvent, KeyCacheOptions, KeyCacheS
 export { createKeyCache } from './key-cache.js';
 export type { InvalidationOutbox, OutboxDatabase, OutboxQueryable, SqlOutboxOptions } from './outbox.js';
 export { createSqlOutbox } from './outbox.js';
+export type { KeyUsage, UsageBatcher, UsageBatcherOptions } from './usage.js';
+export { createUsageBatcher } from './usage.js';

@@ -1,4 +1,3 @@
-import { instanceApiErrors } from '@portcullis/errors';
 import type { Middleware } from 'koa';
 
 /** State set by {@link jsonBody}: the parsed body, or `undefined` when the request had none. */
@@ -13,10 +12,10 @@ export interface JsonBodyOptions {
   limitBytes?: number;
   /** Deepest accepted nesting of arrays and objects. Default 32. */
   maxDepth?: number;
-  /** The error for a body over `limitBytes`. Default `PAYLOAD_TOO_LARGE` of the instance API. */
-  tooLarge?: () => unknown;
-  /** The error for a body that is not acceptable JSON. Default `VALIDATION_ERROR` with details. */
-  invalid?: (problem: JsonBodyProblem) => unknown;
+  /** The app's error for a body over `limitBytes` (its 413). Required: each app speaks its own format. */
+  tooLarge: () => unknown;
+  /** The app's error for a body that is not acceptable JSON (its 400; see {@link jsonBodyProblemMessage}). */
+  invalid: (problem: JsonBodyProblem) => unknown;
 }
 
 const PROBLEM_MESSAGES: Record<JsonBodyProblem, string> = {
@@ -31,11 +30,6 @@ export function jsonBodyProblemMessage(problem: JsonBodyProblem): string {
   return PROBLEM_MESSAGES[problem];
 }
 
-const defaultInvalid = (problem: JsonBodyProblem): unknown =>
-  instanceApiErrors.error('VALIDATION_ERROR', {
-    details: [{ field: 'body', message: PROBLEM_MESSAGES[problem] }],
-  });
-
 /**
  * Reads a JSON request body into `ctx.state.body`, hardened for hostile input (SPEC §8): bounded
  * size (413 before reading when `Content-Length` already says so), strict UTF-8, bounded depth,
@@ -43,13 +37,16 @@ const defaultInvalid = (problem: JsonBodyProblem): unknown =>
  * `undefined`. Never throws anything but the configured coded errors.
  *
  * @example
- * router.post('/api-keys', jsonBody(), async (ctx) => { const input = validateCreateKey(ctx.state.body); … });
+ * const body = jsonBody({
+ *   tooLarge: () => instanceApiErrors.error('PAYLOAD_TOO_LARGE'),
+ *   invalid: (problem) => instanceApiErrors.error('VALIDATION_ERROR', { details: [{ field: 'body', message: jsonBodyProblemMessage(problem) }] }),
+ * });
+ * router.post('/api-keys', body, async (ctx) => { const input = validateCreateKey(ctx.state.body); … });
  */
-export function jsonBody(options: JsonBodyOptions = {}): Middleware<JsonBodyState> {
+export function jsonBody(options: JsonBodyOptions): Middleware<JsonBodyState> {
   const limitBytes = options.limitBytes ?? 1_048_576;
   const maxDepth = options.maxDepth ?? 32;
-  const tooLarge = options.tooLarge ?? (() => instanceApiErrors.error('PAYLOAD_TOO_LARGE'));
-  const invalid = options.invalid ?? defaultInvalid;
+  const { tooLarge, invalid } = options;
 
   return async function jsonBody(ctx, next) {
     ctx.state.body = undefined;

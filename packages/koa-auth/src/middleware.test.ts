@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { adminTokenAuth, bearerToken } from './admin-token-auth.js';
 import { errorHandler } from './error-handler.js';
 import { type InstancePrincipal, instanceKeyAuth } from './instance-key-auth.js';
-import { jsonBody } from './json-body.js';
+import { type JsonBodyProblem, jsonBody, jsonBodyProblemMessage } from './json-body.js';
 import { micaKeyAuth } from './mica-key-auth.js';
 import { requestId } from './request-id.js';
 
@@ -419,24 +419,32 @@ describe('adminTokenAuth', () => {
 });
 
 describe('jsonBody', () => {
+  // The app's own errors (here the instance API's), passed as every app must.
+  const errors = {
+    tooLarge: () => instanceApiErrors.error('PAYLOAD_TOO_LARGE'),
+    invalid: (problem: JsonBodyProblem) =>
+      instanceApiErrors.error('VALIDATION_ERROR', {
+        details: [{ field: 'body', message: jsonBodyProblemMessage(problem) }],
+      }),
+  };
   const post = (url: string, body: string | Uint8Array, contentType = 'application/json') =>
     fetch(url, { method: 'POST', body, headers: { 'content-type': contentType } });
 
   it('parses a JSON body into ctx.state.body', async () => {
-    const url = await appWith(jsonBody(), ok);
+    const url = await appWith(jsonBody(errors), ok);
     const res = await post(url, JSON.stringify({ name: 'ci' }));
     expect((await json(res)).body).toEqual({ name: 'ci' });
   });
 
   it('leaves an empty body undefined', async () => {
-    const url = await appWith(jsonBody(), ok);
+    const url = await appWith(jsonBody(errors), ok);
     const res = await fetch(url, { method: 'POST' });
     expect(res.status).toBe(200);
     expect((await json(res)).body).toBeNull();
   });
 
   it('answers 413 for a body over the limit', async () => {
-    const url = await appWith(jsonBody({ limitBytes: 100 }), ok);
+    const url = await appWith(jsonBody({ ...errors, limitBytes: 100 }), ok);
     const res = await post(url, JSON.stringify({ pad: 'x'.repeat(200) }));
     expect(res.status).toBe(413);
     expect((await json(res)).error.code).toBe('PAYLOAD_TOO_LARGE');
@@ -463,7 +471,7 @@ describe('jsonBody', () => {
       'Request body is nested too deeply',
     ],
   ])('answers 400 VALIDATION_ERROR for %s', async (_, body, contentType, message) => {
-    const url = await appWith(jsonBody(), ok);
+    const url = await appWith(jsonBody(errors), ok);
     const res = await post(url, body, contentType);
     expect(res.status).toBe(400);
     expect((await json(res)).error).toEqual({

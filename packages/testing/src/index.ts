@@ -12,6 +12,15 @@ export type {
   RedisOutage,
 } from './invalidation-outage.js';
 export { runInvalidationOutage } from './invalidation-outage.js';
+export type { LintProblem, LintReport } from './openapi-lint.js';
+export { lintOpenApi } from './openapi-lint.js';
+export type {
+  CheckedDocument,
+  RecordedAnswer,
+  ResponseCheck,
+  ResponseCheckOptions,
+} from './openapi-responses.js';
+export { responseCheck } from './openapi-responses.js';
 export type { OutboxProbe, OutboxQueryable } from './outbox.js';
 export { outboxProbe, waitUntil } from './outbox.js';
 export type {

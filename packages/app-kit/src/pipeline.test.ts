@@ -1,13 +1,13 @@
 import { Writable } from 'node:stream';
 import { DatabaseUnavailableError } from '@portcullis/db';
 import { defineCatalog, renderTrusset } from '@portcullis/errors';
+import { appRouter } from '@portcullis/routes';
 import { listen, type Served } from '@portcullis/testing';
 import Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useAppHead } from './app-head.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { appRouter } from './router.js';
+import { useRequestPipeline } from './pipeline.js';
 
 const catalog = defineCatalog({
   NOT_FOUND: { status: 404, message: 'Not found' },
@@ -41,7 +41,7 @@ async function start(
   const metrics = createMetrics();
   const observed: string[] = [];
   const app = new Koa<State>();
-  useAppHead(app, {
+  useRequestPipeline(app, {
     logger,
     metrics,
     render: (err, ctx) => renderTrusset(err, { requestId: ctx.state.requestId, timestamp: 'T' }),
@@ -86,7 +86,7 @@ async function start(
 
 const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
-describe('useAppHead', () => {
+describe('useRequestPipeline', () => {
   it('renders unmatched routes, other methods and unknown methods in the app format', async () => {
     const { url } = await start();
     const missing = await fetch(`${url}/nowhere`);
@@ -149,7 +149,7 @@ describe('useAppHead', () => {
   });
 });
 
-describe('useAppHead batching', () => {
+describe('useRequestPipeline batching', () => {
   it('answers every one of many concurrent requests, batched or not, with its own body and status', async () => {
     for (const batched of [true, false]) {
       const { url } = await start('info', undefined, batched);

@@ -8,7 +8,7 @@ import { errorForLog } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createTurnBarrier } from './turn.js';
 
-export interface AppHeadOptions<S> {
+export interface RequestPipelineOptions<S> {
   logger: Logger;
   metrics: Metrics;
   /** Renders anything thrown in the app's wire format (Trusset envelope, TCS…). Never throws. */
@@ -39,7 +39,7 @@ export interface AppHeadOptions<S> {
 }
 
 /**
- * Installs the head every app puts before its routes (DESIGN §1): the client address
+ * Installs the request pipeline every app puts before its routes: the client address
  * (`clientAddress()`, SPEC §8), `Cache-Control: no-store` on every response whose route does not
  * set its own policy (SPEC §8: a response carrying a new secret is never cached; caching is
  * opt-in per route, so a new route cannot forget it), responses sent together at the end of each
@@ -51,7 +51,7 @@ export interface AppHeadOptions<S> {
  * `http_errors_total`, every 5xx logged without secrets. Makes Koa silent (all is logged here).
  *
  * @example
- * useAppHead(app, {
+ * useRequestPipeline(app, {
  *   logger, metrics,
  *   render: (err, ctx) => renderTrusset(err, { requestId: ctx.state.requestId, timestamp: new Date().toISOString() }),
  *   unavailable: (cause) => instanceApiErrors.error('SERVICE_UNAVAILABLE', { cause }),
@@ -59,7 +59,10 @@ export interface AppHeadOptions<S> {
  *   methodNotAllowed: () => instanceApiErrors.error('METHOD_NOT_ALLOWED'),
  * });
  */
-export function useAppHead<S extends { requestId: string }>(app: Koa<S>, options: AppHeadOptions<S>): void {
+export function useRequestPipeline<S extends { requestId: string }>(
+  app: Koa<S>,
+  options: RequestPipelineOptions<S>,
+): void {
   const { logger, metrics, render, unavailable, notFound, methodNotAllowed, quiet, onError, logFields } =
     options;
   app.silent = true;

@@ -2,15 +2,16 @@
 import { instanceApiErrors } from '@portcullis/errors';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CONTROL_CHARACTER_MESSAGE, singleLineText, validate } from './validation.js';
+import { CONTROL_CHARACTER_MESSAGE, type FieldProblem, singleLineText, validate } from './validation.js';
 
 const CONTROLS = [...Array.from({ length: 0x20 }, (_, code) => String.fromCharCode(code)), '\u007f'];
 const body = z.strictObject({ name: singleLineText({ min: 1, max: 10 }) });
+const toError = (details: FieldProblem[]) => instanceApiErrors.error('VALIDATION_ERROR', { details });
 
 /** The details of the VALIDATION_ERROR `validate` throws for `input`, or null when it passes. */
 function problems(input: unknown, schema: z.ZodType = body) {
   try {
-    validate(schema, input);
+    validate(schema, input, toError);
     return null;
   } catch (error) {
     if (!instanceApiErrors.is(error)) throw error;
@@ -20,13 +21,13 @@ function problems(input: unknown, schema: z.ZodType = body) {
 
 describe('singleLineText', () => {
   it('accepts printable text, and text beyond ASCII, trimmed', () => {
-    expect(validate(body, { name: '  Acme Ltd ' })).toEqual({ name: 'Acme Ltd' });
-    expect(validate(body, { name: 'Zoë 株式会社' })).toEqual({ name: 'Zoë 株式会社' });
+    expect(validate(body, { name: '  Acme Ltd ' }, toError)).toEqual({ name: 'Acme Ltd' });
+    expect(validate(body, { name: 'Zoë 株式会社' }, toError)).toEqual({ name: 'Zoë 株式会社' });
   });
 
   it('trims first: surrounding whitespace, control characters such as \\n and \\t included, is removed', () => {
-    expect(validate(body, { name: 'Acme\n' })).toEqual({ name: 'Acme' });
-    expect(validate(body, { name: '\t\r\nAcme\u000b\f' })).toEqual({ name: 'Acme' });
+    expect(validate(body, { name: 'Acme\n' }, toError)).toEqual({ name: 'Acme' });
+    expect(validate(body, { name: '\t\r\nAcme\u000b\f' }, toError)).toEqual({ name: 'Acme' });
   });
 
   it.each(CONTROLS.map((c) => [`U+${c.charCodeAt(0).toString(16).padStart(4, '0')}`, c]))(
@@ -43,7 +44,7 @@ describe('singleLineText', () => {
   });
 
   it('counts the length after trimming', () => {
-    expect(validate(body, { name: ` ${'x'.repeat(10)} ` })).toEqual({ name: 'x'.repeat(10) });
+    expect(validate(body, { name: ` ${'x'.repeat(10)} ` }, toError)).toEqual({ name: 'x'.repeat(10) });
     expect(problems({ name: 'x'.repeat(11) })).toEqual([
       { field: 'name', message: 'must be 1 to 10 characters' },
     ]);

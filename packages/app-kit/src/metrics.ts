@@ -13,6 +13,8 @@ export interface Metrics {
   gauge(name: string, help: string, read: () => number): void;
   /** Prometheus text exposition format 0.0.4. */
   render(): string;
+  /** The `Content-Type` of {@link Metrics.render}'s text. */
+  readonly contentType: string;
 }
 
 /**
@@ -47,6 +49,7 @@ export function createMetrics(): Metrics {
     gauge(name, help, read) {
       renderers.push(() => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`]);
     },
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
     render() {
       return `${renderers.flatMap((render) => render()).join('\n')}\n`;
     },

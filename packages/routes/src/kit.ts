@@ -1,0 +1,147 @@
+import type Router from '@koa/router';
+import type { RouterContext } from '@koa/router';
+import type { Middleware } from 'koa';
+import type { z } from 'zod';
+import type { RouteDeclaration, RouteInput, RouteReply, Written } from './route.js';
+import { WRITTEN } from './route.js';
+import { type FieldProblem, fieldProblems } from './validation.js';
+
+/** The app's own answers to a request its declarations refuse: each app speaks its own format. */
+export interface RouteKitOptions {
+  /** The app's 400 for request fields that fail their schemas, naming each field. */
+  invalid: (details: FieldProblem[]) => unknown;
+  /** The app's JSON body reader (`jsonBody()` of `@portcullis/koa-auth` with the app's 413 and 400). */
+  jsonBody: Middleware;
+}
+
+/** A route's handler: gets the validated input, returns a declared JSON answer or {@link WRITTEN}. */
+export type RouteHandler<S, D extends RouteDeclaration> = (
+  ctx: RouterContext<S>,
+  input: RouteInput<D>,
+) => RouteReply<D> | Written | Promise<RouteReply<D> | Written>;
+
+export interface MountOptions<S> {
+  /** Middleware that runs before the body is read and the request validated (a guard, a limit). */
+  before?: ReadonlyArray<Middleware<S>>;
+}
+
+/** Declared routes of one app, mounted on its routers with validation; see {@link createRouteKit}. */
+export interface RouteKit<S> {
+  /**
+   * Mounts `handler` for `declaration` on `router` (whose prefix the declared path must start
+   * with). The request's params, query, headers and body are validated against the declaration
+   * before the handler runs; what it returns becomes the response.
+   */
+  mount<const D extends RouteDeclaration>(
+    router: Router<S>,
+    declaration: D,
+    handler: NoInfer<RouteHandler<S, D>>,
+    options?: MountOptions<S>,
+  ): void;
+  /** Every declaration mounted so far, in mount order (for the document and for tests). */
+  readonly routes: readonly RouteDeclaration[];
+  /** Adds declarations of routes served by other means (a library's router), for the document. */
+  declare(...declarations: RouteDeclaration[]): void;
+}
+
+/** The part of `@koa/router`'s options the kit reads. */
+interface RouterWithPrefix {
+  opts: { prefix?: string };
+}
+
+function relativePath(router: RouterWithPrefix, path: string): string {
+  const prefix = router.opts.prefix ?? '';
+  if (!path.startsWith(prefix)) {
+    throw new Error(`route ${path} cannot be mounted on a router with prefix ${prefix}`);
+  }
+  const rest = path.slice(prefix.length);
+  return rest === '' ? '/' : rest;
+}
+
+/**
+ * One kit per app: it mounts declared routes (see `defineRoute`) on the app's routers, validates
+ * each request against its declaration before the handler runs, and keeps the declarations for the
+ * OpenAPI document (`openApiDocument(kit.routes, …)`). Responses are not validated here, so the hot
+ * path pays nothing for them: the app tests check every answer against the document.
+ *
+ * Validation order: path parameters first (a malformed id is `invalidParams`, usually the
+ * resource's 404), then query, headers and body together (one 400 naming every bad field).
+ *
+ * @example
+ * const kit = createRouteKit({
+ *   invalid: (details) => instanceApiErrors.error('VALIDATION_ERROR', { details }),
+ *   jsonBody: jsonBody({ tooLarge: …, invalid: … }),
+ * });
+ * kit.mount(router, rotateKeyRoute, async (ctx, { params, body }) => {
+ *   const rotated = await rotate(params.keyId, body.overlapSeconds);
+ *   return { status: 200, body: envelope(ctx, rotated) };
+ * });
+ */
+export function createRouteKit<S = unknown>(options: RouteKitOptions): RouteKit<S> {
+  const routes: RouteDeclaration[] = [];
+  const operationIds = new Set<string>();
+  const record = (declaration: RouteDeclaration) => {
+    if (operationIds.has(declaration.operationId)) {
+      throw new Error(`operationId ${declaration.operationId} is declared twice`);
+    }
+    operationIds.add(declaration.operationId);
+    routes.push(declaration);
+  };
+
+  return {
+    routes,
+    declare(...declarations) {
+      for (const declaration of declarations) record(declaration);
+    },
+    mount(router, declaration, handler, mountOptions = {}) {
+      record(declaration);
+      const request = declaration.request ?? {};
+      const { params, query, headers, body } = request;
+      const empty = {};
+
+      const run: Middleware<S> = async (koaContext) => {
+        const ctx = koaContext as RouterContext<S>;
+        const input = { params: empty, query: empty, headers: empty, body: undefined } as Record<
+          string,
+          unknown
+        >;
+        if (params !== undefined) {
+          const parsed = params.safeParse(ctx.params);
+          if (!parsed.success) {
+            throw declaration.invalidParams === undefined
+              ? options.invalid(fieldProblems(parsed.error))
+              : declaration.invalidParams();
+          }
+          input.params = parsed.data;
+        }
+        const problems: FieldProblem[] = [];
+        const check = (schema: z.ZodType | undefined, value: () => unknown, key: string) => {
+          if (schema === undefined) return;
+          const parsed = schema.safeParse(value());
+          if (parsed.success) input[key] = parsed.data;
+          else problems.push(...fieldProblems(parsed.error));
+        };
+        check(query, () => ctx.query, 'query');
+        check(headers, () => ctx.headers, 'headers');
+        check(body, () => (ctx.state as { body?: unknown }).body, 'body');
+        if (problems.length > 0) throw options.invalid(problems.slice(0, 20));
+
+        const reply = await handler(ctx, input as unknown as RouteInput<typeof declaration>);
+        if (reply === WRITTEN || !('status' in reply)) return;
+        ctx.status = reply.status;
+        ctx.body = reply.body;
+      };
+
+      const chain: Middleware<S>[] = [...(mountOptions.before ?? [])];
+      if (body !== undefined) chain.push(options.jsonBody as Middleware<S>);
+      chain.push(run);
+      const path = relativePath(router as unknown as RouterWithPrefix, declaration.path);
+      // @koa/router's method functions share one signature; the declaration picks which.
+      (router[declaration.method] as (path: string, ...middleware: Middleware<S>[]) => Router<S>).call(
+        router,
+        path,
+        ...chain,
+      );
+    },
+  };
+}
