@@ -20,7 +20,7 @@ export type {
   ResponseCheck,
   ResponseCheckOptions,
 } from './openapi-responses.js';
-export { responseCheck } from './openapi-responses.js';
+export { documentedOperations, registeredOperations, responseCheck } from './openapi-responses.js';
 export type { OutboxProbe, OutboxQueryable } from './outbox.js';
 export { outboxProbe, waitUntil } from './outbox.js';
 export type {

@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { listen } from './http.js';
 import { lintOpenApi } from './openapi-lint.js';
-import { type CheckedDocument, responseCheck } from './openapi-responses.js';
+import {
+  type CheckedDocument,
+  documentedOperations,
+  registeredOperations,
+  responseCheck,
+} from './openapi-responses.js';
 
 const document = {
   openapi: '3.1.0',
@@ -108,5 +113,29 @@ describe('lintOpenApi', () => {
     const { servers: _servers, ...withoutServers } = document;
     const report = await lintOpenApi(withoutServers);
     expect(report.errors.map((e) => e.ruleId)).toContain('no-empty-servers');
+  });
+});
+
+describe('registeredOperations and documentedOperations', () => {
+  it('list the routes of the routers an app mounted, and the operations of a document, alike', () => {
+    const app = {
+      middleware: [
+        () => undefined,
+        {
+          router: {
+            stack: [
+              { path: '/widgets/:id', methods: ['HEAD', 'GET'] },
+              { path: '/widgets', methods: [] },
+              { path: '/widgets/:id', methods: ['DELETE'] },
+            ],
+          },
+        },
+      ],
+    };
+    expect(registeredOperations(app)).toEqual([
+      { method: 'delete', path: '/widgets/{id}' },
+      { method: 'get', path: '/widgets/{id}' },
+    ]);
+    expect(documentedOperations(document)).toEqual([{ method: 'get', path: '/widgets/{id}' }]);
   });
 });

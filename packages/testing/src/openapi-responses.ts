@@ -240,3 +240,56 @@ export function responseCheck(options: ResponseCheckOptions = {}): ResponseCheck
     },
   };
 }
+
+/** One route: lower-case method and OpenAPI path template (`/keys/{keyId}`). */
+export interface RouteOperation {
+  method: string;
+  path: string;
+}
+
+interface RouterLike {
+  stack: ReadonlyArray<{ path: string | RegExp; methods: readonly string[] }>;
+}
+
+const byPathThenMethod = (a: RouteOperation, b: RouteOperation) =>
+  a.path === b.path ? a.method.localeCompare(b.method) : a.path.localeCompare(b.path);
+
+/**
+ * Every route the `@koa/router` routers mounted directly on a Koa `app` registered (prefixes
+ * applied), as OpenAPI operations sorted by path then method. The `HEAD` that `@koa/router` adds
+ * beside each `GET` is left out; router-level middleware (no methods) is not a route. With
+ * {@link documentedOperations}, a test proves the document lists every route and no other.
+ *
+ * @example
+ * expect(registeredOperations(createApp(deps))).toEqual(documentedOperations(document));
+ */
+export function registeredOperations(app: { readonly middleware: readonly unknown[] }): RouteOperation[] {
+  const found = new Map<string, RouteOperation>();
+  for (const middleware of app.middleware as ReadonlyArray<{ router?: RouterLike }>) {
+    for (const layer of middleware.router?.stack ?? []) {
+      if (typeof layer.path !== 'string') continue;
+      const methods = layer.methods.map((m) => m.toLowerCase());
+      for (const method of methods) {
+        if (method === 'head' && methods.includes('get')) continue;
+        if (!METHODS.includes(method)) continue;
+        const path = layer.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+        found.set(`${path} ${method}`, { method, path });
+      }
+    }
+  }
+  return [...found.values()].sort(byPathThenMethod);
+}
+
+/**
+ * The operations a document lists, in the form of {@link registeredOperations}.
+ *
+ * @example
+ * documentedOperations(document) // [{ method: 'get', path: '/healthz' }, …]
+ */
+export function documentedOperations(document: CheckedDocument): RouteOperation[] {
+  const out: RouteOperation[] = [];
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const method of METHODS) if (item?.[method] !== undefined) out.push({ method, path });
+  }
+  return out.sort(byPathThenMethod);
+}
