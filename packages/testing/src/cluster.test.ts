@@ -1,0 +1,50 @@
+// describeTwoProcesses: both apps started on their own handles of one schema and one Redis, and
+// everything closed after the suite, apps first.
+import { afterAll, expect, it } from 'vitest';
+import { describeTwoProcesses } from './cluster.js';
+import { postgresAvailability } from './postgres.js';
+
+interface FakeDb {
+  url: string;
+  prepared: boolean;
+  close(): Promise<void>;
+}
+const events: string[] = [];
+
+describeTwoProcesses(
+  'a two-process cluster',
+  {
+    open: async (url): Promise<FakeDb> => ({
+      url,
+      prepared: false,
+      close: async () => void events.push('db closed'),
+    }),
+    prepare: async (db) => {
+      db.prepared = true;
+    },
+    start: async (db: FakeDb, redisUrl: string) => {
+      events.push(
+        `started on ${db.prepared ? 'a prepared' : 'an unprepared'} db with ${redisUrl.split(':')[0]}`,
+      );
+      return { db, redisUrl, close: async () => void events.push('app closed') };
+    },
+  },
+  (cluster) => {
+    it('starts each process on its own handle of one schema, with one shared Redis', () => {
+      expect(cluster.a.db).toBe(cluster.dbA);
+      expect(cluster.b.db).toBe(cluster.dbB);
+      expect(cluster.dbA).not.toBe(cluster.dbB);
+      expect(cluster.dbA.url).toBe(cluster.dbB.url);
+      expect(cluster.dbA.url).toContain(cluster.backends.schema.schema);
+      expect(cluster.a.redisUrl).toBe(cluster.backends.redis.url);
+      expect(events).toEqual(['started on a prepared db with redis', 'started on a prepared db with redis']);
+    });
+  },
+);
+
+afterAll(() => {
+  // The cluster's own afterAll ran first (inner hooks before outer ones): apps, then databases.
+  if (postgresAvailability().ok) {
+    expect(events.slice(2)).toEqual(['app closed', 'app closed', 'db closed', 'db closed']);
+  }
+});
