@@ -2,7 +2,7 @@
  * A promise that settles in the check phase of the current event-loop turn, shared by every
  * caller in that turn (one `setImmediate` per turn, however many requests wait on it).
  *
- * Why the apps send their responses there (`useAppHead`): a handler that answers synchronously
+ * Why the apps send their responses there (`useRequestPipeline`): a handler that answers synchronously
  * writes its response in the middle of the poll phase, between the reads of the other sockets
  * that are ready, and each such write wakes the client's process on its own (on this machine the
  * wake-up, an inter-processor interrupt inside the kernel's loopback delivery, cost more server
