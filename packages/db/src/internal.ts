@@ -7,7 +7,7 @@ import type { Queryable, QueryResult } from './types.js';
 export type ScriptRunner = (sql: string, options: { timeoutMs: number }) => Promise<void>;
 
 /** Key of the script runner on transaction handles made by this package. */
-export const RUN_SCRIPT: unique symbol = Symbol('@portcullis/db.runScript');
+const RUN_SCRIPT: unique symbol = Symbol('@portcullis/db.runScript');
 
 type RunQuery = (sql: string, params: readonly unknown[] | undefined) => Promise<QueryResult<unknown>>;
 

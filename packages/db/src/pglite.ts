@@ -14,7 +14,7 @@ export interface PgliteSettings {
   connectTimeoutMs: number;
 }
 
-export const MEMORY_DATA_DIR = 'memory://';
+const MEMORY_DATA_DIR = 'memory://';
 
 /** How long close() waits for work in flight before closing anyway, in ms. */
 const CLOSE_GRACE_MS = 10_000;

@@ -23,7 +23,7 @@ export interface KeyParseFailure<R extends KeyParseFailureReason = KeyParseFailu
 export const MAX_KEY_LENGTH = 256;
 
 // Shared frozen failures: no allocation on the rejection path, and no caller can mutate them.
-export const MISSING: KeyParseFailure<'missing'> = Object.freeze({ ok: false, reason: 'missing' });
+const MISSING: KeyParseFailure<'missing'> = Object.freeze({ ok: false, reason: 'missing' });
 export const WRONG_PREFIX: KeyParseFailure<'wrong-prefix'> = Object.freeze({
   ok: false,
   reason: 'wrong-prefix',
