@@ -79,6 +79,6 @@ describe('tcs and oauth schemas', () => {
   it('accepts what renderOAuth writes for a listed code', () => {
     const body = renderOAuth(tokenEndpointErrors.error('invalid_grant')).body;
     expect(oauthErrorSchema(['invalid_grant']).safeParse(body).success).toBe(true);
-    expect(oauthErrorSchema(['invalid_request']).safeParse(body).success).toBe(false);
+    expect(oauthErrorSchema(['invalid_client']).safeParse(body).success).toBe(false);
   });
 });

@@ -166,7 +166,7 @@ export function tcsErrorSchema(status: HttpErrorStatus, options: TcsErrorSchemaO
  * it, `error` one of `codes`.
  *
  * @example
- * oauthErrorSchema(['invalid_request', 'invalid_grant'])
+ * oauthErrorSchema(['invalid_grant'])
  */
 export function oauthErrorSchema(codes: readonly string[]) {
   return z.object({ error: z.enum(nonEmpty(codes)), error_description: z.string() });
