@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, migrate } from '@portcullis/db';
 import { readRegisterImportEnv } from './env.js';
-import { type ImportReport, importFiles } from './register/store.js';
+import { type ImportReport, importFiles } from './store/register.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 const USAGE = 'usage: pnpm --filter mica-register import <directory-or-file.csv>…\n';

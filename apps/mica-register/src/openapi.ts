@@ -33,7 +33,7 @@ import {
   LICENSE_TYPES,
   REGISTER_KINDS,
 } from './register/model.js';
-import { AUTHORISATION_LICENSE_TYPES, RECENT_AUTHORIZATIONS } from './register/queries.js';
+import { AUTHORISATION_LICENSE_TYPES, RECENT_AUTHORIZATIONS } from './store/register-queries.js';
 import { LIMITS, SORT_FIELDS } from './register/query-params.js';
 import { MAX_ACTIVE_KEYS } from './store/developers.js';
 

@@ -3,7 +3,7 @@ import { connectRedisPair, createLogger, openDatabase, runService } from '@portc
 import { createApp } from './app.js';
 import { buildDeps } from './deps.js';
 import { readConfig } from './env.js';
-import { ensureImported, SHIPPED_SNAPSHOT_DIR } from './register/store.js';
+import { ensureImported, SHIPPED_SNAPSHOT_DIR } from './store/register.js';
 
 // The only place that starts things: reads the environment, connects, migrates, imports the
 // shipped ESMA snapshot on first start, listens, and drains on SIGTERM (SPEC §5, §8).

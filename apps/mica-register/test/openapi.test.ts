@@ -17,7 +17,7 @@ import { createFakeClock, readJson } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../src/app.js';
-import { importFiles } from '../src/register/store.js';
+import { importFiles } from '../src/store/register.js';
 import { bearer, type ErrorBody, pgliteDatabase, type RunningApp, register, startApp } from './harness.js';
 import { SYNTHETIC_ART, tempDir, writeCsv } from './register-harness.js';
 

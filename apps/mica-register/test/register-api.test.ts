@@ -8,7 +8,7 @@ import { createFakeClock, readJson } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RegisterRecord, toIssuer } from '../src/register/importer.js';
 import { ISSUER_FIELDS } from '../src/register/model.js';
-import { importFiles, SHIPPED_SNAPSHOT_DIR } from '../src/register/store.js';
+import { importFiles, SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
 import {
   copyShipped,
   csvFile,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createDatabase } from '@portcullis/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImportCli } from '../src/import.js';
-import { SHIPPED_SNAPSHOT_DIR } from '../src/register/store.js';
+import { SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
 import { copyShipped, tempDir, writeCsv } from './register-harness.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;

@@ -9,7 +9,7 @@ import { listen, type Served } from '@portcullis/testing';
 import Koa from 'koa';
 import { EXPECTED_COLUMNS, parseRegisterFile, type RegisterRecord } from '../src/register/importer.js';
 import type { RegisterKind } from '../src/register/model.js';
-import { SHIPPED_SNAPSHOT_DIR } from '../src/register/store.js';
+import { SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
 import { createRegisterCache, type RegisterCache, registerRoutes } from '../src/routes/register.js';
 
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));

@@ -4,7 +4,7 @@ import type { Database } from '@portcullis/db';
 import { createFakeClock, readJson } from '@portcullis/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importFiles, SHIPPED_SNAPSHOT_DIR } from '../src/register/store.js';
+import { importFiles, SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
 import { pgliteDatabase, type RegisterApp, startRegisterApp } from './register-harness.js';
 
 const clock = createFakeClock(Date.UTC(2026, 1, 10));

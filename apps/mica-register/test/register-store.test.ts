@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { formatImportReport } from '../src/import.js';
 import { parseRegisterFile, type RegisterRecord } from '../src/register/importer.js';
 import type { RegisterKind } from '../src/register/model.js';
-import { ensureImported, importFiles, replaceKind, SHIPPED_SNAPSHOT_DIR } from '../src/register/store.js';
+import { ensureImported, importFiles, replaceKind, SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
 import {
   copyShipped,
   csvFile,

@@ -3,7 +3,7 @@
 import type { Database } from '@portcullis/db';
 import { createFakeClock, readJson } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importFiles, SHIPPED_SNAPSHOT_DIR } from '../src/register/store.js';
+import { importFiles, SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
 import {
   csvFile,
   type EnvelopeBody,

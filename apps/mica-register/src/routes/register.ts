@@ -14,7 +14,7 @@ import {
   registerHealth,
   registerStatistics,
   searchIssuers,
-} from '../register/queries.js';
+} from '../store/register-queries.js';
 import {
   type FieldProblem,
   parseIssuersQuery,

@@ -10,8 +10,8 @@ import {
   parseRegisterFile,
   type RegisterRecord,
   type RowProblem,
-} from './importer.js';
-import { REGISTER_KINDS, type RegisterKind } from './model.js';
+} from '../register/importer.js';
+import { REGISTER_KINDS, type RegisterKind } from '../register/model.js';
 
 /** The ESMA snapshot shipped with the app (`apps/mica-register/data/esma`), from `src/` or `dist/`. */
 export const SHIPPED_SNAPSHOT_DIR = fileURLToPath(new URL('../../data/esma', import.meta.url));

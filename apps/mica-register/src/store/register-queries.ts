@@ -1,5 +1,5 @@
 import type { Queryable } from '@portcullis/db';
-import { utcDay } from './importer.js';
+import { utcDay } from '../register/importer.js';
 import {
   type EntityType,
   ISSUER_STATUSES,
@@ -11,8 +11,8 @@ import {
   type LicenseType,
   REGISTER_KINDS,
   type RegisterKind,
-} from './model.js';
-import type { IssuerFilter, SortField } from './query-params.js';
+} from '../register/model.js';
+import type { IssuerFilter, SortField } from '../register/query-params.js';
 
 // Read side of the register (SPEC §5.3): plain SQL through @portcullis/db, the same on Postgres and
 // PGlite. Every value from a request is a bound parameter; ORDER BY is picked from fixed strings.
