@@ -1,6 +1,7 @@
 import { instanceAuthErrors } from '@portcullis/errors';
 import { timingSafeEqualString } from '@portcullis/hashing';
 import type { Middleware } from 'koa';
+import { type AuthOutcomeHook, refusalCode } from './auth-outcome.js';
 
 export interface AdminTokenAuthState {
   /** True once the operator token was accepted. */
@@ -14,6 +15,8 @@ export interface AdminTokenAuthOptions {
   missing?: () => unknown;
   /** Error for a wrong token. Default 401 `AUTH_FAILED`. */
   invalid?: () => unknown;
+  /** Observes each decision (scheme `admin_token`), e.g. to count outcomes; never sees the token. */
+  onOutcome?: AuthOutcomeHook;
 }
 
 /**
@@ -24,15 +27,22 @@ export interface AdminTokenAuthOptions {
  * admin.use(adminTokenAuth({ token: env.ADMIN_TOKEN }));
  */
 export function adminTokenAuth(options: AdminTokenAuthOptions): Middleware<AdminTokenAuthState> {
-  const { token } = options;
+  const { token, onOutcome } = options;
   if (token.length === 0) throw new TypeError('adminTokenAuth: the admin token must not be empty');
   const missing = options.missing ?? (() => instanceAuthErrors.error('AUTH_REQUIRED'));
   const invalid = options.invalid ?? (() => instanceAuthErrors.error('AUTH_FAILED'));
 
+  const refuse = (reason: 'missing' | 'malformed' | 'refused', err: unknown): unknown => {
+    onOutcome?.('admin_token', reason, refusalCode(err));
+    return err;
+  };
+
   return async function adminTokenAuth(ctx, next) {
     const presented = bearerToken(ctx.get('authorization'));
-    if (presented === undefined) throw missing();
-    if (presented === '' || !timingSafeEqualString(presented, token)) throw invalid();
+    if (presented === undefined) throw refuse('missing', missing());
+    if (presented === '') throw refuse('malformed', invalid());
+    if (!timingSafeEqualString(presented, token)) throw refuse('refused', invalid());
+    onOutcome?.('admin_token', 'ok', 'ok');
     ctx.state.admin = true;
     await next();
   };

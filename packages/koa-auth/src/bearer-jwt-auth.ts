@@ -1,6 +1,7 @@
 import { tcsApiErrors } from '@portcullis/errors';
 import type { Middleware } from 'koa';
 import { bearerToken } from './admin-token-auth.js';
+import { type AuthOutcomeHook, refusalCode } from './auth-outcome.js';
 
 export interface BearerJwtAuthState<P> {
   bearer?: P;
@@ -17,6 +18,8 @@ export interface BearerJwtAuthOptions<P> {
   missing?: () => unknown;
   /** Error for a refused token or another scheme. Default TCS 401 `Invalid or expired token`. */
   invalid?: () => unknown;
+  /** Observes each decision (scheme `bearer_jwt`), e.g. to count outcomes; never sees the token. */
+  onOutcome?: AuthOutcomeHook;
 }
 
 /**
@@ -28,15 +31,26 @@ export interface BearerJwtAuthOptions<P> {
  * router.use(bearerJwtAuth({ verify: (token) => tokens.verifySession(token) }));
  */
 export function bearerJwtAuth<P>(options: BearerJwtAuthOptions<P>): Middleware<BearerJwtAuthState<P>> {
-  const { verify } = options;
+  const { verify, onOutcome } = options;
   const missing = options.missing ?? (() => tcsApiErrors.error('TOKEN_REQUIRED'));
   const invalid = options.invalid ?? (() => tcsApiErrors.error('INVALID_TOKEN'));
+  const refuse = (reason: 'missing' | 'malformed' | 'refused', err: unknown): unknown => {
+    onOutcome?.('bearer_jwt', reason, refusalCode(err));
+    return err;
+  };
   return async function bearerJwtAuth(ctx, next) {
     const token = bearerToken(ctx.get('authorization'));
-    if (token === undefined) throw missing();
-    if (token === '') throw invalid();
-    const principal = await verify(token);
-    if (principal === null) throw invalid();
+    if (token === undefined) throw refuse('missing', missing());
+    if (token === '') throw refuse('malformed', invalid());
+    let principal: P | null;
+    try {
+      principal = await verify(token);
+    } catch (err) {
+      onOutcome?.('bearer_jwt', 'lookup_failed', refusalCode(err));
+      throw err;
+    }
+    if (principal === null) throw refuse('refused', invalid());
+    onOutcome?.('bearer_jwt', 'ok', 'ok');
     ctx.state.bearer = principal;
     await next();
   };

@@ -41,6 +41,40 @@ export function errorHandler<S>(
   render: ErrorRenderer<S>,
   options: ErrorHandlerOptions<S> = {},
 ): Middleware<S> {
+  const responder = errorResponder(render, options);
+  return async function errorHandler(ctx, next) {
+    try {
+      await next();
+      responder.settle(ctx);
+    } catch (err) {
+      responder.fail(ctx, err);
+    }
+  };
+}
+
+/** The two halves of {@link errorHandler}, for a pipeline that runs them in a middleware of its own. */
+export interface ErrorResponder<S> {
+  /** After the routes ran without throwing: renders a bodiless 404 or other error status. */
+  settle(ctx: ParameterizedContext<S>): void;
+  /** For what the routes threw: renders it, or rethrows when the response is already half-sent. */
+  fail(ctx: ParameterizedContext<S>, err: unknown): void;
+}
+
+/**
+ * {@link errorHandler} without the middleware around it: `settle` after `await next()`, `fail`
+ * in its `catch`. One middleware can then do the error handling and other per-request work
+ * (request id, metrics) with a single promise per request.
+ *
+ * @example
+ * const responder = errorResponder(render, { notFound });
+ * app.use(async (ctx, next) => {
+ *   try { await next(); responder.settle(ctx); } catch (err) { responder.fail(ctx, err); }
+ * });
+ */
+export function errorResponder<S>(
+  render: ErrorRenderer<S>,
+  options: ErrorHandlerOptions<S> = {},
+): ErrorResponder<S> {
   const { notFound, emptyError, onError } = options;
 
   const respond = (err: unknown, ctx: ParameterizedContext<S>): void => {
@@ -51,9 +85,8 @@ export function errorHandler<S>(
     onError?.(err, rendered, ctx);
   };
 
-  return async function errorHandler(ctx, next) {
-    try {
-      await next();
+  return {
+    settle(ctx) {
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) {
           if (notFound) respond(notFound(ctx), ctx);
@@ -62,7 +95,8 @@ export function errorHandler<S>(
           if (err !== undefined) respond(err, ctx);
         }
       }
-    } catch (err) {
+    },
+    fail(ctx, err) {
       // A response half-sent (headers out, stream failing) cannot be replaced; let Koa close it.
       if (ctx.headerSent) throw err;
       // Drop headers a failing handler may have set (cache headers, Location…), as Koa's own
@@ -73,6 +107,6 @@ export function errorHandler<S>(
         if (!KEPT_ON_ERROR.test(name)) ctx.remove(name);
       }
       respond(err, ctx);
-    }
+    },
   };
 }

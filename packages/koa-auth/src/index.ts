@@ -1,5 +1,7 @@
 export type { AdminTokenAuthOptions, AdminTokenAuthState } from './admin-token-auth.js';
 export { adminTokenAuth, bearerToken } from './admin-token-auth.js';
+export type { AuthOutcomeHook, AuthReason, AuthScheme } from './auth-outcome.js';
+export { refusalCode } from './auth-outcome.js';
 export type { BearerJwtAuthOptions, BearerJwtAuthState } from './bearer-jwt-auth.js';
 export { bearerJwtAuth } from './bearer-jwt-auth.js';
 export type { ClientAddressOptions } from './client-address.js';
@@ -13,8 +15,8 @@ export type {
   PresentedAccessToken,
 } from './dpop-auth.js';
 export { authorizationCredentials, dpopAuth } from './dpop-auth.js';
-export type { ErrorHandlerOptions, ErrorRenderer } from './error-handler.js';
-export { errorHandler } from './error-handler.js';
+export type { ErrorHandlerOptions, ErrorRenderer, ErrorResponder } from './error-handler.js';
+export { errorHandler, errorResponder } from './error-handler.js';
 export type {
   InstanceKeyAuthOptions,
   InstanceKeyAuthState,
@@ -31,7 +33,7 @@ export { micaKeyAuth } from './mica-key-auth.js';
 export type { FailedAttemptLimitOptions, RateLimitOptions } from './rate-limit.js';
 export { failedAttemptLimit, rateLimit, standardRateLimitHeaders } from './rate-limit.js';
 export type { RequestIdState } from './request-id.js';
-export { requestId } from './request-id.js';
+export { requestId, requestIdFor } from './request-id.js';
 export type { TcsKeyAuthOptions, TcsKeyAuthState, TcsKeyDecision } from './tcs-key-auth.js';
 export { tcsKeyAuth } from './tcs-key-auth.js';
 export type { LimitResult, WindowLimiter, WindowLimiterOptions } from './window-limiter.js';

@@ -2,6 +2,7 @@ import { instanceAuthErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { type ParsedInstanceKey, parseInstanceKey } from '@portcullis/key-format';
 import type { Middleware, ParameterizedContext } from 'koa';
+import type { AuthOutcomeHook } from './auth-outcome.js';
 import { attempt, type MaybePromise } from './maybe-async.js';
 
 /** What an authenticated instance key grants. Apps extend it with their own fields. */
@@ -45,6 +46,8 @@ export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
   service?: string;
   /** Accept `trusset_v2_…` keys too. Default false. */
   allowLegacy?: boolean;
+  /** Observes each decision (scheme `instance_key`), e.g. to count outcomes; never sees the key. */
+  onOutcome?: AuthOutcomeHook;
 }
 
 /**
@@ -62,7 +65,7 @@ export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
 export function instanceKeyAuth<P extends InstancePrincipal>(
   options: InstanceKeyAuthOptions<P>,
 ): Middleware<InstanceKeyAuthState<P>> {
-  const { lookup, service, cached, beforeLookup } = options;
+  const { lookup, service, cached, beforeLookup, onOutcome } = options;
   const parseOptions = { allowLegacy: options.allowLegacy ?? false };
 
   // Not an async function: on an L1 hit the whole check runs synchronously and hands over to
@@ -73,12 +76,20 @@ export function instanceKeyAuth<P extends InstancePrincipal>(
     decision: InstanceKeyDecision<P>,
     next: () => Promise<unknown>,
   ) => {
-    if (!decision.ok) throw instanceAuthErrors.error('AUTH_FAILED');
-    if (service !== undefined) assertService(decision.principal, service);
+    if (!decision.ok) {
+      onOutcome?.('instance_key', 'refused', 'AUTH_FAILED');
+      throw instanceAuthErrors.error('AUTH_FAILED');
+    }
+    if (service !== undefined && !decision.principal.services.includes(service)) {
+      onOutcome?.('instance_key', 'service_not_enabled', 'SERVICE_NOT_ENABLED');
+      assertService(decision.principal, service);
+    }
+    onOutcome?.('instance_key', 'ok', 'ok');
     ctx.state.auth = decision.principal;
     return next();
   };
   const lookupFailed = (cause: unknown): never => {
+    onOutcome?.('instance_key', 'lookup_failed', 'AUTH_ERROR');
     throw instanceAuthErrors.error('AUTH_ERROR', { cause });
   };
 
@@ -91,7 +102,9 @@ export function instanceKeyAuth<P extends InstancePrincipal>(
     known: InstanceKeyDecision<P> | undefined,
   ) => {
     if (!parsed.ok) {
-      throw instanceAuthErrors.error(parsed.reason === 'missing' ? 'AUTH_REQUIRED' : 'AUTH_FAILED');
+      const code = parsed.reason === 'missing' ? 'AUTH_REQUIRED' : 'AUTH_FAILED';
+      onOutcome?.('instance_key', parsed.reason, code);
+      throw instanceAuthErrors.error(code);
     }
     if (known !== undefined) return admit(ctx, known, next);
     // Only the lookup's own failure is an AUTH_ERROR; errors further down pass through.

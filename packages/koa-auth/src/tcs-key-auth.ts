@@ -2,6 +2,7 @@ import { tcsApiErrors, tcsApiKeyErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { parseTcsKey } from '@portcullis/key-format';
 import type { Middleware } from 'koa';
+import type { AuthOutcomeHook } from './auth-outcome.js';
 import { attempt, type MaybePromise } from './maybe-async.js';
 
 /** What `lookup` answers for a known, unrevoked TCS API key. */
@@ -22,6 +23,8 @@ export interface TcsKeyAuthOptions<P> {
    * Rejects only on infrastructure failure (→ 503, never "Invalid API Key").
    */
   lookup: (digest: string) => MaybePromise<TcsKeyDecision<P> | null>;
+  /** Observes each decision (scheme `tcs_api_key`), e.g. to count outcomes; never sees the key. */
+  onOutcome?: AuthOutcomeHook;
 }
 
 /**
@@ -41,22 +44,32 @@ export interface TcsKeyAuthOptions<P> {
  * router.use(tcsKeyAuth({ lookup: async (digest) => decide(await keyCache.get(digest)) }));
  */
 export function tcsKeyAuth<P>(options: TcsKeyAuthOptions<P>): Middleware<TcsKeyAuthState<P>> {
-  const { lookup } = options;
+  const { lookup, onOutcome } = options;
   return function tcsKeyAuth(ctx, next) {
     const parsed = parseTcsKey(ctx.req.headers['x-api-key']);
     if (!parsed.ok) {
-      throw tcsApiKeyErrors.error(parsed.reason === 'missing' ? 'API_KEY_REQUIRED' : 'INVALID_API_KEY');
+      const code = parsed.reason === 'missing' ? 'API_KEY_REQUIRED' : 'INVALID_API_KEY';
+      onOutcome?.('tcs_api_key', parsed.reason, code);
+      throw tcsApiKeyErrors.error(code);
     }
     // Synchronous on a cache hit; only the lookup's own failure is a 503.
     return attempt(
       () => lookup(digestKey(parsed.key)),
       (decision) => {
-        if (!decision) throw tcsApiKeyErrors.error('INVALID_API_KEY');
-        if (!decision.approved) throw tcsApiKeyErrors.error('ACCOUNT_NOT_APPROVED');
+        if (!decision) {
+          onOutcome?.('tcs_api_key', 'refused', 'INVALID_API_KEY');
+          throw tcsApiKeyErrors.error('INVALID_API_KEY');
+        }
+        if (!decision.approved) {
+          onOutcome?.('tcs_api_key', 'not_approved', 'ACCOUNT_NOT_APPROVED');
+          throw tcsApiKeyErrors.error('ACCOUNT_NOT_APPROVED');
+        }
+        onOutcome?.('tcs_api_key', 'ok', 'ok');
         ctx.state.tenant = decision.principal;
         return next();
       },
       (cause): never => {
+        onOutcome?.('tcs_api_key', 'lookup_failed', 'SERVICE_UNAVAILABLE');
         throw tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause });
       },
     );

@@ -48,6 +48,11 @@ export interface WindowLimiterOptions {
   /** Called when Redis fails and the in-process counters answer instead. */
   onStoreError?: (error: Error) => void;
   /**
+   * Called with every result that refuses (a `consume` over the limit, a `peek` at an exhausted
+   * window), e.g. to count refusals per limiter. Never given the key.
+   */
+  onRefused?: (result: LimitResult) => void;
+  /**
    * Most buckets the in-process counters keep (the single-node store, and the fallback while Redis
    * is down). Past it the oldest buckets are dropped, those of earlier windows first. Default
    * 100 000 (a few MB).
@@ -68,7 +73,7 @@ export interface WindowLimiterOptions {
  * const result = await perKey.consume(keyId); // { allowed, remaining, resetAtMs, … }
  */
 export function createWindowLimiter(options: WindowLimiterOptions): WindowLimiter {
-  const { limit, windowMs, prefix, redis, onStoreError } = options;
+  const { limit, windowMs, prefix, redis, onStoreError, onRefused } = options;
   if (!Number.isInteger(limit) || limit < 1) throw new TypeError('createWindowLimiter: limit must be ≥ 1');
   if (!Number.isInteger(windowMs) || windowMs < 1000 || windowMs % 1000 !== 0) {
     throw new TypeError('createWindowLimiter: windowMs must be whole seconds');
@@ -88,13 +93,15 @@ export function createWindowLimiter(options: WindowLimiterOptions): WindowLimite
 
   const result = (consumed: number, windowIndex: number, allowed: boolean): LimitResult => {
     const resetAtMs = (windowIndex + 1) * windowMs;
-    return {
+    const answer: LimitResult = {
       allowed,
       limit,
       remaining: Math.max(0, limit - consumed),
       resetAtMs,
       retryAfterSeconds: Math.max(1, Math.ceil((resetAtMs - now()) / 1000)),
     };
+    if (!allowed) onRefused?.(answer);
+    return answer;
   };
 
   const window = (): number => Math.floor(now() / windowMs);
