@@ -82,6 +82,17 @@ describe.runIf(redisServer.ok)('key cache with Redis', () => {
     expect(b.cache.stats().l2Hits).toBe(1);
   });
 
+  it('counts a known-absent answer from L2 as a negative hit', async () => {
+    freshNamespace();
+    const db = new Map<string, { status: string }>();
+    const a = await processCache(db);
+    const b = await processCache(db);
+    expect(await a.cache.get('gone')).toBeNull();
+    expect(await b.cache.get('gone')).toBeNull();
+    expect(b.loads).toEqual([]);
+    expect(b.cache.stats()).toMatchObject({ l2Hits: 1, l2NegativeHits: 1, l1NegativeHits: 0 });
+  });
+
   it('shows a revocation on another process with a warm L1 within 100 ms', async () => {
     freshNamespace();
     const db = new Map([['d1', { status: 'ACTIVE' }]]);

@@ -31,6 +31,7 @@ describe('key cache without Redis (single node)', () => {
     expect(await cache.get('nope')).toBeNull();
     expect(await cache.get('nope')).toBeNull();
     expect(calls).toEqual(['nope']);
+    expect(cache.stats()).toMatchObject({ loads: 1, l1Hits: 1, l1NegativeHits: 1, l2NegativeHits: 0 });
   });
 
   it('forgets a negative entry when the id is invalidated (a key was created)', async () => {

@@ -89,8 +89,15 @@ export interface KeyCacheOptions<V> {
 }
 
 export interface KeyCacheStats {
+  /** Lookups answered from L1, "known absent" answers included. */
   l1Hits: number;
+  /** Lookups answered from Redis, "known absent" answers included. */
   l2Hits: number;
+  /** Of `l1Hits`, those answered "known absent" (a cached negative entry). */
+  l1NegativeHits: number;
+  /** Of `l2Hits`, those answered "known absent" (a cached negative entry). */
+  l2NegativeHits: number;
+  /** Lookups answered by the loader (the database). */
   loads: number;
   redisErrors: number;
   /** Redis calls not made because the breaker was open. */
@@ -243,6 +250,8 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
   const counters = {
     l1Hits: 0,
     l2Hits: 0,
+    l1NegativeHits: 0,
+    l2NegativeHits: 0,
     loads: 0,
     redisErrors: 0,
     redisSkipped: 0,
@@ -319,6 +328,7 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
         const decoded = typeof entry === 'string' ? decodeEntry(entry) : undefined;
         if (decoded !== undefined) {
           counters.l2Hits += 1;
+          if (decoded.value === null) counters.l2NegativeHits += 1;
           fillL1(id, decoded.value, seqAtStart);
           return decoded.value;
         }
@@ -349,6 +359,7 @@ export function createKeyCache<V>(options: KeyCacheOptions<V>): KeyCache<V> {
     if (entry === undefined) return undefined;
     if (entry.freshUntil > clock()) {
       counters.l1Hits += 1;
+      if (entry.value === null) counters.l1NegativeHits += 1;
       return entry.value;
     }
     l1.delete(id);
