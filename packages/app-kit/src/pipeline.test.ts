@@ -75,6 +75,9 @@ async function start(
   router.get('/ip', (ctx) => {
     ctx.body = { ip: ctx.ip };
   });
+  router.get('/items/:itemId', (ctx) => {
+    ctx.body = { id: ctx.params.itemId };
+  });
   router.get('/busy', () => {
     throw Object.assign(catalog.error('BUSY'), { message: 'overloaded' });
   });
@@ -108,8 +111,14 @@ describe('useRequestPipeline', () => {
     expect(bug.status).toBe(500);
     expect(text).not.toContain('hunter2');
     expect(lines.filter((l) => l.includes('request failed'))).toHaveLength(2);
-    expect(metrics.render()).toContain('http_errors_total{code="SERVICE_UNAVAILABLE"} 1');
-    expect(metrics.render()).toMatch(/http_requests_total\{method="GET",status="500"\} 1/);
+    const rendered = await metrics.render();
+    expect(rendered).toContain('http_errors_total{code="SERVICE_UNAVAILABLE"} 1');
+    expect(rendered).toContain(
+      'http_request_duration_seconds_count{method="GET",route="/bug",status="500"} 1',
+    );
+    expect(rendered).toContain(
+      'http_request_duration_seconds_count{method="GET",route="/db",status="503"} 1',
+    );
     expect(observed).toHaveLength(2);
   });
 
@@ -146,6 +155,47 @@ describe('useRequestPipeline', () => {
     expect(await ipOf(trusting.url, '203.0.113.9:1234')).toMatch(/127\.0\.0\.1$/);
     const plain = await start();
     expect(await ipOf(plain.url, '203.0.113.9')).toMatch(/127\.0\.0\.1$/);
+  });
+});
+
+describe('useRequestPipeline metrics', () => {
+  const seriesOf = (text: string) =>
+    text.split('\n').filter((line) => line.startsWith('http_request_duration_seconds_count'));
+
+  it('labels request latency by the matched route template, never the path', async () => {
+    const { url, metrics } = await start();
+    await fetch(`${url}/items/alpha`);
+    await fetch(`${url}/items/beta`);
+    await fetch(`${url}/ok`, { method: 'DELETE' });
+    expect(seriesOf(await metrics.render()).sort()).toEqual([
+      'http_request_duration_seconds_count{method="DELETE",route="unmatched",status="405"} 1',
+      'http_request_duration_seconds_count{method="GET",route="/items/:itemId",status="200"} 2',
+    ]);
+    const text = await metrics.render();
+    expect(text).toContain(
+      'http_request_duration_seconds_bucket{method="GET",route="/items/:itemId",status="200",le="+Inf"} 2',
+    );
+    expect(text).not.toContain('alpha');
+  });
+
+  it('creates no label from an unmatched path, a query string or a credential', async () => {
+    const { url, metrics } = await start();
+    const randomPath = `/nowhere-${crypto.randomUUID()}`;
+    const key = `trusset_abcd1234_${'f'.repeat(64)}`;
+    const token = `secret-${crypto.randomUUID()}`;
+    expect((await fetch(`${url}${randomPath}?q=${token}`)).status).toBe(404);
+    const withKey = await fetch(`${url}/items/${token}?apiKey=${key}`, {
+      headers: { 'x-api-key': key, authorization: `Bearer ${token}`, 'x-request-id': `rid-${token}` },
+    });
+    expect(withKey.status).toBe(200);
+    expect(withKey.headers.get('x-request-id')).toBe(`rid-${token}`);
+    const text = await metrics.render();
+    for (const secret of [randomPath, key, token]) expect(text).not.toContain(secret);
+    expect(seriesOf(text).sort()).toEqual([
+      'http_request_duration_seconds_count{method="GET",route="/items/:itemId",status="200"} 1',
+      'http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1',
+    ]);
+    expect(text).toContain('http_errors_total{code="NOT_FOUND"} 1');
   });
 });
 
