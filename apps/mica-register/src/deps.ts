@@ -1,7 +1,13 @@
+import {
+  countRateLimitRefusals,
+  createMetrics,
+  observeKeyCache,
+  readinessChecks,
+  reportCacheEvents,
+} from '@portcullis/app-kit';
 import type { Database } from '@portcullis/db';
-import { createKeyCache, createSqlOutbox } from '@portcullis/key-cache';
+import { createKeyCache, createSqlOutbox, createUsageBatcher } from '@portcullis/key-cache';
 import { createWindowLimiter } from '@portcullis/koa-auth';
-import { createMetrics, createUsageBatcher, readinessChecks, reportCacheEvents } from '@portcullis/service';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app.js';
@@ -59,8 +65,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     ...(options.l1 === undefined ? {} : { l1: options.l1 }),
     onEvent: reportCacheEvents(logger, metrics),
   });
-  metrics.gauge('key_cache_l1_hits', 'Key lookups answered from L1', () => keyCache.stats().l1Hits);
-  metrics.gauge('key_cache_loads', 'Key lookups answered from the database', () => keyCache.stats().loads);
+  observeKeyCache(metrics, keyCache);
 
   const limits = {
     perMinute: 60,
@@ -70,8 +75,17 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     ...options.limits,
   };
   const onStoreError = (error: Error) => logger.warn({ err: error.message }, 'rate limiter store failed');
+  const refusals = countRateLimitRefusals(metrics);
   const limiter = (name: string, limit: number, windowMs: number) =>
-    createWindowLimiter({ limit, windowMs, prefix: `${prefix}:rl:${name}`, redis, now, onStoreError });
+    createWindowLimiter({
+      limit,
+      windowMs,
+      prefix: `${prefix}:rl:${name}`,
+      redis,
+      now,
+      onStoreError,
+      onRefused: refusals(name),
+    });
 
   const usage = createUsageBatcher({
     write: (batch) => recordKeyUsage(db, batch),

@@ -1,8 +1,14 @@
+import {
+  countRateLimitRefusals,
+  createMetrics,
+  observeKeyCache,
+  readinessChecks,
+  reportCacheEvents,
+} from '@portcullis/app-kit';
 import type { Database } from '@portcullis/db';
 import { createPasswordHasher, type PasswordHasher } from '@portcullis/hashing';
 import { createKeyCache, createSqlOutbox } from '@portcullis/key-cache';
 import { createWindowLimiter } from '@portcullis/koa-auth';
-import { createMetrics, readinessChecks, reportCacheEvents } from '@portcullis/service';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app.js';
@@ -61,9 +67,11 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     ...(options.l1 === undefined ? {} : { l1: options.l1 }),
     onEvent: reportCacheEvents(logger, metrics),
   });
+  observeKeyCache(metrics, keyCache);
 
   const limits = { loginFailuresPer15Min: 15, adminAuthPer15Min: 15, ...options.limits };
   const onStoreError = (error: Error) => logger.warn({ err: error.message }, 'rate limiter store failed');
+  const refusals = countRateLimitRefusals(metrics);
   const limiter = (name: string, limit: number) =>
     createWindowLimiter({
       limit,
@@ -72,6 +80,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       redis,
       now,
       onStoreError,
+      onRefused: refusals(name),
     });
 
   return {
