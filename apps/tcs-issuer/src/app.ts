@@ -1,3 +1,4 @@
+import { healthRoutes, type Metrics, useRequestPipeline } from '@portcullis/app-kit';
 import type { Database } from '@portcullis/db';
 import { isCodedError, renderTcs, tcsApiErrors } from '@portcullis/errors';
 import { type PasswordHasher, PasswordHasherBusyError } from '@portcullis/hashing';
@@ -9,11 +10,18 @@ import {
   tcsKeyAuth,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import { appRouter, healthRoutes, type Metrics, openApiRoutes, useAppHead } from '@portcullis/service';
+import { appRouter, serveOpenApi } from '@portcullis/routes';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Sealer } from './crypto/seal.js';
-import { tcsIssuerDocument } from './openapi.js';
+import {
+  createTcsKit,
+  documentOptions,
+  errorResponses,
+  INTERNAL,
+  requestIdHeaders,
+  tcsHealth,
+} from './http.js';
 import { adminTenantRoutes } from './routes/admin-tenants.js';
 import { authRoutes } from './routes/auth.js';
 import { didRoutes } from './routes/dids.js';
@@ -26,18 +34,18 @@ import type { TokenService } from './tokens.js';
 /** Everything the app needs, created by `server.ts` (or a test) and injected. */
 export interface AppDeps {
   db: Database;
-  /** Tenant API keys by SHA-256 digest (L1 + Redis + database, SPEC §7). */
+  /** Tenant API keys by SHA-256 digest (L1 + Redis + database). */
   keyCache: KeyCache<TenantKeyRow>;
   /** Login access tokens and the JWKS. Started (signing key loaded) before serving. */
   tokens: TokenService;
   /** Seals and opens stored private keys. */
   sealer: Sealer;
-  /** argon2id with the configured parameters (SPEC §3). */
+  /** argon2id with the configured parameters. */
   hasher: PasswordHasher;
   limiters: {
-    /** SPEC §6.2: 15 failed logins per 15 minutes per address. */
+    /** Failed logins per 15 minutes per address (15 by default). */
     loginPerIp: WindowLimiter;
-    /** SPEC §6.2: 15 failed logins per 15 minutes per uuid. */
+    /** Failed logins per 15 minutes per uuid (15 by default). */
     loginPerUuid: WindowLimiter;
     /** Failed operator authentications per 15 minutes per address. */
     adminAuthFailures: WindowLimiter;
@@ -57,15 +65,17 @@ export interface AppDeps {
 }
 
 /**
- * Builds the TCS issuer's Trust Registry (SPEC §6.1, §6.2) as a Koa app: a pure factory, nothing
- * global, nothing started. Every error is rendered as `{ statusCode, message, error }`.
+ * Builds the TCS issuer's Trust Registry as a Koa app: a pure factory, nothing global, nothing
+ * started. A success body is the data itself; every error is `{ statusCode, message, error }`.
+ * Every route is declared in the app's route kit, which validates its requests and makes the
+ * OpenAPI document served at `/openapi.json` (generated at creation: a bad one fails here).
  *
  * @example
  * const app = createApp(deps);
  * http.createServer(app.callback()).listen(3003);
  */
 export function createApp(deps: AppDeps): Koa<AppState> {
-  const { db, keyCache, limiters, logger, metrics, now } = deps;
+  const { db, keyCache, limiters, logger, metrics } = deps;
   const clientAddress = { trustProxy: deps.trustProxy ?? false, hops: deps.trustProxyHops ?? 1 };
   const app = new Koa<AppState>({ proxy: clientAddress.trustProxy, maxIpsCount: clientAddress.hops });
   const shed = metrics.counter(
@@ -73,11 +83,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     'Logins refused because password hashing was saturated',
     [],
   );
-  // Request ids, the access counter and log, and errors as `{ statusCode, message, error }`
-  // (SPEC §6.1). A database outage is a 503, never a 401 or a bare 500 (SPEC §8); so is a full
-  // password hashing queue (a login flood is shed, SPEC §9), with a hint to retry shortly,
-  // counted but not logged as a failure.
-  useAppHead(app, {
+  // Request ids, the access counter and log, and errors as `{ statusCode, message, error }`.
+  // A database outage is a 503, never a 401 or a bare 500; so is a full password hashing queue
+  // (a login flood is shed), with a hint to retry shortly, counted but not logged as a failure.
+  useRequestPipeline(app, {
     logger,
     metrics,
     render: (err) =>
@@ -96,24 +105,24 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     clientAddress,
   });
 
-  app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
-  // SPEC §1: the document of these routes, public; the limits it states are the ones enforced here.
-  app.use(
-    openApiRoutes<AppState>(
-      tcsIssuerDocument({
-        publicUrl: deps.publicUrl,
-        limits: {
-          loginFailuresPer15Min: limiters.loginPerIp.limit,
-          adminAuthPer15Min: limiters.adminAuthFailures.limit,
-        },
-      }),
-    ).routes(),
-  );
-  const wellKnown = wellKnownRoutes(deps);
+  const kit = createTcsKit();
+  app.use(healthRoutes<AppState>({ kit, dialect: tcsHealth, checks: deps.checks, metrics }).routes());
+  // The document of these routes, public; the limits it states are the ones enforced here.
+  const service = appRouter<AppState>();
+  const openApi = serveOpenApi(kit, service, {
+    ...documentOptions(deps.publicUrl, {
+      loginFailuresPer15Min: limiters.loginPerIp.limit,
+      adminAuthPer15Min: limiters.adminAuthFailures.limit,
+    }),
+    headers: requestIdHeaders,
+    responses: errorResponses(INTERNAL),
+  });
+  app.use(service.routes());
+  const wellKnown = wellKnownRoutes(deps, kit);
   app.use(wellKnown.routes()).use(wellKnown.allowedMethods());
 
-  // Operator routes (SPEC §6.2): ADMIN_TOKEN, failed attempts limited per address, each attempt
-  // reserved before the token is compared (SPEC §8).
+  // Operator routes: ADMIN_TOKEN, failed attempts limited per address, each attempt reserved
+  // before the token is compared.
   const admin = appRouter<AppState>();
   admin.use(
     '/admin',
@@ -131,22 +140,22 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       invalid: () => tcsApiErrors.error('INVALID_TOKEN'),
     }),
   );
-  const tenants = adminTenantRoutes(deps);
+  const tenants = adminTenantRoutes(deps, kit);
   admin.use(tenants.routes(), tenants.allowedMethods());
   app.use(admin.routes());
 
-  // Login and password (SPEC §6.2).
-  const auth = authRoutes(deps);
+  // Login and password.
+  const auth = authRoutes(deps, kit);
   app.use(auth.routes()).use(auth.allowedMethods());
 
   // Tenant routes with a login access token.
   const session = appRouter<AppState>();
   session.use('/v1/did', bearerJwtAuth({ verify: sessionVerifier(deps.tokens, db) }));
-  const dids = didRoutes(deps);
+  const dids = didRoutes(deps, kit);
   session.use(dids.routes(), dids.allowedMethods());
   app.use(session.routes());
 
-  // Issuer admin routes with a tenant API key (SPEC §6.1); an L1 hit is decided synchronously.
+  // Issuer routes with a tenant API key; an L1 hit is decided synchronously.
   const decideKey = (row: TenantKeyRow | null) =>
     !row || row.revoked ? null : { principal: row, approved: row.status === 'approved' };
   const keyed = appRouter<AppState>();
@@ -159,9 +168,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       },
     }),
   );
-  const tenant = tenantRoutes();
+  const tenant = tenantRoutes(kit);
   keyed.use(tenant.routes(), tenant.allowedMethods());
   app.use(keyed.routes());
 
+  openApi.document();
   return app;
 }

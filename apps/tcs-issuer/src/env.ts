@@ -1,8 +1,8 @@
-import { readServiceEnv, type ServiceEnv } from '@portcullis/service';
+import { readServiceEnv, type ServiceEnv } from '@portcullis/app-kit';
 import { parseKeyEncryptionKey } from './crypto/seal.js';
 
 /** The issuer's configuration, read and validated once at boot (SPEC §1, §6.2). */
-export interface TcsIssuerConfig extends ServiceEnv {
+interface TcsIssuerConfig extends ServiceEnv {
   adminToken: string;
   /** True when ADMIN_TOKEN was unset and one was generated for this run (printed at start). */
   adminTokenGenerated: boolean;

@@ -1,7 +1,8 @@
 import type { Queryable } from '@portcullis/db';
 import type { ParameterizedContext } from 'koa';
+import type { SigningProfile } from './schemas.js';
 import { findAccount } from './store/accounts.js';
-import type { SigningProfile, TenantKeyRow } from './store/tenants.js';
+import type { TenantKeyRow } from './store/tenants.js';
 import type { TokenService } from './tokens.js';
 
 /** A tenant's login session, checked against the database on every request. */

@@ -11,22 +11,16 @@ import {
   SignJWT,
 } from 'jose';
 import type { Sealer } from './crypto/seal.js';
+import type { JwksView, PublicSigningJwk } from './schemas.js';
 
 /** The registry session a login access token stands for. */
-export interface SessionClaims {
+interface SessionClaims {
   /** The account uuid (the login name). */
   sub: string;
   /** The tenant id. */
   tenant: string;
   /** The account's `password_version` when the token was issued. */
   pwv: number;
-}
-
-/** A public ES256 key as listed at `/.well-known/jwks.json`. */
-export interface PublicSigningJwk extends JWK {
-  kid: string;
-  alg: 'ES256';
-  use: 'sig';
 }
 
 export interface TokenService {
@@ -37,7 +31,7 @@ export interface TokenService {
   /** The claims of a valid login access token, or `null` for anything else (never throws on input). */
   verify(token: string): Promise<SessionClaims | null>;
   /** The JWKS document: every signing key's public half. */
-  jwks(): { keys: PublicSigningJwk[] };
+  jwks(): JwksView;
 }
 
 export interface TokenServiceOptions {
@@ -45,13 +39,13 @@ export interface TokenServiceOptions {
   sealer: Sealer;
   /** The `iss` of every token: the issuer's `PUBLIC_URL`. */
   issuer: string;
-  /** Token lifetime, seconds. SPEC §6.2: 900 (15 minutes). */
+  /** Token lifetime, seconds (900, 15 minutes, unless configured). */
   ttlSeconds: number;
   /** Clock, ms since the epoch. */
   now: () => number;
 }
 
-// Login tokens are for the Trust Registry API only. Issuance access tokens (SPEC §6.3) are signed
+// Login tokens are for the Trust Registry API only. Issuance access tokens are signed
 // by the same server key, so the audience keeps the two apart: one can never stand for the other.
 const REGISTRY_AUDIENCE_SUFFIX = '/v1';
 const TOKEN_TYPE = 'at+jwt';
@@ -68,7 +62,7 @@ interface LoadedKey {
 }
 
 /**
- * The issuer's login access tokens (SPEC §6.2): ES256 JWTs (`typ: at+jwt`, RFC 9068) with `kid`,
+ * The issuer's login access tokens: ES256 JWTs (`typ: at+jwt`, RFC 9068) with `kid`,
  * `iss` = `PUBLIC_URL`, `aud` = `PUBLIC_URL/v1`, `sub` = account uuid, `tenant`, `pwv`, `jti`,
  * and a 15-minute `exp`. The signing key lives in the database, sealed, shared by every process.
  *
@@ -86,7 +80,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   async function load(): Promise<void> {
     const { rows } = await db.query<{
       kid: string;
-      public_jwk: JWK;
+      /** As `createKey` stored it: `{ kty, crv, x, y }`. */
+      public_jwk: Omit<PublicSigningJwk, 'kid' | 'alg' | 'use'>;
       private_jwk_sealed: string;
       active: boolean;
     }>('SELECT kid, public_jwk, private_jwk_sealed, active FROM signing_keys ORDER BY created_at');
@@ -98,7 +93,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         kid: row.kid,
         privateKey: await importJWK(privateJwk, 'ES256'),
         publicKey: await importJWK(row.public_jwk, 'ES256'),
-        publicJwk: { ...(row.public_jwk as JWK), kid: row.kid, alg: 'ES256', use: 'sig' },
+        publicJwk: { ...row.public_jwk, kid: row.kid, alg: 'ES256', use: 'sig' },
       };
       keys.set(row.kid, loaded);
       if (row.active) active = loaded;
@@ -109,8 +104,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     const pair = await generateKeyPair('ES256', { extractable: true });
     const privateJwk = await exportJWK(pair.privateKey);
     const { kty, crv, x, y } = await exportJWK(pair.publicKey);
-    if (kty !== 'EC' || !crv || !x || !y) throw new Error('ES256 key export gave no EC public key');
-    const publicJwk: JWK = { kty, crv, x, y };
+    if (kty !== 'EC' || crv !== 'P-256' || !x || !y)
+      throw new Error('ES256 key export gave no EC public key');
+    const publicJwk = { kty, crv, x, y };
     const kid = await calculateJwkThumbprint(publicJwk);
     // Two processes starting together: the unique index on the active flag lets one insert win.
     await db.query(

@@ -9,7 +9,6 @@ import {
   approvedTenant,
   body,
   type CreatedTenant,
-  findSecretsInLogs,
   issuedSecrets,
   login,
   pgliteDatabase,
@@ -122,9 +121,5 @@ describe('control characters in other strings never give a 500', () => {
     expect(res.status).toBe(200);
     issuedSecrets.add((await body<{ access_token: string }>(res)).access_token);
     await login(app, tenant.uuid, newPassword);
-  });
-
-  it('keeps every secret out of the logs', () => {
-    expect(findSecretsInLogs()).toEqual([]);
   });
 });

@@ -1,29 +1,26 @@
-// SPEC §6.1, §6.2: a tenant's DIDs (`/v1/did`), the DIF Well-Known DID Configuration of its issuing
-// DID, and the API-key answers of `GET /v1/tenant`, all through HTTP against PGlite.
+// A tenant's DIDs (`/v1/did`): creation, import, the cap, isolation between tenants, and the
+// private keys at rest, all through HTTP against PGlite.
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@portcullis/db';
-import { createFakeClock } from '@portcullis/testing';
 import bs58 from 'bs58';
-import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
+import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicJwk, generateDidKey, parseDidKey } from '../src/crypto/did-key.js';
+import { didKeyFromPublicJwk, parseDidKey } from '../src/crypto/did-key.js';
 import {
   approvedTenant,
   body,
-  createTenant,
   type DidView,
-  findSecretsInLogs,
   issuedSecrets,
+  didKeyPair as keyPair,
+  listDidsOf,
+  only,
+  type PrivateJwk,
   pgliteDatabase,
   type RunningApp,
   startApp,
   type TcsError,
   tenantAction,
 } from './harness.js';
-
-const PUBLIC_URL = 'https://tcs.example.test';
-const DID_CONFIGURATION_CONTEXT = 'https://identity.foundation/.well-known/did-configuration/v1';
-const TENANT_NOT_FOUND = { statusCode: 404, message: 'Tenant not found', error: 'Not Found' };
 
 let db: Database;
 let app: RunningApp;
@@ -38,32 +35,15 @@ afterAll(async () => {
 });
 
 type Tenant = Awaited<ReturnType<typeof approvedTenant>>;
-type PrivateJwk = JWK & { d: string };
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-async function listDids(tenant: Tenant): Promise<DidView[]> {
-  return listDidsOf(app, tenant);
-}
-
-async function listDidsOf(target: RunningApp, tenant: Tenant): Promise<DidView[]> {
-  const res = await target.request('/v1/did', { headers: bearer(tenant.token) });
-  expect(res.status).toBe(200);
-  return (await body<{ dids: DidView[] }>(res)).dids;
-}
+const listDids = (tenant: Tenant): Promise<DidView[]> => listDidsOf(app, tenant.token);
 
 const postDid = (tenant: Tenant) => app.request('/v1/did', { method: 'POST', headers: bearer(tenant.token) });
 
 const importDid = (tenant: Tenant, json: unknown) =>
   app.request('/v1/did/import', { method: 'POST', json, headers: bearer(tenant.token) });
-
-/** A fresh key pair and its did:key; `d` is registered as a secret for the log check. */
-async function keyPair(algorithm: 'EdDSA' | 'ES256'): Promise<{ did: string; privateJwk: PrivateJwk }> {
-  const { didKey, privateJwk } = await generateDidKey(algorithm);
-  const d = privateJwk.d as string;
-  issuedSecrets.add(d);
-  return { did: didKey.did, privateJwk: { ...privateJwk, d } };
-}
 
 async function issuingRows(tenantId: string) {
   const { rows } = await db.query<{ did: string; issuing: boolean; tenant_id: string }>(
@@ -85,11 +65,6 @@ async function storedPrivateJwk(did: string): Promise<PrivateJwk> {
   issuedSecrets.add(jwk.d);
   return jwk;
 }
-
-const only = <T>(items: T[]): T => {
-  expect(items).toHaveLength(1);
-  return items[0] as T;
-};
 
 describe('GET /v1/did', () => {
   it.each([
@@ -503,214 +478,5 @@ describe('private keys at rest', () => {
     const dump = JSON.stringify((await db.query('SELECT * FROM dids')).rows);
     expect(dump).not.toContain(pair.privateJwk.d);
     expect((await storedPrivateJwk(pair.did)).d).toBe(pair.privateJwk.d);
-  });
-});
-
-interface DidConfiguration {
-  '@context': string;
-  linked_dids: string[];
-}
-
-/** Fetches and checks a tenant's DID configuration; returns the verified JWT's payload. */
-async function verifiedLinkage(slug: string, expectedDid: DidView) {
-  const res = await app.request(`/.well-known/did-configuration.json/${slug}`);
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toContain('application/json');
-  const config = await body<DidConfiguration>(res);
-  expect(Object.keys(config).sort()).toEqual(['@context', 'linked_dids']);
-  expect(config['@context']).toBe(DID_CONFIGURATION_CONTEXT);
-  const jwt = only(config.linked_dids);
-
-  const parsed = parseDidKey(expectedDid.did);
-  if (!parsed.ok) throw new Error('listed DID does not parse');
-  const key = await importJWK(parsed.publicJwk, parsed.algorithm);
-  const { payload, protectedHeader } = await jwtVerify(jwt, key, {
-    algorithms: [expectedDid.algorithm],
-    issuer: expectedDid.did,
-    subject: expectedDid.did,
-  });
-  expect(protectedHeader).toMatchObject({ alg: expectedDid.algorithm, kid: expectedDid.verificationMethod });
-  expect(decodeProtectedHeader(jwt).kid).toBe(parsed.verificationMethod);
-  expect(payload.iss).toBe(expectedDid.did);
-  expect(payload.sub).toBe(expectedDid.did);
-  expect(typeof payload.nbf).toBe('number');
-  expect(payload.exp ?? 0).toBeGreaterThan(payload.nbf ?? Number.POSITIVE_INFINITY);
-  const vc = payload.vc as {
-    '@context': string[];
-    type: string[];
-    issuer: string;
-    credentialSubject: { id: string; origin: string };
-  };
-  expect(vc.type).toContain('DomainLinkageCredential');
-  expect(vc['@context']).toContain(DID_CONFIGURATION_CONTEXT);
-  expect(vc.issuer).toBe(expectedDid.did);
-  expect(vc.credentialSubject).toEqual({ id: expectedDid.did, origin: PUBLIC_URL });
-  return payload;
-}
-
-describe('GET /.well-known/did-configuration.json/:tenant', () => {
-  it.each([['eddsa_did'], ['es256_x509']] as const)(
-    'links the issuing DID of a %s tenant to the PUBLIC_URL origin',
-    async (signingProfile) => {
-      const tenant = await approvedTenant(app, { signingProfile });
-      const did = only(await listDids(tenant));
-      await verifiedLinkage(tenant.tenant.slug, did);
-    },
-  );
-
-  it('is signed by the new DID after POST /v1/did, and by an imported DID after import', async () => {
-    const tenant = await approvedTenant(app);
-    const old = only(await listDids(tenant));
-    const created = (await body<{ did: DidView }>(await postDid(tenant))).did;
-    await verifiedLinkage(tenant.tenant.slug, created);
-    // The old key no longer verifies it.
-    const res = await app.request(`/.well-known/did-configuration.json/${tenant.tenant.slug}`);
-    const jwt = only((await body<DidConfiguration>(res)).linked_dids);
-    const parsedOld = parseDidKey(old.did);
-    if (!parsedOld.ok) throw new Error('old DID does not parse');
-    await expect(jwtVerify(jwt, await importJWK(parsedOld.publicJwk, 'EdDSA'))).rejects.toThrow();
-
-    const pair = await keyPair('EdDSA');
-    const imported = (await body<{ did: DidView }>(await importDid(tenant, pair))).did;
-    await verifiedLinkage(tenant.tenant.slug, imported);
-  });
-
-  it('signs once per DID and hour: the same credential within the hour, a fresh one after', async () => {
-    const clock = createFakeClock(Date.UTC(2026, 6, 1));
-    const timed = await startApp({ db, now: clock.now });
-    try {
-      const tenant = await approvedTenant(timed);
-      const fetchJwt = async () =>
-        only(
-          (
-            await body<DidConfiguration>(
-              await timed.request(`/.well-known/did-configuration.json/${tenant.tenant.slug}`),
-            )
-          ).linked_dids,
-        );
-      // Read while the login token is fresh (it lives 15 minutes).
-      const parsed = parseDidKey(only(await listDidsOf(timed, tenant)).did);
-      if (!parsed.ok) throw new Error('DID does not parse');
-      const first = await fetchJwt();
-      clock.advance(3_599_000);
-      expect(await fetchJwt()).toBe(first);
-      clock.advance(1_000);
-      const fresh = await fetchJwt();
-      expect(fresh).not.toBe(first);
-      const { payload } = await jwtVerify(fresh, await importJWK(parsed.publicJwk, 'EdDSA'), {
-        currentDate: new Date(clock.now()),
-      });
-      expect(payload.nbf).toBe(Math.floor(clock.now() / 1000));
-    } finally {
-      await timed.close();
-    }
-  });
-
-  it('answers 404 "Tenant not found" for an unknown, pending, suspended or impossible tenant', async () => {
-    const pending = await createTenant(app);
-    const suspended = await approvedTenant(app);
-    await tenantAction(app, suspended.tenant.slug, 'suspend');
-    for (const slug of [
-      'no-such-tenant',
-      pending.tenant.slug,
-      suspended.tenant.slug,
-      'UPPER-CASE',
-      'ab',
-      'a'.repeat(33),
-      '%00',
-      'x%27%20OR%201%3D1',
-    ]) {
-      const res = await app.request(`/.well-known/did-configuration.json/${slug}`);
-      expect(res.status, slug).toBe(404);
-      expect(await body<TcsError>(res)).toEqual(TENANT_NOT_FOUND);
-    }
-    // Approved again, it is served again.
-    await tenantAction(app, suspended.tenant.slug, 'approve');
-    const back = await app.request(`/.well-known/did-configuration.json/${suspended.tenant.slug}`);
-    expect(back.status).toBe(200);
-  });
-});
-
-describe('GET /v1/tenant with X-API-Key (published messages, byte-exact)', () => {
-  const REQUIRED = '{"statusCode":401,"message":"API Key is required","error":"Unauthorized"}';
-  const INVALID = '{"statusCode":401,"message":"Invalid API Key","error":"Unauthorized"}';
-  const NOT_APPROVED = '{"statusCode":403,"message":"Account is not approved","error":"Forbidden"}';
-
-  const withKey = (apiKey?: string) =>
-    app.request('/v1/tenant', apiKey === undefined ? {} : { headers: { 'x-api-key': apiKey } });
-
-  async function expectExact(res: Response, status: number, text: string) {
-    expect(res.status).toBe(status);
-    expect(res.headers.get('content-type')).toContain('application/json');
-    expect(await res.text()).toBe(text);
-  }
-
-  it('answers 401 "API Key is required" for a missing or blank header', async () => {
-    await expectExact(await withKey(), 401, REQUIRED);
-    await expectExact(await withKey(''), 401, REQUIRED);
-    await expectExact(await withKey('   '), 401, REQUIRED);
-  });
-
-  it('answers 401 "Invalid API Key" for an instance key, a malformed, an unknown and a rotated-away key', async () => {
-    const tenant = await approvedTenant(app);
-    const rotate = await app.admin(`/admin/tenants/${tenant.tenant.slug}/api-key/rotate`, { method: 'POST' });
-    expect(rotate.status).toBe(200);
-    const rotated = await body<{ apiKey: string }>(rotate);
-    issuedSecrets.add(rotated.apiKey);
-
-    for (const key of [
-      `trusset_abcd1234_${'0123456789abcdef'.repeat(4)}`,
-      'tcs_production_xyz',
-      `tcs_production_${'ab'.repeat(24)}`,
-      `tcs_sandbox_${'0'.repeat(48)}`,
-      tenant.apiKey.toUpperCase(),
-      tenant.apiKey,
-    ]) {
-      await expectExact(await withKey(key), 401, INVALID);
-    }
-    expect((await withKey(rotated.apiKey)).status).toBe(200);
-  });
-
-  it('answers 403 "Account is not approved" to a pending and a suspended tenant\'s key', async () => {
-    const pending = await createTenant(app);
-    await expectExact(await withKey(pending.apiKey), 403, NOT_APPROVED);
-    const suspended = await approvedTenant(app);
-    await tenantAction(app, suspended.tenant.slug, 'suspend');
-    await expectExact(await withKey(suspended.apiKey), 403, NOT_APPROVED);
-  });
-
-  it("answers 200 with the key's tenant for an approved tenant", async () => {
-    const tenant = await approvedTenant(app, { signingProfile: 'es256_x509', environment: 'sandbox' });
-    const res = await withKey(tenant.apiKey);
-    expect(res.status).toBe(200);
-    const text = await res.text();
-    expect(text).not.toContain(tenant.apiKey);
-    expect(JSON.parse(text)).toEqual({
-      tenant: {
-        id: tenant.tenant.id,
-        slug: tenant.tenant.slug,
-        status: 'approved',
-        signingProfile: 'es256_x509',
-        environment: 'sandbox',
-      },
-    });
-  });
-
-  it('follows suspension and re-approval at once, even with the key warm in the cache', async () => {
-    const tenant = await approvedTenant(app);
-    expect((await withKey(tenant.apiKey)).status).toBe(200);
-    expect((await withKey(tenant.apiKey)).status).toBe(200);
-    await tenantAction(app, tenant.tenant.slug, 'suspend');
-    await expectExact(await withKey(tenant.apiKey), 403, NOT_APPROVED);
-    await tenantAction(app, tenant.tenant.slug, 'approve');
-    const back = await withKey(tenant.apiKey);
-    expect(back.status).toBe(200);
-    expect((await body<{ tenant: { status: string } }>(back)).tenant.status).toBe('approved');
-  });
-});
-
-describe('logs', () => {
-  it('contain none of the keys, passwords, tokens or private JWKs', () => {
-    expect(findSecretsInLogs()).toEqual([]);
   });
 });

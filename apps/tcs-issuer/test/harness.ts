@@ -1,16 +1,33 @@
 import { randomBytes } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
+import type { TcsErrorBody } from '@portcullis/errors';
 import { createPasswordHasher, type PasswordHasherOptions } from '@portcullis/hashing';
-import { createLogger } from '@portcullis/service';
-import { connectAppRedis, lineSink, listen, readJson, type Served } from '@portcullis/testing';
+import {
+  type CheckedDocument,
+  connectAppRedis,
+  lineSink,
+  listen,
+  type ResponseCheck,
+  readJson,
+  responseCheck,
+  type Served,
+} from '@portcullis/testing';
+import type { JWK } from 'jose';
+import { afterAll, expect } from 'vitest';
 import { createApp } from '../src/app.js';
+import { generateDidKey } from '../src/crypto/did-key.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
+import type { CreatedTenantView } from '../src/routes/admin-tenants.js';
+import type { AccessTokenView } from '../src/routes/auth.js';
+import type { DidView, TenantView } from '../src/schemas.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 /** One key-encryption key per test run, shared by every app of a file (as processes share one). */
-export const KEY_ENCRYPTION_KEY = new Uint8Array(randomBytes(32));
+const KEY_ENCRYPTION_KEY = new Uint8Array(randomBytes(32));
 /**
  * Real argon2id with small costs, so suites stay fast: the production parameters are the
  * hashing package's defaults and are exercised by its own tests and the benchmark.
@@ -18,9 +35,49 @@ export const KEY_ENCRYPTION_KEY = new Uint8Array(randomBytes(32));
 export const TEST_ARGON2: PasswordHasherOptions = { memoryCostKiB: 1024, timeCost: 1, parallelism: 1 };
 
 /** Every log line written by every app started in this test file (checked for leaked secrets). */
-export const capturedLogs: string[] = [];
-/** Every secret the suite was given (API keys, passwords, tokens), for the log check. */
+const capturedLogs: string[] = [];
+/**
+ * Every secret of this test file (the admin token, API keys, passwords, tokens, private keys): the
+ * harness adds those it creates, tests add their own. None may appear in a log line.
+ */
 export const issuedSecrets = new Set<string>([ADMIN_TOKEN]);
+/** One checker per app started in this file: every answer against the document that app serves. */
+const responseChecks: ResponseCheck[] = [];
+/** Answers to `OPTIONS` that are neither the router's method discovery nor an unknown route. */
+const optionsProblems: string[] = [];
+
+/**
+ * `check.wrap(handler)`, except for `OPTIONS`: the routers answer it for every path they serve
+ * with 200, `Allow` and no body (method discovery), without a route of its own, so the document
+ * has no operation for it and the answer is checked here instead.
+ */
+function checkedHandler(check: ResponseCheck, handler: RequestListener): RequestListener {
+  const checked = check.wrap(handler);
+  return (req, res) => {
+    if (req.method !== 'OPTIONS') return checked(req, res);
+    res.once('finish', () => {
+      const discovery = res.statusCode === 200 && res.hasHeader('allow');
+      if (!discovery && res.statusCode !== 404) {
+        optionsProblems.push(
+          `OPTIONS ${req.url} → ${res.statusCode}: neither method discovery nor not found`,
+        );
+      }
+    });
+    return handler(req, res);
+  };
+}
+
+// After every test of the file, whichever ran: every answer any app gave is the one its document
+// describes, and no log line holds a secret.
+afterAll(() => {
+  expect([...responseChecks.flatMap((check) => check.problems), ...optionsProblems]).toEqual([]);
+  if (responseChecks.length > 0) {
+    expect(responseChecks.reduce((sum, check) => sum + check.checked, 0)).toBeGreaterThan(0);
+    expect(capturedLogs.length).toBeGreaterThan(0);
+  }
+  const leaked = [...issuedSecrets].filter((secret) => capturedLogs.some((line) => line.includes(secret)));
+  expect(leaked).toEqual([]);
+});
 
 /** A migrated embedded database in memory. */
 export async function pgliteDatabase(): Promise<Database> {
@@ -82,7 +139,10 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   instrument?.(deps);
   await deps.keyCache.start();
   await deps.tokens.start();
-  const served: Served = await listen(createApp(deps).callback());
+  const responses = responseCheck();
+  responseChecks.push(responses);
+  const served: Served = await listen(checkedHandler(responses, createApp(deps).callback()));
+  responses.use(await readJson<CheckedDocument>(await fetch(`${served.url}/openapi.json`)));
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
@@ -120,50 +180,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
 
 export const body = <T>(res: Response) => readJson<T>(res);
 
-/** The TCS error body (SPEC §6.1), written out here so a drift of the published shape fails tests. */
-export interface TcsError {
-  statusCode: number;
-  message: string;
-  error: string;
-}
-
-export interface TenantView {
-  id: string;
-  slug: string;
-  organizationName: string;
-  ownerEmail: string;
-  signingProfile: 'eddsa_did' | 'es256_x509';
-  environment: 'production' | 'sandbox';
-  status: 'pending' | 'approved' | 'suspended';
-  createdAt: string;
-  updatedAt: string;
-  approvedAt: string | null;
-  suspendedAt: string | null;
-}
-
-export interface CreatedTenant {
-  tenant: TenantView;
-  uuid: string;
-  initialPassword: string;
-  apiKey: string;
-}
-
-export interface DidView {
-  id: string;
-  did: string;
-  verificationMethod: string;
-  algorithm: 'EdDSA' | 'ES256';
-  publicJwk: Record<string, string>;
-  origin: 'generated' | 'imported';
-  issuing: boolean;
-  createdAt: string;
-}
-
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-}
+/** The TCS error body `{ statusCode, message, error }`. */
+export type TcsError = TcsErrorBody;
+export type { DidView, TenantView } from '../src/schemas.js';
+export type CreatedTenant = CreatedTenantView;
+export type TokenResponse = AccessTokenView;
 
 let slugSeq = 0;
 /** A slug unique within the run. */
@@ -217,7 +238,28 @@ export async function login(app: RunningApp, uuid: string, password: string): Pr
   return access_token;
 }
 
-/** Every issued secret that appears in a captured log line. */
-export function findSecretsInLogs(): string[] {
-  return [...issuedSecrets].filter((secret) => capturedLogs.some((line) => line.includes(secret)));
+/** A private JWK with its `d`. */
+export type PrivateJwk = JWK & { d: string };
+
+/** A fresh key pair and its did:key; `d` is registered as a secret for the log check. */
+export async function didKeyPair(
+  algorithm: 'EdDSA' | 'ES256',
+): Promise<{ did: string; privateJwk: PrivateJwk }> {
+  const { didKey, privateJwk } = await generateDidKey(algorithm);
+  const d = privateJwk.d as string;
+  issuedSecrets.add(d);
+  return { did: didKey.did, privateJwk: { ...privateJwk, d } };
+}
+
+/** The DIDs of the token's tenant, through `GET /v1/did` (expects a 200). */
+export async function listDidsOf(app: RunningApp, token: string): Promise<DidView[]> {
+  const res = await app.request('/v1/did', { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  return (await body<{ dids: DidView[] }>(res)).dids;
+}
+
+/** The one item of a list (fails unless there is exactly one). */
+export function only<T>(items: readonly T[]): T {
+  expect(items).toHaveLength(1);
+  return items[0] as T;
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from '@portcullis/db';
-import type { SigningProfile, TenantStatus } from './tenants.js';
+import type { SigningProfile, TenantStatus } from '../schemas.js';
 
 /** A tenant's login account with what login and every authenticated request decide on. */
 export interface AccountRow {
@@ -47,7 +47,7 @@ export async function findAccount(db: Queryable, uuid: string): Promise<AccountR
 }
 
 /**
- * Stores a rehash of the same password (new argon2 parameters, SPEC §3) only if the stored hash
+ * Stores a rehash of the same password (new argon2 parameters) only if the stored hash
  * is still the one that was verified: a concurrent password change wins.
  */
 export async function replacePasswordHash(

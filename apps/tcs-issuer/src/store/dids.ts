@@ -2,6 +2,7 @@ import type { Queryable } from '@portcullis/db';
 import type { JWK } from 'jose';
 import type { DidKey, DidKeyAlgorithm } from '../crypto/did-key.js';
 import type { Sealer } from '../crypto/seal.js';
+import type { DidView, PublicJwk } from '../schemas.js';
 import { newId } from './tenants.js';
 
 export interface DidRow {
@@ -10,7 +11,8 @@ export interface DidRow {
   did: string;
   verification_method: string;
   algorithm: DidKeyAlgorithm;
-  public_jwk: JWK;
+  /** As `did-key` derived it: `{ kty, crv, x }` (Ed25519) or `{ kty, crv, x, y }` (P-256). */
+  public_jwk: PublicJwk;
   private_jwk_sealed: string;
   origin: 'generated' | 'imported';
   issuing: boolean;
@@ -18,7 +20,7 @@ export interface DidRow {
 }
 
 /**
- * Most DIDs a tenant may hold, generated and imported together (ours: the SPEC sets no number).
+ * Most DIDs a tenant may hold, generated and imported together (ours: the published API sets no number).
  * A tenant needs one issuing DID and a few retired ones for credentials still being verified;
  * the cap keeps a stolen login from filling the database with sealed keys.
  */
@@ -30,7 +32,7 @@ const DID_COLUMNS =
   'id, tenant_id, did, verification_method, algorithm, public_jwk, private_jwk_sealed, origin, issuing, created_at';
 
 /** A tenant's view of one DID: public material only. */
-export function didView(row: DidRow) {
+export function didView(row: DidRow): DidView {
   return {
     id: row.id,
     did: row.did,

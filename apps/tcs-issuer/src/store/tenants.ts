@@ -3,10 +3,7 @@ import { type Database, isUniqueViolation, type Queryable } from '@portcullis/db
 import { digestKey } from '@portcullis/hashing';
 import { generateTcsKey } from '@portcullis/key-format';
 import type { DidKeyAlgorithm } from '../crypto/did-key.js';
-
-export type SigningProfile = 'eddsa_did' | 'es256_x509';
-export type TenantStatus = 'pending' | 'approved' | 'suspended';
-export type TenantEnvironment = 'production' | 'sandbox';
+import type { SigningProfile, TenantEnvironment, TenantStatus, TenantView } from '../schemas.js';
 
 export interface TenantRow {
   id: string;
@@ -25,13 +22,13 @@ export interface TenantRow {
 const TENANT_COLUMNS =
   'id, slug, organization_name, owner_email, signing_profile, environment, status, created_at, updated_at, approved_at, suspended_at';
 
-/** The signing algorithm of a profile (SPEC §6.2): Ed25519 for `eddsa_did`, P-256 for `es256_x509`. */
+/** The signing algorithm of a profile: Ed25519 for `eddsa_did`, P-256 for `es256_x509`. */
 export function profileAlgorithm(profile: SigningProfile): DidKeyAlgorithm {
   return profile === 'eddsa_did' ? 'EdDSA' : 'ES256';
 }
 
 /** The operator's view of a tenant (no secrets: those are shown once, at creation or rotation). */
-export function tenantView(row: TenantRow) {
+export function tenantView(row: TenantRow): TenantView {
   return {
     id: row.id,
     slug: row.slug,
@@ -77,8 +74,8 @@ export type CreateTenantResult =
   | { ok: false; reason: 'slug-exists' };
 
 /**
- * Creates a pending tenant with its owner account and first API key in one transaction (SPEC
- * §6.2). The caller hashes the initial password (argon2 runs outside the transaction). The unique
+ * Creates a pending tenant with its owner account and first API key in one transaction. The
+ * caller hashes the initial password (argon2 runs outside the transaction). The unique
  * index on `slug` decides duplicates, also under concurrency.
  */
 export async function createTenant(
@@ -147,7 +144,7 @@ export type StatusChangeResult =
  * Moves a tenant along pending → approved ⇄ suspended, under a row lock so concurrent operators
  * see one order. Approving an already approved tenant (or suspending a suspended one) changes
  * nothing; suspending a pending tenant is refused. `onApproved` runs in the same transaction after
- * a change to approved (the app creates the tenant's first DID there, SPEC §6.2).
+ * a change to approved (the app creates the tenant's first DID there).
  */
 export async function changeStatus(
   db: Database,
