@@ -1,6 +1,7 @@
+import { healthRoutes, type Metrics, useRequestPipeline } from '@portcullis/app-kit';
 import type { Database } from '@portcullis/db';
 import { instanceApiErrors, isCodedError, rateLimitErrors, renderTrusset } from '@portcullis/errors';
-import type { KeyCache } from '@portcullis/key-cache';
+import type { KeyCache, UsageBatcher } from '@portcullis/key-cache';
 import {
   adminTokenAuth,
   attempt,
@@ -11,18 +12,18 @@ import {
   standardRateLimitHeaders,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import {
-  appRouter,
-  healthRoutes,
-  type Metrics,
-  openApiRoutes,
-  type UsageBatcher,
-  useAppHead,
-} from '@portcullis/service';
+import { appRouter, serveOpenApi } from '@portcullis/routes';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import {
+  createAppKit,
+  documentText,
+  healthDialect,
+  REQUEST_ID_HEADERS,
+  SECURITY_SCHEMES,
+  UNLIMITED_ROUTE_ERRORS,
+} from './http.js';
 import { keyDecider } from './key-auth.js';
-import { instanceApiDocument } from './openapi.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { serviceRoutes } from './routes/services.js';
@@ -87,7 +88,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   // Request ids, the access counter and log, and errors in the envelope (SPEC §4.1, §8). A database
   // outage outside authentication is a 503 (inside authentication it is AUTH_ERROR, already coded
   // by instanceKeyAuth).
-  useAppHead(app, {
+  useRequestPipeline(app, {
     logger,
     metrics,
     render: (err, ctx) =>
@@ -103,21 +104,25 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     clientAddress,
   });
 
-  app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
-  // SPEC §1: the document of these routes, public; the limits it states are the ones enforced here.
+  const kit = createAppKit();
   app.use(
-    openApiRoutes<AppState>(
-      instanceApiDocument({
-        limits: {
-          keyPerMin: limiters.perKey.limit,
-          ipPerMin: limiters.perIp.limit,
-          keyMgmtPerMin: limiters.keyManagement.limit,
-          authPer15Min: limiters.adminAuthFailures.limit,
-        },
-        ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
-      }),
-    ).routes(),
+    healthRoutes<AppState>({ kit, dialect: healthDialect(now), checks: deps.checks, metrics }).routes(),
   );
+  // The document of every route of this app, public; the limits it states are the ones enforced here.
+  const documentRouter = appRouter<AppState>();
+  const openApi = serveOpenApi(kit, documentRouter, {
+    ...documentText({
+      keyPerMin: limiters.perKey.limit,
+      ipPerMin: limiters.perIp.limit,
+      keyMgmtPerMin: limiters.keyManagement.limit,
+      authPer15Min: limiters.adminAuthFailures.limit,
+    }),
+    servers: [{ url: deps.publicUrl ?? '/' }],
+    securitySchemes: SECURITY_SCHEMES,
+    headers: REQUEST_ID_HEADERS,
+    responses: UNLIMITED_ROUTE_ERRORS,
+  });
+  app.use(documentRouter.routes());
 
   // SPEC §4.6, §8: failed operator authentications, 15 per 15 min per address, each attempt
   // reserved before the token is compared (a valid token gives its reservation back).
@@ -133,7 +138,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     }),
     adminTokenAuth({ token: deps.adminToken }),
   );
-  const adminRoutes = adminInstanceRoutes(deps);
+  const adminRoutes = adminInstanceRoutes(kit, deps);
   admin.use(adminRoutes.routes(), adminRoutes.allowedMethods());
   app.use(admin.routes());
 
@@ -179,16 +184,15 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     if (!underApiPrefix(ctx.path)) return next();
     return authenticate(ctx, () => perKey(ctx, next));
   });
-  const api = appRouter<AppState>({ prefix: API_PREFIX });
-  const instance = appRouter<AppState>({ prefix: '/instance' });
-  instance.use(
-    rateLimit<AppState>({ limiter: limiters.keyManagement, key: (ctx) => ctx.state.auth?.instanceId }),
-  );
-  const keys = apiKeyRoutes(deps);
-  instance.use(keys.routes(), keys.allowedMethods());
-  const services = serviceRoutes(deps);
-  api.use(instance.routes(), services.routes());
+  // One router for /api/v2, as one dispatch: the key-management routes under their per-instance
+  // limit (see apiKeyRoutes), and the service checks.
+  const api = appRouter<AppState>();
+  const keys = apiKeyRoutes(kit, deps);
+  api.use(keys.routes(), keys.allowedMethods());
+  api.use(serviceRoutes(kit, deps).routes());
   app.use(api.routes());
 
+  // Every route is declared by now: a document that cannot be generated fails here, at boot.
+  openApi.document();
   return app;
 }

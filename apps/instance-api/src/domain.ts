@@ -5,7 +5,8 @@ export type Service = (typeof SERVICES)[number];
 export const INSTANCE_TYPES = ['DEVELOPMENT', 'PRODUCTION'] as const;
 export type InstanceType = (typeof INSTANCE_TYPES)[number];
 
-export type KeyStatus = 'ACTIVE' | 'PAUSED' | 'PENDING_ROTATION' | 'EXPIRED' | 'REVOKED';
+export const KEY_STATUSES = ['ACTIVE', 'PAUSED', 'PENDING_ROTATION', 'EXPIRED', 'REVOKED'] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
 
 /** SPEC §4.4: at most 10 keys in ACTIVE or PAUSED per instance; PENDING_ROTATION does not count. */
 export const MAX_ACTIVE_KEYS = 10;

@@ -1,4 +1,4 @@
-import { readServiceEnv, type ServiceEnv } from '@portcullis/service';
+import { readServiceEnv, type ServiceEnv } from '@portcullis/app-kit';
 
 /** The instance API's configuration, read and validated once at boot (SPEC §1, §4.6). */
 export interface InstanceApiConfig extends ServiceEnv {

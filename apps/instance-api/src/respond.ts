@@ -1,13 +1,15 @@
-import { renderTrussetSuccess } from '@portcullis/errors';
+import { envelope } from './http.js';
 import type { AppContext } from './state.js';
 
-/** Sends `data` in the SPEC §4.1 success envelope, with the request id and, once known, the instance. */
+/**
+ * Writes `data` in the success envelope onto `ctx` (see `envelope` in http.ts), for a handler
+ * outside the route kit: the bench's baseline route answers the very body of the app's
+ * authenticated route with it. The app's own routes return their answers to the kit instead.
+ *
+ * @example
+ * router.get('/bench/services/custody', (ctx) => send(ctx, now, { service: 'custody', enabled: true }));
+ */
 export function send(ctx: AppContext, now: () => number, data: unknown, status = 200, total?: number): void {
   ctx.status = status;
-  ctx.body = renderTrussetSuccess(data, {
-    requestId: ctx.state.requestId,
-    timestamp: new Date(now()).toISOString(),
-    ...(ctx.state.auth ? { instanceId: ctx.state.auth.instanceId } : {}),
-    ...(total === undefined ? {} : { total }),
-  });
+  ctx.body = envelope(ctx, now, data, total);
 }

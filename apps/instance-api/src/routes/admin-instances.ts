@@ -1,10 +1,26 @@
 import type Router from '@koa/router';
 import { instanceApiErrors } from '@portcullis/errors';
-import { jsonBody } from '@portcullis/koa-auth';
-import { appRouter, validate } from '@portcullis/service';
+import { appRouter, defineRoute } from '@portcullis/routes';
+import { z } from 'zod';
 import type { AppDeps } from '../app.js';
-import { send } from '../respond.js';
-import { createInstanceBody, updateInstanceBody } from '../schemas.js';
+import {
+  ADMIN_AUTH,
+  ADMIN_SECURITY,
+  type AppKit,
+  documented,
+  envelope,
+  errors,
+  JSON_BODY,
+  ok,
+} from '../http.js';
+import {
+  createdInstanceSchema,
+  createInstanceBody,
+  instanceIdSchema,
+  instanceSchema,
+  instanceWithCountsSchema,
+  updateInstanceBody,
+} from '../schemas.js';
 import type { AppState } from '../state.js';
 import {
   createInstance,
@@ -15,67 +31,149 @@ import {
   updateInstance,
 } from '../store/instances.js';
 
-const INSTANCE_ID = /^inst_[0-9a-f]{24}$/;
-const notFound = () => instanceApiErrors.error('NOT_FOUND', { message: 'Instance not found' });
+const INSTANCE_NOT_FOUND = 'Instance not found';
+const notFound = () => instanceApiErrors.error('NOT_FOUND', { message: INSTANCE_NOT_FOUND });
+const instanceNotFound = documented(instanceApiErrors, 'NOT_FOUND', INSTANCE_NOT_FOUND);
 
-/** The `:id` of the route, or 404 when it cannot be an instance id (no query for garbage). */
-function instanceIdOf(params: Record<string, string | undefined>): string {
-  const id = params.id ?? '';
-  if (!INSTANCE_ID.test(id)) throw notFound();
-  return id;
-}
+const TAGS = ['Instances'];
+/** `:id`: a malformed id is a 404 like an unknown one, answered without a query. */
+const instanceParams = z.object({
+  id: instanceIdSchema.meta({
+    param: {
+      id: 'InstanceId',
+      description: 'Instance id. An id of the wrong shape is a 404, like an unknown one.',
+    },
+  }),
+});
+const operator = { tags: TAGS, security: ADMIN_SECURITY } as const;
+
+export const createInstanceRoute = defineRoute({
+  ...operator,
+  method: 'post',
+  path: '/admin/instances',
+  operationId: 'createInstance',
+  summary: 'Create an instance and its first key, `Default`',
+  request: { body: createInstanceBody },
+  responses: {
+    201: ok('The instance and its first key, shown once.', createdInstanceSchema, { instanceId: false }),
+    ...errors([...JSON_BODY, ...ADMIN_AUTH]),
+  },
+});
+
+export const listInstancesRoute = defineRoute({
+  ...operator,
+  method: 'get',
+  path: '/admin/instances',
+  operationId: 'listInstances',
+  summary: 'Every instance with its key counts',
+  responses: {
+    200: ok('Instances; `metadata.total` is their number.', z.array(instanceWithCountsSchema), {
+      instanceId: false,
+      total: true,
+    }),
+    ...errors(ADMIN_AUTH),
+  },
+});
+
+export const getInstanceRoute = defineRoute({
+  ...operator,
+  method: 'get',
+  path: '/admin/instances/:id',
+  operationId: 'getInstance',
+  summary: 'One instance with its key counts',
+  request: { params: instanceParams },
+  invalidParams: notFound,
+  responses: {
+    200: ok('The instance.', instanceWithCountsSchema, { instanceId: false }),
+    ...errors([instanceNotFound, ...ADMIN_AUTH]),
+  },
+});
+
+export const updateInstanceRoute = defineRoute({
+  ...operator,
+  method: 'patch',
+  path: '/admin/instances/:id',
+  operationId: 'updateInstance',
+  summary: "Rename an instance or set its services; its keys' cache entries are invalidated at once",
+  request: { params: instanceParams, body: updateInstanceBody },
+  invalidParams: notFound,
+  responses: {
+    200: ok('The updated instance.', instanceSchema, { instanceId: false }),
+    ...errors([...JSON_BODY, instanceNotFound, ...ADMIN_AUTH]),
+  },
+});
+
+const archiveRoute = (action: 'archive' | 'unarchive', operationId: string, summary: string) =>
+  defineRoute({
+    ...operator,
+    method: 'post',
+    path: `/admin/instances/:id/${action}`,
+    operationId,
+    summary,
+    request: { params: instanceParams },
+    invalidParams: notFound,
+    responses: {
+      200: ok('The instance.', instanceSchema, { instanceId: false }),
+      ...errors([instanceNotFound, ...ADMIN_AUTH]),
+    },
+  });
+
+export const archiveInstanceRoute = archiveRoute(
+  'archive',
+  'archiveInstance',
+  'Archive an instance: its keys fail with `AUTH_FAILED` from now on',
+);
+export const unarchiveInstanceRoute = archiveRoute(
+  'unarchive',
+  'unarchiveInstance',
+  'Unarchive an instance: its keys authenticate again',
+);
 
 /**
- * Operator routes (SPEC §4.3), mounted behind `adminTokenAuth`. Every change that affects
- * authentication (services, archive) invalidates the instance's keys on every process.
+ * The operator routes, mounted behind `adminTokenAuth`. Every change that affects authentication
+ * (services, archive) invalidates the instance's keys on every process.
  */
-export function adminInstanceRoutes(deps: AppDeps): Router<AppState> {
+export function adminInstanceRoutes(kit: AppKit, deps: AppDeps): Router<AppState> {
   const { db, keyCache, now } = deps;
   const router = appRouter<AppState>({ prefix: '/admin/instances' });
   const date = () => new Date(now());
 
-  router.post('/', jsonBody(), async (ctx) => {
-    const input = validate(createInstanceBody, ctx.state.body);
-    const created = await createInstance(db, input, date());
+  kit.mount(router, createInstanceRoute, async (ctx, { body }) => {
+    const created = await createInstance(db, body, date());
     // A negative cache entry for this digest cannot exist in practice, but the rule is cheap.
     await keyCache.invalidate(created.keyDigest);
-    send(ctx, now, { instance: instanceView(created.instance), apiKey: created.apiKey }, 201);
+    const data = { instance: instanceView(created.instance), apiKey: created.apiKey };
+    return { status: 201, body: envelope(ctx, now, data) };
   });
 
-  router.get('/', async (ctx) => {
+  kit.mount(router, listInstancesRoute, async (ctx) => {
     const list = await listInstances(db, date());
-    send(
-      ctx,
-      now,
-      list.map(({ instance, keys }) => ({ ...instanceView(instance), keys })),
-      200,
-      list.length,
-    );
+    const data = list.map(({ instance, keys }) => ({ ...instanceView(instance), keys }));
+    return { status: 200, body: envelope(ctx, now, data, data.length) };
   });
 
-  router.get('/:id', async (ctx) => {
-    const found = await getInstance(db, instanceIdOf(ctx.params), date());
+  kit.mount(router, getInstanceRoute, async (ctx, { params }) => {
+    const found = await getInstance(db, params.id, date());
     if (!found) throw notFound();
-    send(ctx, now, { ...instanceView(found.instance), keys: found.keys });
+    return { status: 200, body: envelope(ctx, now, { ...instanceView(found.instance), keys: found.keys }) };
   });
 
-  router.patch('/:id', jsonBody(), async (ctx) => {
-    const patch = validate(updateInstanceBody, ctx.state.body);
-    const updated = await updateInstance(db, instanceIdOf(ctx.params), patch, date());
+  kit.mount(router, updateInstanceRoute, async (ctx, { params, body }) => {
+    const updated = await updateInstance(db, params.id, body, date());
     if (!updated) throw notFound();
     await keyCache.invalidate(updated.digests);
-    send(ctx, now, instanceView(updated.instance));
+    return { status: 200, body: envelope(ctx, now, instanceView(updated.instance)) };
   });
 
-  for (const [action, archived] of [
-    ['archive', true],
-    ['unarchive', false],
+  for (const [route, archived] of [
+    [archiveInstanceRoute, true],
+    [unarchiveInstanceRoute, false],
   ] as const) {
-    router.post(`/:id/${action}`, async (ctx) => {
-      const changed = await setArchived(db, instanceIdOf(ctx.params), archived, date());
+    kit.mount(router, route, async (ctx, { params }) => {
+      const changed = await setArchived(db, params.id, archived, date());
       if (!changed) throw notFound();
       await keyCache.invalidate(changed.digests);
-      send(ctx, now, instanceView(changed.instance));
+      return { status: 200, body: envelope(ctx, now, instanceView(changed.instance)) };
     });
   }
 

@@ -1,9 +1,10 @@
 import type { Database, Queryable } from '@portcullis/db';
 import { digestKey } from '@portcullis/hashing';
+import type { KeyUsage } from '@portcullis/key-cache';
 import { generateInstanceKey, keyPreview } from '@portcullis/key-format';
-import type { KeyUsage } from '@portcullis/service';
 import { effectiveStatus, type KeyState, type KeyStatus, MAX_ACTIVE_KEYS, mayManageKeys } from '../domain.js';
 import { newKeyId } from '../ids.js';
+import type { ApiKeyView } from '../schemas.js';
 
 export interface ApiKeyRow {
   id: string;
@@ -20,18 +21,6 @@ export interface ApiKeyRow {
 
 const KEY_COLUMNS =
   'id, instance_id, name, key_digest, key_preview, status, paused_until, expires_at, last_used_at, created_at';
-
-/** The published key object (SPEC §4.4), with the status it has at `now`. */
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  keyPreview: string;
-  status: KeyStatus;
-  lastUsedAt: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  pausedUntil: string | null;
-}
 
 function keyState(row: Pick<ApiKeyRow, 'status' | 'paused_until' | 'expires_at'>): KeyState {
   return {

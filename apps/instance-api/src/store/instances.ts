@@ -3,6 +3,7 @@ import { digestKey } from '@portcullis/hashing';
 import { generateInstanceKey, generateInstanceRef, keyPreview } from '@portcullis/key-format';
 import { type InstanceType, MAX_ACTIVE_KEYS, SERVICES, type Service } from '../domain.js';
 import { newInstanceId, newKeyId } from '../ids.js';
+import type { InstanceView, KeyCounts } from '../schemas.js';
 import { effectiveStatusSql } from './api-keys.js';
 
 export interface InstanceRow {
@@ -16,27 +17,7 @@ export interface InstanceRow {
   updated_at: Date;
 }
 
-export interface KeyCounts {
-  total: number;
-  active: number;
-  paused: number;
-  pendingRotation: number;
-  expired: number;
-  revoked: number;
-}
-
-/** The published instance object (SPEC §4.3). */
-export interface InstanceView {
-  id: string;
-  name: string;
-  type: InstanceType;
-  instanceRef: string;
-  services: Array<{ id: Service; enabled: boolean }>;
-  archived: boolean;
-  createdAt: string;
-  limits: { maxApiKeys: number };
-}
-
+/** The published instance object of a row. */
 export function instanceView(row: InstanceRow): InstanceView {
   return {
     id: row.id,
