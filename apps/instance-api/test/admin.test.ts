@@ -3,13 +3,13 @@ import type { Database } from '@portcullis/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
-  type CreatedInstanceData,
+  type ApiKeyView,
+  type CreatedInstanceView,
   createInstance,
   envelope,
   errorEnvelope,
-  type InstanceData,
-  type InstanceWithCounts,
-  type KeyView,
+  type InstanceView,
+  type InstanceWithCountsView,
   pgliteDatabase,
   type RunningApp,
   startApp,
@@ -36,7 +36,7 @@ describe('operator API (SPEC §4.3)', () => {
       json: { name: 'Acme', type: 'PRODUCTION' },
     });
     expect(res.status).toBe(201);
-    const { data } = await envelope<CreatedInstanceData>(res);
+    const { data } = await envelope<CreatedInstanceView>(res);
     expect(data.instance).toEqual({
       id: expect.stringMatching(/^inst_[0-9a-f]{24}$/),
       name: 'Acme',
@@ -49,7 +49,7 @@ describe('operator API (SPEC §4.3)', () => {
     });
     expect(data.apiKey).toMatch(new RegExp(`^trusset_${data.instance.instanceRef}_[0-9a-f]{64}$`));
 
-    const keys = await envelope<KeyView[]>(await app.withKey(data.apiKey, '/api/v2/instance/api-keys'));
+    const keys = await envelope<ApiKeyView[]>(await app.withKey(data.apiKey, '/api/v2/instance/api-keys'));
     expect(keys.data).toHaveLength(1);
     expect(keys.data[0]).toMatchObject({
       name: 'Default',
@@ -64,7 +64,7 @@ describe('operator API (SPEC §4.3)', () => {
       method: 'POST',
       json: { name: 'Dev', services: ['custody', 'custody'] },
     });
-    const { data } = await envelope<CreatedInstanceData>(res);
+    const { data } = await envelope<CreatedInstanceView>(res);
     expect(data.instance.type).toBe('DEVELOPMENT');
     expect(data.instance.services.filter((s) => s.enabled)).toEqual([{ id: 'custody', enabled: true }]);
   });
@@ -87,7 +87,7 @@ describe('operator API (SPEC §4.3)', () => {
 
   it('lists instances with key counts and gets one by id', async () => {
     const inst = await createInstance(app, { name: 'Listed' });
-    const list = await envelope<InstanceWithCounts[]>(await app.admin('/admin/instances'));
+    const list = await envelope<InstanceWithCountsView[]>(await app.admin('/admin/instances'));
     const entry = list.data.find((i) => i.id === inst.id);
     expect(entry?.keys).toEqual({
       total: 1,
@@ -98,7 +98,7 @@ describe('operator API (SPEC §4.3)', () => {
       revoked: 0,
     });
     expect(list.metadata.total).toBe(list.data.length);
-    const one = await envelope<InstanceWithCounts>(await app.admin(`/admin/instances/${inst.id}`));
+    const one = await envelope<InstanceWithCountsView>(await app.admin(`/admin/instances/${inst.id}`));
     expect(one.data).toMatchObject({ id: inst.id, name: 'Listed', keys: { total: 1 } });
   });
 
@@ -125,18 +125,18 @@ describe('operator API (SPEC §4.3)', () => {
       method: 'PATCH',
       json: { name: 'Renamed', services: ['lending'] },
     });
-    const { data } = await envelope<InstanceData>(res);
+    const { data } = await envelope<InstanceView>(res);
     expect(data.name).toBe('Renamed');
     expect(data.services.filter((s) => s.enabled).map((s) => s.id)).toEqual(['lending']);
   });
 
   it('archives and unarchives', async () => {
     const inst = await createInstance(app);
-    const archived = await envelope<InstanceData>(
+    const archived = await envelope<InstanceView>(
       await app.admin(`/admin/instances/${inst.id}/archive`, { method: 'POST' }),
     );
     expect(archived.data.archived).toBe(true);
-    const back = await envelope<InstanceData>(
+    const back = await envelope<InstanceView>(
       await app.admin(`/admin/instances/${inst.id}/unarchive`, { method: 'POST' }),
     );
     expect(back.data.archived).toBe(false);

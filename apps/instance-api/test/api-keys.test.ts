@@ -3,17 +3,17 @@ import type { Database } from '@portcullis/db';
 import { createFakeClock } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type CreatedInstanceData,
-  type CreatedKeyData,
+  type ApiKeyView,
+  type CreatedInstanceView,
+  type CreatedKeyView,
   createInstance,
   envelope,
   errorEnvelope,
-  type InstanceWithStats,
+  type InstanceWithStatsView,
   itemAt,
-  type KeyView,
-  type MessageData,
+  type MessageView,
   pgliteDatabase,
-  type RotationData,
+  type RotationView,
   type RunningApp,
   startApp,
 } from './harness.js';
@@ -37,9 +37,9 @@ async function setup() {
   const inst = await createInstance(app);
   const call = (path: string, init?: RequestInit & { json?: unknown }) =>
     app.withKey(inst.apiKey, `${BASE}${path}`, init);
-  const list = async () => (await envelope<KeyView[]>(await call('/api-keys'))).data;
+  const list = async () => (await envelope<ApiKeyView[]>(await call('/api-keys'))).data;
   const create = async (name: string) =>
-    (await envelope<CreatedKeyData>(await call('/api-keys', { method: 'POST', json: { name } }))).data;
+    (await envelope<CreatedKeyView>(await call('/api-keys', { method: 'POST', json: { name } }))).data;
   const defaultId = itemAt(await list(), 0).id;
   return { inst, call, list, create, defaultId };
 }
@@ -57,7 +57,7 @@ async function expectError(res: Response, status: number, code: string, message?
 describe('instance info', () => {
   it('returns the instance with key stats', async () => {
     const { call, inst } = await setup();
-    const { data } = await envelope<InstanceWithStats>(await call(''));
+    const { data } = await envelope<InstanceWithStatsView>(await call(''));
     expect(data).toMatchObject({ id: inst.id, limits: { maxApiKeys: 10 } });
     expect(data.stats.apiKeys).toEqual({
       total: 1,
@@ -75,7 +75,7 @@ describe('create and list keys', () => {
     const { call, list, inst } = await setup();
     const res = await call('/api-keys', { method: 'POST', json: { name: 'ci' } });
     expect(res.status).toBe(201);
-    const { data } = await envelope<CreatedKeyData>(res);
+    const { data } = await envelope<CreatedKeyView>(res);
     expect(data).toEqual({
       id: expect.stringMatching(/^key_[0-9a-f]{24}$/),
       key: expect.stringMatching(new RegExp(`^trusset_${inst.instanceRef}_[0-9a-f]{64}$`)),
@@ -117,7 +117,7 @@ describe('create and list keys', () => {
 
   it('refuses the 11th ACTIVE or PAUSED key with 409 LIMIT_EXCEEDED, not counting PENDING_ROTATION', async () => {
     const { call, create, defaultId } = await setup();
-    const made: CreatedKeyData[] = [];
+    const made: CreatedKeyView[] = [];
     for (let i = 0; i < 9; i += 1) made.push(await create(`k${i}`));
     await call(`/api-keys/${itemAt(made, 0).id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
     await expectError(
@@ -128,7 +128,7 @@ describe('create and list keys', () => {
     );
     // Rotation keeps the count (old PENDING_ROTATION, new ACTIVE); revoking frees a place. The
     // rotated Default key only reads now, so the new key carries on.
-    const rotated = await envelope<RotationData>(
+    const rotated = await envelope<RotationView>(
       await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' }),
     );
     const callNew = (path: string, init?: RequestInit & { json?: unknown }) =>
@@ -147,7 +147,7 @@ describe('rotate', () => {
   it('makes the new key ACTIVE and the old PENDING_ROTATION until the default 7-day overlap', async () => {
     const { call, list, defaultId } = await setup();
     const res = await call(`/api-keys/${defaultId}/rotate`, { method: 'POST' });
-    const { data } = await envelope<RotationData>(res);
+    const { data } = await envelope<RotationView>(res);
     expect(res.status).toBe(200);
     expect(data).toEqual({
       oldKeyId: defaultId,
@@ -165,11 +165,11 @@ describe('rotate', () => {
 
   it('expires the old key at once with overlapSeconds 0', async () => {
     const { inst, call, defaultId } = await setup();
-    const { data } = await envelope<RotationData>(
+    const { data } = await envelope<RotationView>(
       await call(`/api-keys/${defaultId}/rotate`, { method: 'POST', json: { overlapSeconds: 0 } }),
     );
     expect((await app.withKey(inst.apiKey, BASE)).status).toBe(401);
-    const keys = await envelope<KeyView[]>(await app.withKey(data.newKey, `${BASE}/api-keys`));
+    const keys = await envelope<ApiKeyView[]>(await app.withKey(data.newKey, `${BASE}/api-keys`));
     expect(keys.data.find((k) => k.id === defaultId)?.status).toBe('EXPIRED');
   });
 
@@ -210,7 +210,7 @@ describe('rotation never loosens a key (SPEC §4.4)', () => {
     expect((await app.withKey(k2.key, BASE)).status).toBe(200);
     await call(`/api-keys/${k2.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
     expect((await app.withKey(k2.key, BASE)).status).toBe(401);
-    const rotated = await envelope<RotationData>(
+    const rotated = await envelope<RotationView>(
       await call(`/api-keys/${k2.id}/rotate`, { method: 'POST', json: { overlapSeconds: 3600 } }),
     );
     expect(rotated.data.oldKeyId).toBe(k2.id);
@@ -259,9 +259,10 @@ describe('rotation never loosens a key (SPEC §4.4)', () => {
     const { call, create } = await setup();
     const k = await create('k');
     await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
-    const rotated = await envelope<RotationData>(await call(`/api-keys/${k.id}/rotate`, { method: 'POST' }));
+    const rotated = await envelope<RotationView>(await call(`/api-keys/${k.id}/rotate`, { method: 'POST' }));
     const stats = async () =>
-      (await envelope<InstanceWithStats>(await app.withKey(rotated.data.newKey, BASE))).data.stats.apiKeys;
+      (await envelope<InstanceWithStatsView>(await app.withKey(rotated.data.newKey, BASE))).data.stats
+        .apiKeys;
     expect(await stats()).toMatchObject({ total: 3, active: 2, paused: 1, pendingRotation: 0 });
     clock.advance(600_000);
     expect(await stats()).toMatchObject({ total: 3, active: 2, paused: 0, pendingRotation: 1 });
@@ -271,12 +272,12 @@ describe('rotation never loosens a key (SPEC §4.4)', () => {
     const { call, create } = await setup();
     const k = await create('k');
     await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 600 } });
-    const rotated = await envelope<RotationData>(
+    const rotated = await envelope<RotationView>(
       await call(`/api-keys/${k.id}/rotate`, { method: 'POST', json: { overlapSeconds: 300 } }),
     );
     const callNew = (path: string, init?: RequestInit & { json?: unknown }) =>
       app.withKey(rotated.data.newKey, `${BASE}${path}`, init);
-    const resumed = await envelope<KeyView>(await callNew(`/api-keys/${k.id}/resume`, { method: 'POST' }));
+    const resumed = await envelope<ApiKeyView>(await callNew(`/api-keys/${k.id}/resume`, { method: 'POST' }));
     expect(resumed.data).toMatchObject({
       id: k.id,
       status: 'PENDING_ROTATION',
@@ -309,7 +310,7 @@ describe('a key in its rotation overlap only reads (read-only until it expires)'
   async function rotatedSetup() {
     const base = await setup();
     const other = await base.create('other');
-    const rotated = await envelope<RotationData>(
+    const rotated = await envelope<RotationView>(
       await base.call(`/api-keys/${base.defaultId}/rotate`, {
         method: 'POST',
         json: { overlapSeconds: 3600 },
@@ -321,13 +322,13 @@ describe('a key in its rotation overlap only reads (read-only until it expires)'
   it('may read the instance and the key list', async () => {
     const { inst, rotated } = await rotatedSetup();
     expect((await app.withKey(inst.apiKey, BASE)).status).toBe(200);
-    const keys = await envelope<KeyView[]>(await app.withKey(inst.apiKey, `${BASE}/api-keys`));
+    const keys = await envelope<ApiKeyView[]>(await app.withKey(inst.apiKey, `${BASE}/api-keys`));
     expect(keys.data.map((k) => k.id)).toContain(rotated.newKeyId);
   });
 
   it('may not create, rotate, pause, resume, revoke or delete keys', async () => {
     const { inst, other, rotated, list } = await rotatedSetup();
-    const before = await envelope<KeyView[]>(await app.withKey(rotated.newKey, `${BASE}/api-keys`));
+    const before = await envelope<ApiKeyView[]>(await app.withKey(rotated.newKey, `${BASE}/api-keys`));
     const changes: Array<[string, RequestInit & { json?: unknown }]> = [
       ['/api-keys', { method: 'POST', json: { name: 'minted' } }],
       [`/api-keys/${other.id}/rotate`, { method: 'POST' }],
@@ -346,7 +347,7 @@ describe('a key in its rotation overlap only reads (read-only until it expires)'
         READ_ONLY,
       );
     }
-    const after = await envelope<KeyView[]>(await app.withKey(rotated.newKey, `${BASE}/api-keys`));
+    const after = await envelope<ApiKeyView[]>(await app.withKey(rotated.newKey, `${BASE}/api-keys`));
     expect(after.data).toEqual(before.data);
     expect((await list()).length).toBe(3);
     // Its successor still may.
@@ -378,7 +379,7 @@ describe('pause and resume', () => {
   it('pauses a key until pausedUntil and resumes it', async () => {
     const { call, create } = await setup();
     const k = await create('p');
-    const paused = await envelope<KeyView>(
+    const paused = await envelope<ApiKeyView>(
       await call(`/api-keys/${k.id}/pause`, { method: 'POST', json: { durationSeconds: 60 } }),
     );
     expect(paused.data).toMatchObject({
@@ -387,7 +388,7 @@ describe('pause and resume', () => {
       pausedUntil: new Date(clock.now() + 60_000).toISOString(),
     });
     expect((await app.withKey(k.key, BASE)).status).toBe(401);
-    const resumed = await envelope<KeyView>(await call(`/api-keys/${k.id}/resume`, { method: 'POST' }));
+    const resumed = await envelope<ApiKeyView>(await call(`/api-keys/${k.id}/resume`, { method: 'POST' }));
     expect(resumed.data).toMatchObject({ id: k.id, status: 'ACTIVE', pausedUntil: null });
     expect((await app.withKey(k.key, BASE)).status).toBe(200);
   });
@@ -434,7 +435,7 @@ describe('revoke and delete', () => {
     const { call, list, create } = await setup();
     const k = await create('r');
     const res = await call(`/api-keys/${k.id}/revoke`, { method: 'POST' });
-    expect(await envelope<MessageData>(res)).toMatchObject({
+    expect(await envelope<MessageView>(res)).toMatchObject({
       success: true,
       data: { message: 'API key revoked' },
     });
@@ -452,7 +453,7 @@ describe('revoke and delete', () => {
     const { call, list, create } = await setup();
     const k = await create('d');
     const res = await call(`/api-keys/${k.id}`, { method: 'DELETE' });
-    expect(await envelope<MessageData>(res)).toMatchObject({
+    expect(await envelope<MessageView>(res)).toMatchObject({
       success: true,
       data: { message: 'API key deleted' },
     });
@@ -519,7 +520,7 @@ describe('key management limit (SPEC §4.4: 30/min per instance)', () => {
     const limited = await startApp({ db, now: clock.now, limits: { keyMgmtPerMin: 3 } });
     try {
       const res = await limited.admin('/admin/instances', { method: 'POST', json: { name: 'L' } });
-      const key = (await envelope<CreatedInstanceData>(res)).data.apiKey;
+      const key = (await envelope<CreatedInstanceView>(res)).data.apiKey;
       for (let i = 0; i < 3; i += 1) {
         const ok = await limited.withKey(key, BASE);
         expect(ok.status).toBe(200);

@@ -4,12 +4,11 @@ import { createDatabase, type Database, migrate } from '@portcullis/db';
 import { type SharedBackends, sharedBackendsAvailability, startSharedBackends } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type CreatedKeyData,
+  type ApiKeyView,
+  type CreatedKeyView,
   createInstance,
   envelope,
-  findSecretsInLogs,
   itemAt,
-  type KeyView,
   MIGRATIONS,
   type RunningApp,
   startApp,
@@ -63,7 +62,7 @@ describe.runIf(available.ok)('two app processes sharing Redis and Postgres', () 
 
   it('lets exactly one of two concurrent rotations of one key succeed', async () => {
     const inst = await createInstance(a);
-    const list = await envelope<KeyView[]>(await a.withKey(inst.apiKey, '/api/v2/instance/api-keys'));
+    const list = await envelope<ApiKeyView[]>(await a.withKey(inst.apiKey, '/api/v2/instance/api-keys'));
     const keyId = itemAt(list.data, 0).id;
     const [r1, r2] = await Promise.all([
       a.withKey(inst.apiKey, `/api/v2/instance/api-keys/${keyId}/rotate`, { method: 'POST' }),
@@ -83,8 +82,8 @@ describe.runIf(available.ok)('two app processes sharing Redis and Postgres', () 
     const pairs = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const inst = await createInstance(a);
-        const list = await envelope<KeyView[]>(await a.withKey(inst.apiKey, '/api/v2/instance/api-keys'));
-        const created = await envelope<CreatedKeyData>(
+        const list = await envelope<ApiKeyView[]>(await a.withKey(inst.apiKey, '/api/v2/instance/api-keys'));
+        const created = await envelope<CreatedKeyView>(
           await a.withKey(inst.apiKey, '/api/v2/instance/api-keys', {
             method: 'POST',
             json: { name: 'peer' },
@@ -118,7 +117,7 @@ describe.runIf(available.ok)('two app processes sharing Redis and Postgres', () 
 
   it('refuses a key revoked on A on the next request on B, whose L1 was warm, within 100 ms', async () => {
     const inst = await createInstance(a);
-    const created = await envelope<CreatedKeyData>(
+    const created = await envelope<CreatedKeyView>(
       await a.withKey(inst.apiKey, '/api/v2/instance/api-keys', { method: 'POST', json: { name: 'victim' } }),
     );
     const victim = created.data.key;
@@ -143,7 +142,7 @@ describe.runIf(available.ok)('two app processes sharing Redis and Postgres', () 
   it('applies pause and archive on the other process at once', async () => {
     const inst = await createInstance(a);
     const spare = (
-      await envelope<CreatedKeyData>(
+      await envelope<CreatedKeyView>(
         await a.withKey(inst.apiKey, '/api/v2/instance/api-keys', { method: 'POST', json: { name: 's' } }),
       )
     ).data;
@@ -202,9 +201,5 @@ describe.runIf(available.ok)('two app processes sharing Redis and Postgres', () 
       if (!ready) await new Promise((r) => setTimeout(r, 50));
     }
     expect(ready).toBe(true);
-  });
-
-  it('never writes an issued key or the admin token to the logs', () => {
-    expect(findSecretsInLogs()).toEqual([]);
   });
 });

@@ -5,11 +5,11 @@ import type { Database } from '@portcullis/db';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type ApiKeyView,
   createInstance,
   envelope,
   errorEnvelope,
-  type InstanceData,
-  type KeyView,
+  type InstanceView,
   pgliteDatabase,
   type RunningApp,
   startApp,
@@ -87,13 +87,13 @@ describe('trimming comes first', () => {
   it('stores a name whose only control characters are whitespace at its ends, trimmed', async () => {
     const created = await app.admin('/admin/instances', { method: 'POST', json: { name: '\tAcme\r\n' } });
     expect(created.status).toBe(201);
-    expect((await envelope<{ instance: InstanceData }>(created)).data.instance.name).toBe('Acme');
+    expect((await envelope<{ instance: InstanceView }>(created)).data.instance.name).toBe('Acme');
     const key = await app.withKey(inst.apiKey, '/api/v2/instance/api-keys', {
       method: 'POST',
       json: { name: 'ci\n' },
     });
     expect(key.status).toBe(201);
-    const keys = await envelope<KeyView[]>(await app.withKey(inst.apiKey, '/api/v2/instance/api-keys'));
+    const keys = await envelope<ApiKeyView[]>(await app.withKey(inst.apiKey, '/api/v2/instance/api-keys'));
     expect(keys.data.map((k) => k.name)).toContain('ci');
   });
 });

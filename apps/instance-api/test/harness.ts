@@ -1,15 +1,82 @@
+import type { RequestListener, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
-import { createLogger } from '@portcullis/service';
-import { connectAppRedis, lineSink, listen, readJson, type Served } from '@portcullis/testing';
+import type { TrussetErrorBody, TrussetErrorMetadata } from '@portcullis/errors';
+import type { FieldProblem } from '@portcullis/routes';
+import {
+  type CheckedDocument,
+  connectAppRedis,
+  lineSink,
+  listen,
+  type ResponseCheck,
+  readJson,
+  responseCheck,
+  type Served,
+} from '@portcullis/testing';
+import { afterAll, expect } from 'vitest';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
+import type { CreatedInstanceView } from '../src/schemas.js';
+
+export type {
+  ApiKeyView,
+  CreatedInstanceView,
+  CreatedKeyView,
+  InstanceView,
+  InstanceWithCountsView,
+  InstanceWithStatsView,
+  MessageView,
+  RotationView,
+} from '../src/schemas.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
-/** Every log line written by every app started in this test file (checked for leaked secrets). */
-export const capturedLogs: string[] = [];
+/** Every log line written by every app started in this test file. */
+const capturedLogs: string[] = [];
+/** Secrets issued in this file: the operator token, and every instance key an app answered with. */
+const issuedSecrets = new Set<string>([ADMIN_TOKEN]);
+/** One response check per app started in this file: every answer held against the app's document. */
+const responseChecks: ResponseCheck[] = [];
+
+/** What an instance key looks like, issued or made up by a test. */
+const KEY_PATTERN = /trusset_(?:v2_)?[A-Za-z0-9]{8}_[0-9a-f]{64}/g;
+
+// After every test of the file that imports this harness (registered first, so it runs after the
+// file's own afterAll hooks have closed its apps): no app answered anything its document does not
+// describe, and no log line carries a secret.
+afterAll(() => {
+  expect(responseChecks.flatMap((check) => check.problems)).toEqual([]);
+  if (responseChecks.length > 0) {
+    expect(responseChecks.reduce((sum, check) => sum + check.checked, 0)).toBeGreaterThan(0);
+    // Every app logs at debug level: one line per request at least, so an empty capture is a broken sink.
+    expect(capturedLogs.length).toBeGreaterThan(0);
+  }
+  const leaked = capturedLogs.flatMap((line) => [
+    ...(line.match(KEY_PATTERN) ?? []),
+    ...[...issuedSecrets].filter((secret) => line.includes(secret)),
+  ]);
+  expect(leaked).toEqual([]);
+});
+
+/**
+ * Notes every instance key in the app's answers as a secret of this file. Koa writes a body with
+ * one `res.end(body)` call.
+ */
+function recordIssuedKeys(handler: RequestListener): RequestListener {
+  return (req, res) => {
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
+        for (const key of Buffer.from(chunk).toString('utf8').match(KEY_PATTERN) ?? [])
+          issuedSecrets.add(key);
+      }
+      return end(chunk, ...rest);
+    }) as ServerResponse['end'];
+    handler(req, res);
+  };
+}
 
 /** A migrated embedded database in memory. */
 export async function pgliteDatabase(): Promise<Database> {
@@ -61,7 +128,12 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   });
   instrument?.(deps);
   await deps.keyCache.start();
-  const served: Served = await listen(createApp(deps).callback());
+  // A path under /api/v2 that no route serves is authenticated (and its address's budget checked)
+  // before routing, like every /api/v2 path: 401 or 429 before the 404.
+  const check = responseCheck({ undocumentedStatuses: [401, 404, 405, 429] });
+  responseChecks.push(check);
+  const served: Served = await listen(check.wrap(recordIssuedKeys(createApp(deps).callback())));
+  check.use(await readJson<CheckedDocument>(await fetch(`${served.url}/openapi.json`)));
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
@@ -107,50 +179,20 @@ export async function createInstance(
 ): Promise<{ id: string; instanceRef: string; apiKey: string }> {
   const res = await app.admin('/admin/instances', { method: 'POST', json: body });
   if (res.status !== 201) throw new Error(`instance create failed: ${res.status} ${await res.text()}`);
-  const { data } = await envelope<CreatedInstanceData>(res);
+  const { data } = await envelope<CreatedInstanceView>(res);
   return { id: data.instance.id, instanceRef: data.instance.instanceRef, apiKey: data.apiKey };
 }
 
-/** What a leaked instance key or the admin token would look like in a log line. */
-export function findSecretsInLogs(): string[] {
-  const keyPattern = /trusset_(?:v2_)?[A-Za-z0-9]{8}_[0-9a-f]{64}/g;
-  return capturedLogs.flatMap((line) => [
-    ...(line.match(keyPattern) ?? []),
-    ...(line.includes(ADMIN_TOKEN) ? [ADMIN_TOKEN] : []),
-  ]);
-}
+// The envelope as these tests read it: the published objects inside come from src/schemas.ts,
+// and every answer is also checked against the served document (see the afterAll above).
 
-// Response shapes of this app, written out here rather than imported from src/ so that a change to
-// the published JSON (SPEC §4.1, §4.3, §4.4) shows up as a test or type failure, not a silent drift.
+/** `error` of an error envelope; `details` as `VALIDATION_ERROR` lists them (readyz: an object). */
+export type ApiError = Omit<TrussetErrorBody['error'], 'details'> & { details?: FieldProblem[] };
 
-/** One problem of a `VALIDATION_ERROR` (SPEC §4.1; src/validation.ts). */
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+/** `metadata` of either envelope: `total` on lists, `retryAfter` on 429. */
+export type Metadata = TrussetErrorMetadata & { total?: number };
 
-/** `error` of a Trusset error envelope (SPEC §4.1; @portcullis/errors render/trusset.ts). */
-export interface ApiError {
-  code: string;
-  message: string;
-  /** Only `VALIDATION_ERROR` carries details in the routes these tests call. */
-  details?: FieldProblem[];
-}
-
-/** `metadata` of either envelope (SPEC §4.1, §4.5, §4.6). */
-export interface Metadata {
-  requestId: string;
-  /** ISO-8601. */
-  timestamp: string;
-  /** Present once the caller is authenticated with an instance key. */
-  instanceId?: string;
-  /** List endpoints: number of items. */
-  total?: number;
-  /** Seconds; 429 responses only. */
-  retryAfter?: number;
-}
-
-/** The Trusset envelope every JSON response uses (SPEC §4.1). */
+/** The Trusset envelope every JSON response uses. */
 export interface Envelope<D> {
   success: boolean;
   data: D;
@@ -163,88 +205,12 @@ export interface ErrorEnvelope extends Envelope<null> {
   error: ApiError;
 }
 
-export type InstanceType = 'DEVELOPMENT' | 'PRODUCTION';
-export type KeyStatus = 'ACTIVE' | 'PAUSED' | 'PENDING_ROTATION' | 'EXPIRED' | 'REVOKED';
-
-/** The published instance object (SPEC §4.3; `instanceView` in src/store/instances.ts). */
-export interface InstanceData {
-  id: string;
-  name: string;
-  type: InstanceType;
-  instanceRef: string;
-  services: Array<{ id: string; enabled: boolean }>;
-  archived: boolean;
-  createdAt: string;
-  limits: { maxApiKeys: number };
-}
-
-/** Keys of an instance by the status they have at request time (SPEC §4.3). */
-export interface KeyCounts {
-  total: number;
-  active: number;
-  paused: number;
-  pendingRotation: number;
-  expired: number;
-  revoked: number;
-}
-
-/** `GET /admin/instances` items and `GET /admin/instances/:id`. */
-export interface InstanceWithCounts extends InstanceData {
-  keys: KeyCounts;
-}
-
-/** `GET /api/v2/instance`: the caller's own instance. */
-export interface InstanceWithStats extends InstanceData {
-  stats: { apiKeys: KeyCounts };
-}
-
-/** `POST /admin/instances` (201): the instance and its Default key, shown once. */
-export interface CreatedInstanceData {
-  instance: InstanceData;
-  apiKey: string;
-}
-
-/** The published key object, never the key itself (SPEC §4.4; `apiKeyView` in src/store/api-keys.ts). */
-export interface KeyView {
-  id: string;
-  name: string;
-  keyPreview: string;
-  status: KeyStatus;
-  lastUsedAt: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  pausedUntil: string | null;
-}
-
-/** `POST /api/v2/instance/api-keys` (201): the new key, shown once. */
-export interface CreatedKeyData {
-  id: string;
-  key: string;
-  name: string;
-  status: KeyStatus;
-  createdAt: string;
-}
-
-/** `POST /api/v2/instance/api-keys/:keyId/rotate`. */
-export interface RotationData {
-  oldKeyId: string;
-  newKeyId: string;
-  newKey: string;
-  /** ISO-8601. */
-  overlapEndDate: string;
-}
-
-/** Revoke and delete answers. */
-export interface MessageData {
-  message: string;
-}
-
 /**
  * Reads a response as the Trusset envelope with `data` of type `D`: the test's statement of the
  * shape it expects; the assertions that follow check it.
  *
  * @example
- * const { data } = await envelope<KeyView[]>(await app.withKey(key, '/api/v2/instance/api-keys'));
+ * const { data } = await envelope<ApiKeyView[]>(await app.withKey(key, '/api/v2/instance/api-keys'));
  */
 export async function envelope<D>(res: Response): Promise<Envelope<D>> {
   return readJson<Envelope<D>>(res);

@@ -14,7 +14,7 @@ import {
 } from '@portcullis/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type CreatedKeyData,
+  type CreatedKeyView,
   createInstance,
   envelope,
   MIGRATIONS,
@@ -75,7 +75,7 @@ describe.runIf(available.ok)('an invalidation is never lost to a Redis outage or
     async (outage) => {
       const { a, b } = await startPair();
       const inst = await createInstance(a);
-      const created = await envelope<CreatedKeyData>(
+      const created = await envelope<CreatedKeyView>(
         await a.withKey(inst.apiKey, '/api/v2/instance/api-keys', {
           method: 'POST',
           json: { name: 'victim' },
