@@ -23,6 +23,8 @@ export interface HealthDialect<S> {
   unavailableResponse: RouteResponse;
   /** Other answers every route can give (a 500), documented on each health route. */
   responses?: Readonly<Record<number, RouteResponse>>;
+  /** Headers every answer carries (e.g. `X-Request-Id`), documented on the health routes' 200s. */
+  headers?: RouteResponse['headers'];
 }
 
 export interface HealthRoutesOptions<S> {
@@ -50,8 +52,10 @@ export function healthRoutes<S>(options: HealthRoutesOptions<S>): Router<S> {
   const { kit, dialect, checks, metrics } = options;
   const router = appRouter<S>();
   const extra = dialect.responses ?? {};
+  const headers = dialect.headers === undefined ? {} : { headers: dialect.headers };
   const json = (description: string, data: z.ZodType): RouteResponse => ({
     description,
+    ...headers,
     content: { 'application/json': { schema: dialect.successSchema(data) } },
   });
   const checksSchema = z.record(z.string(), checkState);

@@ -130,6 +130,45 @@ describe('createRouteKit', () => {
     expect(body.error.details).toEqual([{ field: 'body', message: 'Request body is not valid JSON' }]);
   });
 
+  it('runs afterBody middleware with the body read and before validation', async () => {
+    const kit = createRouteKit({
+      invalid: (details) => instanceApiErrors.error('VALIDATION_ERROR', { details }),
+      jsonBody: jsonBody({
+        tooLarge: () => instanceApiErrors.error('PAYLOAD_TOO_LARGE'),
+        invalid: () => instanceApiErrors.error('VALIDATION_ERROR'),
+      }),
+    });
+    const router = appRouter({ prefix: '/widgets' });
+    const order: string[] = [];
+    kit.mount(
+      router,
+      resize,
+      (_ctx, input) => ({ status: 200, body: { id: input.params.widgetId, size: 1 } }),
+      {
+        before: [
+          (ctx, next) => {
+            order.push(`before:${String((ctx.state as { body?: unknown }).body)}`);
+            return next();
+          },
+        ],
+        afterBody: [
+          (ctx, next) => {
+            order.push(`afterBody:${JSON.stringify((ctx.state as { body?: unknown }).body)}`);
+            return next();
+          },
+        ],
+      },
+    );
+    const koa = new Koa();
+    koa.silent = true;
+    koa.use(errorHandler((err) => renderTrusset(err, { requestId: 'r', timestamp: 't' })));
+    koa.use(router.routes());
+    served = await listen(koa.callback());
+    const res = await post(`${served.url}/widgets/w_1/resize`, { size: 99 });
+    expect(res.status).toBe(400);
+    expect(order).toEqual(['before:undefined', 'afterBody:{"size":99}']);
+  });
+
   it('leaves a WRITTEN answer as the handler set it', async () => {
     const { url } = await start();
     const res = await fetch(`${url}/widgets/legacy`);

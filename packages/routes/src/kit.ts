@@ -23,6 +23,12 @@ export type RouteHandler<S, D extends RouteDeclaration> = (
 export interface MountOptions<S> {
   /** Middleware that runs before the body is read and the request validated (a guard, a limit). */
   before?: ReadonlyArray<Middleware<S>>;
+  /**
+   * Middleware that runs once the body is read (`ctx.state.body`), before the request is
+   * validated: a guard keyed on a body field, such as a per-account attempt limit, so a spent
+   * budget answers before a bad body's 400.
+   */
+  afterBody?: ReadonlyArray<Middleware<S>>;
 }
 
 /** Declared routes of one app, mounted on its routers with validation; see {@link createRouteKit}. */
@@ -134,7 +140,7 @@ export function createRouteKit<S = unknown>(options: RouteKitOptions): RouteKit<
 
       const chain: Middleware<S>[] = [...(mountOptions.before ?? [])];
       if (body !== undefined) chain.push(options.jsonBody as Middleware<S>);
-      chain.push(run);
+      chain.push(...(mountOptions.afterBody ?? []), run);
       const path = relativePath(router as unknown as RouterWithPrefix, declaration.path);
       // @koa/router's method functions share one signature; the declaration picks which.
       (router[declaration.method] as (path: string, ...middleware: Middleware<S>[]) => Router<S>).call(

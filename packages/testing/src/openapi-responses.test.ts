@@ -87,6 +87,24 @@ describe('responseCheck', () => {
     expect(check.problems).toEqual(['GET /nothing → 200: no documented operation answers this']);
   });
 
+  it("accepts the router's OPTIONS answer (Allow, no body) on a documented path only", () => {
+    const check = responseCheck();
+    check.use(document);
+    const options = {
+      method: 'OPTIONS',
+      status: 200,
+      headers: { allow: 'HEAD, GET' },
+      body: Buffer.alloc(0),
+    };
+    check.check({ ...options, path: '/widgets/w1' });
+    check.check({ ...options, path: '/nothing' });
+    check.check({ ...options, path: '/widgets/w1', body: Buffer.from('{}') });
+    expect(check.problems).toEqual([
+      'OPTIONS /nothing → 200: no documented operation answers this',
+      'OPTIONS /widgets/w1 → 200: no documented operation answers this',
+    ]);
+  });
+
   it('records what a wrapped server really wrote', async () => {
     const check = responseCheck();
     check.use(document);

@@ -55,11 +55,55 @@ const nonEmpty = (values: readonly string[]): [string, ...string[]] => {
   return [first, ...rest];
 };
 
-const requestIdSchema = z.string().meta({ description: 'Equals the `X-Request-Id` response header.' });
-const timestampSchema = z.iso.datetime().meta({ description: 'When the response was made (ISO-8601, UTC).' });
+// Shared parts carry component ids, so a document refers to them instead of repeating them in
+// every response (one generated document would otherwise inline the timestamp pattern hundreds of
+// times). A schema with an id must be one object: the variants are built once, here.
+const requestIdSchema = z
+  .string()
+  .meta({ id: 'RequestId', description: 'Equals the `X-Request-Id` response header.' });
+const timestampSchema = z.iso
+  .datetime()
+  .meta({ id: 'ResponseTimestamp', description: 'When the response was made (ISO-8601, UTC).' });
 const instanceIdSchema = z
   .string()
-  .meta({ description: 'The instance of the key that authenticated the call.' });
+  .meta({ id: 'CallerInstanceId', description: 'The instance of the key that authenticated the call.' });
+const totalSchema = z.number().int().min(0).meta({ description: 'Items in the list.' });
+
+const successMetadata = {
+  plain: z.object({ requestId: requestIdSchema, timestamp: timestampSchema }).meta({ id: 'SuccessMetadata' }),
+  instance: z
+    .object({ requestId: requestIdSchema, timestamp: timestampSchema, instanceId: instanceIdSchema })
+    .meta({ id: 'InstanceSuccessMetadata' }),
+  list: z
+    .object({ requestId: requestIdSchema, timestamp: timestampSchema, total: totalSchema })
+    .meta({ id: 'ListMetadata' }),
+  instanceList: z
+    .object({
+      requestId: requestIdSchema,
+      timestamp: timestampSchema,
+      instanceId: instanceIdSchema,
+      total: totalSchema,
+    })
+    .meta({ id: 'InstanceListMetadata' }),
+};
+
+const errorMetadata = {
+  plain: z
+    .object({
+      requestId: requestIdSchema,
+      timestamp: timestampSchema,
+      instanceId: instanceIdSchema.optional(),
+    })
+    .meta({ id: 'ErrorMetadata' }),
+  retryAfter: z
+    .object({
+      retryAfter: z.number().int().min(0).meta({ description: 'Seconds until the window resets.' }),
+      requestId: requestIdSchema,
+      timestamp: timestampSchema,
+      instanceId: instanceIdSchema.optional(),
+    })
+    .meta({ id: 'RateLimitErrorMetadata' }),
+};
 
 export interface TrussetSuccessSchemaOptions {
   /** Routes behind instance-key authentication always report `metadata.instanceId`. */
@@ -79,19 +123,14 @@ export function trussetSuccessSchema<D extends z.ZodType>(
   data: D,
   options: TrussetSuccessSchemaOptions = {},
 ) {
-  return z.object({
-    success: z.literal(true),
-    data,
-    error: z.null(),
-    metadata: z.object({
-      requestId: requestIdSchema,
-      timestamp: timestampSchema,
-      ...(options.instanceId ? { instanceId: instanceIdSchema } : {}),
-      ...(options.total
-        ? { total: z.number().int().min(0).meta({ description: 'Items in the list.' }) }
-        : {}),
-    }),
-  });
+  const metadata = options.instanceId
+    ? options.total
+      ? successMetadata.instanceList
+      : successMetadata.instance
+    : options.total
+      ? successMetadata.list
+      : successMetadata.plain;
+  return z.object({ success: z.literal(true), data, error: z.null(), metadata });
 }
 
 /** One bad field of a `VALIDATION_ERROR`. */
@@ -99,6 +138,14 @@ export const fieldProblemSchema = z.object({ field: z.string(), message: z.strin
   id: 'FieldProblem',
   description: 'One bad field of the request: its name (dotted path) and what is wrong.',
 });
+
+const errorDetailsSchema = z
+  .union([z.array(fieldProblemSchema), z.record(z.string(), z.unknown())])
+  .optional()
+  .meta({
+    id: 'ErrorDetails',
+    description: '`VALIDATION_ERROR`: one entry per bad field; other codes may carry an object.',
+  });
 
 /**
  * The Trusset error envelope, as `renderTrusset` writes it:
@@ -115,21 +162,9 @@ export function trussetErrorSchema(codes: readonly string[], options: { retryAft
     error: z.object({
       code: z.enum(nonEmpty(codes)),
       message: z.string(),
-      details: z
-        .union([z.array(fieldProblemSchema), z.record(z.string(), z.unknown())])
-        .optional()
-        .meta({
-          description: '`VALIDATION_ERROR`: one entry per bad field; other codes may carry an object.',
-        }),
+      details: errorDetailsSchema,
     }),
-    metadata: z.object({
-      ...(options.retryAfter
-        ? { retryAfter: z.number().int().min(0).meta({ description: 'Seconds until the window resets.' }) }
-        : {}),
-      requestId: requestIdSchema,
-      timestamp: timestampSchema,
-      instanceId: instanceIdSchema.optional(),
-    }),
+    metadata: options.retryAfter ? errorMetadata.retryAfter : errorMetadata.plain,
   });
 }
 
