@@ -1,5 +1,6 @@
 // The register's vocabulary (SPEC §5.3): ESMA file kinds, the published license and entity types,
 // and the published issuer object. Shared by the importer, the store, the queries and the routes.
+import { z } from 'zod';
 
 /** The five ESMA interim MiCA register files, named by their file-name prefix (`CASP20260209.csv`). */
 export const REGISTER_KINDS = ['CASP', 'EMT', 'ART', 'OTHER', 'NCASP'] as const;
@@ -10,7 +11,7 @@ export const LICENSE_TYPES = ['CASP', 'EMT', 'ART', 'OTHER', 'NON_COMPLIANT'] as
 export type LicenseType = (typeof LICENSE_TYPES)[number];
 
 /** SPEC §5.3 `entityType` values. */
-export const ENTITY_TYPES = ['provider', 'issuer', 'whitepaper', 'non_compliant'] as const;
+const ENTITY_TYPES = ['provider', 'issuer', 'whitepaper', 'non_compliant'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
 /** SPEC §5.3 `status` values. `expired` is evaluated at request time against the clock. */
@@ -78,33 +79,54 @@ export const KIND_OF_LICENSE_TYPE: Readonly<Record<LicenseType, RegisterKind>> =
   NON_COMPLIANT: 'NCASP',
 };
 
-/** The published issuer object, SPEC §5.3, fields in their published order. */
-export interface Issuer {
-  /** `mica_` + 20 hex: stable across re-imports of an unchanged row. */
-  id: string;
-  entityName: string | null;
-  /** The LEI as published (ESMA's cells are not always well-formed LEIs). */
-  entityIdentifier: string | null;
-  licenseType: LicenseType;
-  entityType: EntityType;
-  /** English short name of `countryCode`. */
-  country: string | null;
-  /** ISO 3166-1 alpha-2 home member state (ESMA's `EL` is given as `GR`). */
-  countryCode: string | null;
-  nationalAuthority: string | null;
-  commercialName: string | null;
-  address: string | null;
-  website: string | null;
-  websitePlatform: string | null;
-  /** `YYYY-MM-DD`. */
-  authorizationDate: string | null;
-  /** `YYYY-MM-DD`. */
-  authorizationEndDate: string | null;
-  services: string[];
-  passportedCountries: string[];
-  status: IssuerStatus;
-  comments: string | null;
-}
+/** A `licenseType` value (a shared component of the document). */
+export const licenseTypeSchema = z.enum(LICENSE_TYPES).meta({ id: 'LicenseType' });
+/** An `entityType` value. */
+export const entityTypeSchema = z.enum(ENTITY_TYPES).meta({ id: 'EntityType' });
+/** A `status` value. */
+export const issuerStatusSchema = z.enum(ISSUER_STATUSES).meta({
+  id: 'IssuerStatus',
+  description: '`expired` is evaluated at request time from `authorizationEndDate`.',
+});
+/** The id of a register record. */
+export const issuerIdSchema = z.string().regex(/^mica_[0-9a-f]{20}$/);
+
+const nullableText = z.string().nullable();
+const day = z.iso.date().nullable();
+
+/**
+ * The published issuer object, fields in their published order: the shape of every issuer the
+ * register routes answer (and of the records the importer makes).
+ */
+export const issuerSchema = z
+  .object({
+    id: issuerIdSchema.meta({ description: 'Stable across re-imports of an unchanged row.' }),
+    entityName: nullableText,
+    entityIdentifier: nullableText.meta({
+      description: 'The LEI as ESMA publishes it (not always a well-formed LEI).',
+    }),
+    licenseType: licenseTypeSchema,
+    entityType: entityTypeSchema,
+    country: nullableText.meta({ description: 'English short name of `countryCode`.' }),
+    countryCode: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .nullable()
+      .meta({ description: "ISO 3166-1 alpha-2 home member state (ESMA's `EL` is given as `GR`)." }),
+    nationalAuthority: nullableText,
+    commercialName: nullableText,
+    address: nullableText,
+    website: nullableText,
+    websitePlatform: nullableText,
+    authorizationDate: day,
+    authorizationEndDate: day,
+    services: z.array(z.string()),
+    passportedCountries: z.array(z.string()),
+    status: issuerStatusSchema,
+    comments: nullableText,
+  })
+  .meta({ id: 'Issuer', description: 'The published issuer object, fields in published order.' });
+export type Issuer = z.infer<typeof issuerSchema>;
 
 /** Every field of {@link Issuer}, in published order (the `fields` projection keeps this order). */
 export const ISSUER_FIELDS = [

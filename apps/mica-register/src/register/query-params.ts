@@ -1,73 +1,30 @@
+import { type FieldProblem, fieldProblems } from '@portcullis/routes';
+import { z } from 'zod';
 import { normaliseCountryCode } from './countries.js';
 import {
-  ENTITY_TYPES,
-  type EntityType,
+  entityTypeSchema,
   ISSUER_FIELDS,
-  ISSUER_STATUSES,
   type IssuerField,
-  type IssuerStatus,
-  LICENSE_TYPES,
-  type LicenseType,
+  issuerStatusSchema,
+  licenseTypeSchema,
 } from './model.js';
 
-// Query strings of the register routes (SPEC §5.3), validated before anything reaches the
-// database: Koa hands over `string | string[]` per name, and the caller controls every byte.
+// Query strings of the register routes as zod schemas: one schema per parameter validates it with
+// the messages clients see (each naming its parameter) and documents it in the OpenAPI document;
+// the route declarations use `issuersQuery` and `searchQuery`, so the kit validates every request
+// against them before anything reaches the database. Koa hands over `string | string[]` per name,
+// and the caller controls every byte.
 
 /** A parsed query string as Koa gives it (`ctx.query`). */
 export type QueryInput = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-/** One bad parameter, as listed in `VALIDATION_ERROR.details` (SPEC §4.1). */
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
-
 export type ParamsResult<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
 
 /** `sortBy` values of `GET /issuers`. */
-export const SORT_FIELDS = [
-  'entityName',
-  'countryCode',
-  'licenseType',
-  'authorizationDate',
-  'status',
-] as const;
+const SORT_FIELDS = ['entityName', 'countryCode', 'licenseType', 'authorizationDate', 'status'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 
-/** Filters, order and page of `GET /issuers`, normalised. Empty lists mean "no filter". */
-export interface IssuerFilter {
-  /** Sorted, unique. */
-  licenseTypes: LicenseType[];
-  /** Upper-case ISO codes, sorted, unique. */
-  countryCodes: string[];
-  /** Lower-cased name fragments, sorted, unique. */
-  countryNames: string[];
-  statuses: IssuerStatus[];
-  entityTypes: EntityType[];
-  /** Lower-cased, trimmed; `null` when absent or empty. */
-  search: string | null;
-}
-
-export interface IssuersParams extends IssuerFilter {
-  sortBy: SortField;
-  sortOrder: 'asc' | 'desc';
-  limit: number;
-  offset: number;
-  /** The projection in published field order, `id` always included; `null` = every field. */
-  fields: IssuerField[] | null;
-  /** A canonical string of everything above: equal for equivalent queries (cache key). */
-  key: string;
-}
-
-export interface SearchParams {
-  /** Lower-cased, trimmed, 2–200 characters. */
-  q: string;
-  limit: number;
-  offset: number;
-  key: string;
-}
-
-/** SPEC §5.3 bounds. */
+/** Bounds of the register queries. */
 export const LIMITS = {
   issuers: { default: 100, max: 500 },
   search: { default: 20, max: 100 },
@@ -84,195 +41,361 @@ export const LIMITS = {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL = /[\u0000-\u001F\u007F]/;
 const COUNTRY_NAME = /^[\p{L}\p{M} .'’()-]{3,60}$/u;
+const TWO_LETTERS = /^[A-Z]{2}$/;
 
-class Params {
-  readonly problems: FieldProblem[] = [];
+/** Reports `message` against the parameter being parsed; the parse then fails. */
+function refuse(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+}
 
-  constructor(private readonly input: QueryInput) {}
-
-  problem(field: string, message: string): void {
-    this.problems.push({ field, message });
-  }
-
-  /** A parameter that may appear once: its trimmed value, or `undefined` when absent or empty. */
-  scalar(name: string): string | undefined {
-    const raw = Object.hasOwn(this.input, name) ? this.input[name] : undefined;
-    if (raw === undefined) return undefined;
-    if (typeof raw !== 'string') {
-      this.problem(name, 'must be given once');
-      return undefined;
-    }
-    if (CONTROL.test(raw)) {
-      this.problem(name, 'must not contain control characters');
-      return undefined;
-    }
-    const value = raw.trim();
-    return value === '' ? undefined : value;
-  }
-
-  /**
-   * A comma-separated list; repeating the parameter adds to it (`a=X&a=Y` is `a=X,Y`). Trimmed,
-   * empty items dropped, duplicates removed.
-   */
-  list(name: string): string[] {
-    const raw = Object.hasOwn(this.input, name) ? this.input[name] : undefined;
-    if (raw === undefined) return [];
-    const parts = typeof raw === 'string' ? [raw] : [...raw];
-    if (parts.some((part) => typeof part !== 'string' || CONTROL.test(part))) {
-      this.problem(name, 'must not contain control characters');
-      return [];
-    }
-    const items = [
-      ...new Set(
-        parts
-          .join(',')
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== ''),
-      ),
-    ];
-    if (items.length > LIMITS.maxListItems) {
-      this.problem(name, `must list at most ${LIMITS.maxListItems} values`);
-      return [];
-    }
-    if (items.some((item) => item.length > LIMITS.maxItemLength)) {
-      this.problem(name, `values must be at most ${LIMITS.maxItemLength} characters`);
-      return [];
-    }
-    return items;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const value = this.scalar(name);
-    if (value === undefined) return fallback;
-    const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-    if (!(n >= min && n <= max)) {
-      this.problem(name, `must be a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return n;
-  }
-
-  /** Each list item matched case-insensitively against `allowed`; unknown items are problems. */
-  enumList<T extends string>(name: string, allowed: readonly T[]): T[] {
-    const out = new Set<T>();
-    for (const item of this.list(name)) {
-      const match = allowed.find((candidate) => candidate.toLowerCase() === item.toLowerCase());
-      if (match === undefined) {
-        this.problem(name, `unknown value ${quote(item)}: use ${allowed.join(', ')}`);
-      } else out.add(match);
-    }
-    return [...out].sort();
-  }
-
-  enumScalar<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.scalar(name);
-    if (value === undefined) return fallback;
-    const match = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
-    if (match === undefined) {
-      this.problem(name, `must be one of ${allowed.join(', ')}`);
-      return fallback;
-    }
-    return match;
-  }
-
-  result<T>(value: T): ParamsResult<T> {
-    return this.problems.length === 0 ? { ok: true, value } : { ok: false, problems: this.problems };
-  }
+/** A caller's value inside a message: JSON-quoted and at most 40 characters. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 }
 
 /**
- * Validates the query of `GET /api/mica/v1/issuers` (SPEC §5.3). Never throws: returns the
- * normalised parameters or every problem, each naming its parameter. Unknown parameters are
- * ignored; empty values count as absent.
+ * A parameter that may appear once: its trimmed value, `undefined` when absent or empty, or
+ * `null` after reporting why it is refused.
+ */
+function scalar(raw: unknown, ctx: z.RefinementCtx): string | undefined | null {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') {
+    ctx.addIssue({ code: 'custom', message: 'must be given once' });
+    return null;
+  }
+  if (CONTROL.test(raw)) {
+    ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+    return null;
+  }
+  const value = raw.trim();
+  return value === '' ? undefined : value;
+}
+
+/**
+ * A comma-separated list; repeating the parameter adds to it (`a=X&a=Y` is `a=X,Y`). Trimmed,
+ * empty items dropped, duplicates removed; `null` after reporting why it is refused.
+ */
+function listItems(raw: unknown, ctx: z.RefinementCtx): string[] | null {
+  if (raw === undefined) return [];
+  const parts: unknown[] = Array.isArray(raw) ? raw : [raw];
+  if (parts.some((part) => typeof part !== 'string' || CONTROL.test(part))) {
+    ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+    return null;
+  }
+  const items = [
+    ...new Set(
+      parts
+        .join(',')
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+  ];
+  if (items.length > LIMITS.maxListItems) {
+    ctx.addIssue({ code: 'custom', message: `must list at most ${LIMITS.maxListItems} values` });
+    return null;
+  }
+  if (items.some((item) => item.length > LIMITS.maxItemLength)) {
+    ctx.addIssue({ code: 'custom', message: `values must be at most ${LIMITS.maxItemLength} characters` });
+    return null;
+  }
+  return items;
+}
+
+const LIST_SUFFIX = ` Comma-separated; repeating the parameter adds values; at most ${LIMITS.maxListItems} values of at most ${LIMITS.maxItemLength} characters.`;
+const LIST_STYLE = { style: 'form', explode: false } as const;
+
+/** A case-insensitive match of `value` in `allowed`. */
+function match<T extends string>(allowed: readonly T[], value: string): T | undefined {
+  const lower = value.toLowerCase();
+  return allowed.find((candidate) => candidate.toLowerCase() === lower);
+}
+
+/**
+ * A list of values of the enum `item`, matched case-insensitively: sorted, unique, canonical.
+ * Each unknown value is reported.
+ */
+function enumList<T extends string>(item: z.ZodType<T> & { options: readonly T[] }, description: string) {
+  const allowed = item.options;
+  return z
+    .preprocess((raw, ctx) => {
+      const items = listItems(raw, ctx);
+      if (items === null) return z.NEVER;
+      const out = new Set<T>();
+      let refused = false;
+      for (const value of items) {
+        const found = match(allowed, value);
+        if (found === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown value ${quote(value)}: use ${allowed.join(', ')}`,
+          });
+          refused = true;
+        } else out.add(found);
+      }
+      return refused ? z.NEVER : [...out].sort();
+    }, z.array(item).max(LIMITS.maxListItems))
+    .meta({ description: `${description}${LIST_SUFFIX}`, param: LIST_STYLE });
+}
+
+/** One value of `allowed`, matched case-insensitively; `fallback` when absent. */
+function enumScalar<const T extends string>(allowed: readonly [T, ...T[]], fallback: T, description: string) {
+  return z
+    .preprocess((raw, ctx) => {
+      const value = scalar(raw, ctx);
+      if (value === null) return z.NEVER;
+      if (value === undefined) return undefined;
+      return match(allowed, value) ?? refuse(ctx, `must be one of ${allowed.join(', ')}`);
+    }, z.enum(allowed).default(fallback))
+    .meta({ description });
+}
+
+/** A whole number from `min` to `max` (at most nine digits); `fallback` when absent. */
+function integer(bounds: { min: number; max: number; default: number }, description: string) {
+  const { min, max } = bounds;
+  return z
+    .preprocess((raw, ctx) => {
+      const value = scalar(raw, ctx);
+      if (value === null) return z.NEVER;
+      if (value === undefined) return undefined;
+      const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+      return n >= min && n <= max ? n : refuse(ctx, `must be a whole number from ${min} to ${max}`);
+    }, z.int().min(min).max(max).default(bounds.default))
+    .meta({ description });
+}
+
+const offset = integer({ min: 0, max: LIMITS.maxOffset, default: 0 }, 'Items to skip.');
+
+/**
+ * Home member states: a two-letter value is a country code (normalised, `EL` → `GR`), a longer
+ * one part of a country name (lower-cased). Codes and names come out sorted, each once.
+ */
+const country = z
+  .preprocess(
+    (raw, ctx) => {
+      const items = listItems(raw, ctx);
+      if (items === null) return z.NEVER;
+      const codes = new Set<string>();
+      const names = new Set<string>();
+      let refused = false;
+      for (const item of items) {
+        const code = item.length === 2 ? normaliseCountryCode(item) : undefined;
+        if (code !== undefined) codes.add(code);
+        else if (COUNTRY_NAME.test(item)) names.add(item.toLowerCase());
+        else {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${quote(item)} is neither a two-letter country code nor part of a country name`,
+          });
+          refused = true;
+        }
+      }
+      return refused ? z.NEVER : [...[...codes].sort(), ...[...names].sort()];
+    },
+    z.array(z.string().min(2).max(LIMITS.maxItemLength)).max(LIMITS.maxListItems),
+  )
+  // Names are at least three characters long, so the length tells a code from a name.
+  .transform((items) => ({
+    codes: items.filter((item) => TWO_LETTERS.test(item)),
+    names: items.filter((item) => !TWO_LETTERS.test(item)),
+  }))
+  .meta({
+    description: `Only these home member states: a two-letter value matches \`countryCode\` exactly (case-insensitive), a longer one matches the country name as a case-insensitive substring.${LIST_SUFFIX}`,
+    param: LIST_STYLE,
+  });
+
+/** Case-insensitive text of at most 200 characters: lower-cased, `null` when absent or empty. */
+const search = z
+  .preprocess((raw, ctx) => {
+    const value = scalar(raw, ctx);
+    if (value === null) return z.NEVER;
+    if (value !== undefined && value.length > LIMITS.maxSearchLength)
+      return refuse(ctx, `must be at most ${LIMITS.maxSearchLength} characters`);
+    return value;
+  }, z.string().max(LIMITS.maxSearchLength).optional())
+  .transform((value) => (value === undefined ? null : value.toLowerCase()))
+  .meta({
+    description: 'Case-insensitive substring of the name, LEI, national authority or commercial name.',
+  });
+
+/** The projection in published field order, `id` always included; `null` = every field. */
+const fields = z
+  .preprocess(
+    (raw, ctx) => {
+      const items = listItems(raw, ctx);
+      if (items === null) return z.NEVER;
+      const wanted = new Set<IssuerField>();
+      let refused = false;
+      for (const item of items) {
+        const found = match(ISSUER_FIELDS, item);
+        if (found === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown field ${quote(item)}: use ${ISSUER_FIELDS.join(', ')}`,
+          });
+          refused = true;
+        } else wanted.add(found);
+      }
+      return refused ? z.NEVER : [...wanted];
+    },
+    z.array(z.enum(ISSUER_FIELDS)).max(LIMITS.maxListItems),
+  )
+  .transform((items): IssuerField[] | null => {
+    if (items.length === 0) return null;
+    const wanted = new Set<IssuerField>(['id', ...items]);
+    return ISSUER_FIELDS.filter((field) => wanted.has(field));
+  })
+  .meta({
+    description: `Projection: only these fields of each issuer (\`id\` always included), in published order.${LIST_SUFFIX}`,
+    param: LIST_STYLE,
+  });
+
+// Parsed queries kept per input: clients repeat the same few queries, and a parse (validation,
+// normalisation, the cache key) costs more than the cached answer it leads to.
+const MEMO_ENTRIES = 1_000;
+const MEMO_MAX_KEY_LENGTH = 2_048;
+
+/**
+ * `schema`, its `safeParse` answers kept per input: the route kit validates each request's query
+ * with `safeParse`, so a repeated query costs one `JSON.stringify` and a map lookup instead of a
+ * parse. At most 1 000 answers (hostile clients sending ever new queries only ever cost a clear);
+ * inputs whose JSON is over 2 048 characters are parsed every time. Answers are shared: never
+ * change a parsed query.
+ */
+function memoized<T extends z.ZodType>(schema: T): T {
+  const parse = schema.safeParse.bind(schema);
+  const seen = new Map<string, ReturnType<typeof parse>>();
+  schema.safeParse = (input, params) => {
+    const key = params === undefined ? JSON.stringify(input) : undefined;
+    if (key === undefined || key.length > MEMO_MAX_KEY_LENGTH) return parse(input, params);
+    let answer = seen.get(key);
+    if (answer === undefined) {
+      answer = parse(input);
+      if (seen.size >= MEMO_ENTRIES) seen.clear();
+      seen.set(key, answer);
+    }
+    return answer;
+  };
+  return schema;
+}
+
+/**
+ * The query of `GET /api/mica/v1/issuers`: filters, order, page and projection, normalised, with
+ * `key`, a canonical string of them (equal for equivalent queries: the cache key). Unknown
+ * parameters are ignored; empty values count as absent; every problem names its parameter.
+ *
+ * @example
+ * issuersQuery.parse({ licenseType: 'casp,EMT', country: 'at,germany', limit: '50' });
+ * // { licenseTypes: ['CASP', 'EMT'], countryCodes: ['AT'], countryNames: ['germany'], limit: 50, … }
+ */
+export const issuersQuery = memoized(
+  z
+    .object({
+      licenseType: enumList(licenseTypeSchema, 'Only these license types.'),
+      status: enumList(issuerStatusSchema, 'Only these statuses.'),
+      entityType: enumList(entityTypeSchema, 'Only these entity types.'),
+      country,
+      search,
+      sortBy: enumScalar(SORT_FIELDS, 'entityName', 'Sort field (case-insensitive).'),
+      sortOrder: enumScalar(['asc', 'desc'], 'asc', 'Sort direction (case-insensitive).'),
+      limit: integer({ min: 1, max: LIMITS.issuers.max, default: LIMITS.issuers.default }, 'Page size.'),
+      offset,
+      fields,
+    })
+    .transform((query) => {
+      const value = {
+        licenseTypes: query.licenseType,
+        countryCodes: query.country.codes,
+        countryNames: query.country.names,
+        statuses: query.status,
+        entityTypes: query.entityType,
+        search: query.search,
+        sortBy: query.sortBy,
+        sortOrder: query.sortOrder,
+        limit: query.limit,
+        offset: query.offset,
+        fields: query.fields,
+      };
+      return { ...value, key: JSON.stringify(value) };
+    }),
+);
+
+/** Filters, order and page of `GET /issuers`, normalised. Empty lists mean "no filter". */
+export type IssuersParams = z.output<typeof issuersQuery>;
+/** The filters of {@link IssuersParams}. */
+export type IssuerFilter = Pick<
+  IssuersParams,
+  'licenseTypes' | 'countryCodes' | 'countryNames' | 'statuses' | 'entityTypes' | 'search'
+>;
+
+/**
+ * The query of `GET /api/mica/v1/search`: `q` of 2–200 characters (lower-cased), `limit` 1–100
+ * (default 20), `offset`, and `key` as in {@link issuersQuery}.
+ *
+ * @example
+ * searchQuery.parse({ q: ' Bybit ' }) // { q: 'bybit', limit: 20, offset: 0, key: '…' }
+ */
+export const searchQuery = memoized(
+  z
+    .object({
+      q: z
+        .preprocess(
+          (raw, ctx) => {
+            const value = scalar(raw, ctx);
+            if (value === null) return z.NEVER;
+            if (value === undefined) return refuse(ctx, 'is required');
+            const { minQueryLength: min, maxSearchLength: max } = LIMITS;
+            return value.length < min || value.length > max
+              ? refuse(ctx, `must be ${min} to ${max} characters`)
+              : value;
+          },
+          // zod counts code points and the check above UTF-16 code units, as the search does: the
+          // lower bound is documented, not checked again (a single astral character is two units).
+          z.string().max(LIMITS.maxSearchLength).meta({ minLength: LIMITS.minQueryLength }),
+        )
+        .transform((value) => value.toLowerCase())
+        .meta({
+          description:
+            'Case-insensitive text; exact LEI matches first, then name prefixes, then other matches.',
+          param: { required: true },
+        }),
+      limit: integer({ min: 1, max: LIMITS.search.max, default: LIMITS.search.default }, 'Page size.'),
+      offset,
+    })
+    .transform((query) => {
+      const value = { q: query.q, limit: query.limit, offset: query.offset };
+      return { ...value, key: JSON.stringify(value) };
+    }),
+);
+
+/** The query of `GET /search`, normalised. */
+export type SearchParams = z.output<typeof searchQuery>;
+
+function resultOf<T>(parsed: z.ZodSafeParseResult<T>): ParamsResult<T> {
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, problems: fieldProblems(parsed.error) };
+}
+
+/**
+ * Validates the query of `GET /api/mica/v1/issuers` with {@link issuersQuery}. Never throws:
+ * returns the normalised parameters or every problem, each naming its parameter.
  *
  * @example
  * const parsed = parseIssuersQuery({ licenseType: 'casp,EMT', country: 'at,germany', limit: '50' });
  * // parsed.value.licenseTypes ['CASP', 'EMT'], countryCodes ['AT'], countryNames ['germany']
  */
 export function parseIssuersQuery(input: QueryInput): ParamsResult<IssuersParams> {
-  const params = new Params(input);
-  const licenseTypes = params.enumList('licenseType', LICENSE_TYPES);
-  const statuses = params.enumList('status', ISSUER_STATUSES);
-  const entityTypes = params.enumList('entityType', ENTITY_TYPES);
-
-  const countryCodes = new Set<string>();
-  const countryNames = new Set<string>();
-  for (const item of params.list('country')) {
-    const code = item.length === 2 ? normaliseCountryCode(item) : undefined;
-    if (code !== undefined) countryCodes.add(code);
-    else if (COUNTRY_NAME.test(item)) countryNames.add(item.toLowerCase());
-    else
-      params.problem(
-        'country',
-        `${quote(item)} is neither a two-letter country code nor part of a country name`,
-      );
-  }
-
-  const searchRaw = params.scalar('search');
-  if (searchRaw !== undefined && searchRaw.length > LIMITS.maxSearchLength) {
-    params.problem('search', `must be at most ${LIMITS.maxSearchLength} characters`);
-  }
-  const search = searchRaw === undefined ? null : searchRaw.toLowerCase();
-
-  const sortBy = params.enumScalar('sortBy', SORT_FIELDS, 'entityName');
-  const sortOrder = params.enumScalar('sortOrder', ['asc', 'desc'] as const, 'asc');
-  const limit = params.integer('limit', LIMITS.issuers.default, 1, LIMITS.issuers.max);
-  const offset = params.integer('offset', 0, 0, LIMITS.maxOffset);
-  const fields = projection(params);
-
-  const value: Omit<IssuersParams, 'key'> = {
-    licenseTypes,
-    countryCodes: [...countryCodes].sort(),
-    countryNames: [...countryNames].sort(),
-    statuses,
-    entityTypes,
-    search,
-    sortBy,
-    sortOrder,
-    limit,
-    offset,
-    fields,
-  };
-  return params.result({ ...value, key: JSON.stringify(value) });
+  return resultOf(issuersQuery.safeParse(input));
 }
 
 /**
- * Validates the query of `GET /api/mica/v1/search` (SPEC §5.3): `q` of 2–200 characters,
- * `limit` 1–100 (default 20), `offset`. Never throws.
+ * Validates the query of `GET /api/mica/v1/search` with {@link searchQuery}. Never throws.
  *
  * @example
  * parseSearchQuery({ q: 'bybit' }) // { ok: true, value: { q: 'bybit', limit: 20, offset: 0, key: '…' } }
  */
 export function parseSearchQuery(input: QueryInput): ParamsResult<SearchParams> {
-  const params = new Params(input);
-  const reported = params.problems.length;
-  const q = params.scalar('q');
-  if (q === undefined) {
-    if (params.problems.length === reported) params.problem('q', 'is required');
-  } else if (q.length < LIMITS.minQueryLength || q.length > LIMITS.maxSearchLength) {
-    params.problem('q', `must be ${LIMITS.minQueryLength} to ${LIMITS.maxSearchLength} characters`);
-  }
-  const limit = params.integer('limit', LIMITS.search.default, 1, LIMITS.search.max);
-  const offset = params.integer('offset', 0, 0, LIMITS.maxOffset);
-  const value = { q: (q ?? '').toLowerCase(), limit, offset };
-  return params.result({ ...value, key: JSON.stringify(value) });
-}
-
-function projection(params: Params): IssuerField[] | null {
-  const items = params.list('fields');
-  if (items.length === 0) return null;
-  const wanted = new Set<IssuerField>(['id']);
-  for (const item of items) {
-    const match = ISSUER_FIELDS.find((field) => field.toLowerCase() === item.toLowerCase());
-    if (match === undefined) {
-      params.problem('fields', `unknown field ${quote(item)}: use ${ISSUER_FIELDS.join(', ')}`);
-    } else wanted.add(match);
-  }
-  return ISSUER_FIELDS.filter((field) => wanted.has(field));
-}
-
-/** A caller's value inside a message: JSON-quoted and at most 40 characters. */
-function quote(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return resultOf(searchQuery.safeParse(input));
 }
