@@ -1,28 +1,28 @@
+import { healthRoutes, type Metrics, useRequestPipeline } from '@portcullis/app-kit';
 import type { Database } from '@portcullis/db';
-import { instanceApiErrors, micaDeveloperErrors, rateLimitErrors, renderTrusset } from '@portcullis/errors';
-import type { KeyCache } from '@portcullis/key-cache';
-import { type MicaPrincipal, micaKeyAuth, type WindowLimiter } from '@portcullis/koa-auth';
 import {
-  appRouter,
-  healthRoutes,
-  type Metrics,
-  openApiRoutes,
-  type UsageBatcher,
-  useAppHead,
-} from '@portcullis/service';
+  catalogErrors,
+  instanceApiErrors,
+  micaDeveloperErrors,
+  rateLimitErrors,
+  renderTrusset,
+} from '@portcullis/errors';
+import type { KeyCache, UsageBatcher } from '@portcullis/key-cache';
+import { type MicaPrincipal, micaKeyAuth, type WindowLimiter } from '@portcullis/koa-auth';
+import { appRouter, serveOpenApi } from '@portcullis/routes';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { micaRegisterDocument } from './openapi.js';
+import {
+  type AppState,
+  createMicaKit,
+  documentOptions,
+  errorResponses,
+  healthDialect,
+  REQUEST_ID_HEADERS,
+} from './http.js';
 import { developerRoutes } from './routes/developer.js';
 import { registerRoutes } from './routes/register.js';
 import type { MicaAuthRow } from './store/developers.js';
-
-/** Everything middleware puts on `ctx.state` in this app. */
-export interface AppState {
-  requestId: string;
-  mica?: MicaPrincipal;
-  body?: unknown;
-}
 
 /** Everything the app needs, created by `server.ts` (or a test) and injected. */
 export interface AppDeps {
@@ -77,7 +77,9 @@ function perKeyLimits(perMinute: WindowLimiter, perDay: WindowLimiter): Middlewa
 }
 
 /**
- * Builds the MiCA Register API (SPEC §5) as a Koa app: a pure factory, nothing started.
+ * Builds the MiCA Register API as a Koa app: a pure factory, nothing started. Every route is
+ * declared once (`src/routes/*.ts`), and the OpenAPI document served at `/openapi.json` is
+ * generated from those declarations; a bad document fails here, at boot.
  *
  * @example
  * const app = createApp(deps);
@@ -87,8 +89,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const { db, keyCache, limiters, logger, metrics, now, usage } = deps;
   const clientAddress = { trustProxy: deps.trustProxy ?? false, hops: deps.trustProxyHops ?? 1 };
   const app = new Koa<AppState>({ proxy: clientAddress.trustProxy, maxIpsCount: clientAddress.hops });
-  // Request ids, the access counter and log, and errors in the envelope (SPEC §4.1, §8).
-  useAppHead(app, {
+  // Request ids, the access counter and log, and errors in the envelope.
+  useRequestPipeline(app, {
     logger,
     metrics,
     render: (err, ctx) =>
@@ -99,23 +101,28 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     clientAddress,
   });
 
-  app.use(healthRoutes<AppState>({ now, checks: deps.checks, metrics }).routes());
-  // SPEC §1: the document of these routes, public; the limits it states are the ones enforced here.
+  const kit = createMicaKit<AppState>();
   app.use(
-    openApiRoutes<AppState>(
-      micaRegisterDocument({
-        limits: {
-          perMinute: limiters.perMinute.limit,
-          perDay: limiters.perDay.limit,
-          registerPer15Min: limiters.register.limit,
-          managementAuthPer15Min: limiters.managementAuthFailures.limit,
-        },
-        ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
-      }),
-    ).routes(),
+    healthRoutes({ kit, dialect: healthDialect<AppState>(now), checks: deps.checks, metrics }).routes(),
   );
+  // The document of these routes, public; the limits it states are the ones enforced here.
+  const service = appRouter<AppState>();
+  const openApi = serveOpenApi(kit, service, {
+    ...documentOptions(
+      {
+        perMinute: limiters.perMinute.limit,
+        perDay: limiters.perDay.limit,
+        registerPer15Min: limiters.register.limit,
+        managementAuthPer15Min: limiters.managementAuthFailures.limit,
+      },
+      deps.publicUrl,
+    ),
+    headers: REQUEST_ID_HEADERS,
+    responses: errorResponses(catalogErrors(instanceApiErrors, 'INTERNAL_ERROR')),
+  });
+  app.use(service.routes());
 
-  const developer = developerRoutes({
+  const developer = developerRoutes(kit, {
     db,
     keyCache,
     usage,
@@ -137,15 +144,15 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     const row = keyCache.read(digest);
     return row instanceof Promise ? row.then(principalOf) : principalOf(row);
   };
-  const register = appRouter<AppState>();
-  register.use('/api/mica/v1', micaKeyAuth({ lookup }), perKeyLimits(limiters.perMinute, limiters.perDay));
-  const data = registerRoutes({
+  const data = registerRoutes(kit, {
     db,
     now,
     ...(deps.registerCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.registerCacheTtlMs }),
+    before: [micaKeyAuth({ lookup }), perKeyLimits(limiters.perMinute, limiters.perDay)],
   });
-  register.use(data.routes(), data.allowedMethods());
-  app.use(register.routes());
+  app.use(data.routes());
+  app.use(data.allowedMethods());
 
+  openApi.document();
   return app;
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { readServiceEnv, type ServiceEnv } from '@portcullis/service';
+import { readServiceEnv, type ServiceEnv } from '@portcullis/app-kit';
 
 /** What `pnpm --filter mica-register import` needs from the environment. */
 export interface RegisterImportEnv {

@@ -2,17 +2,41 @@
 // so the data part of a body is serialised and UTF-8 encoded once, cached as bytes, and copied
 // next to the per-request fields (timestamp, request id): serving a cached list costs one memory
 // copy, with no JSON serialisation, string flattening, UTF-8 encoding or length scan (SPEC §9).
+// The schemas of these bodies sit beside their writers; the route declarations use them.
+import { z } from 'zod';
+import { DATA_SOURCE } from './register/model.js';
 
-/** SPEC §5.3 `pagination` of a list response. */
-export interface Pagination {
-  /** Items matching the query, over every page. */
-  total: number;
-  /** Items in this response. */
-  returned: number;
-  limit: number;
-  offset: number;
-  /** True when items follow this page (`offset + returned < total`). */
-  hasMore: boolean;
+/** `pagination` of a list response. */
+const paginationSchema = z
+  .object({
+    total: z.int().min(0).meta({ description: 'Items matching the query, over every page.' }),
+    returned: z.int().min(0).meta({ description: 'Items in this response.' }),
+    limit: z.int().min(0),
+    offset: z.int().min(0),
+    hasMore: z
+      .boolean()
+      .meta({ description: 'True when items follow this page: `offset + returned < total`.' }),
+  })
+  .meta({ id: 'Pagination' });
+export type Pagination = z.infer<typeof paginationSchema>;
+
+/**
+ * The list body {@link sendList} writes, around items of `item`:
+ * `{ success: true, data, pagination, metadata: { source, timestamp } }`.
+ *
+ * @example
+ * listSchema(issuerSchema)
+ */
+export function listSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    success: z.literal(true),
+    data: z.array(item),
+    pagination: paginationSchema,
+    metadata: z.object({
+      source: z.literal(DATA_SOURCE),
+      timestamp: z.iso.datetime().meta({ description: 'When this body was made (ISO-8601, UTC).' }),
+    }),
+  });
 }
 
 /** A list body serialised and UTF-8 encoded up to its timestamp: `head + timestamp + LIST_TAIL`. */

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { connectRedisPair, createLogger, openDatabase, runService } from '@portcullis/service';
+import { connectRedisPair, createLogger, openDatabase, runService } from '@portcullis/app-kit';
 import { createApp } from './app.js';
 import { buildDeps } from './deps.js';
 import { readConfig } from './env.js';

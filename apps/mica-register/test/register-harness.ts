@@ -4,13 +4,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import { micaDeveloperErrors, renderTrusset } from '@portcullis/errors';
-import { errorHandler, type RequestIdState, requestId } from '@portcullis/koa-auth';
+import { errorHandler, requestId } from '@portcullis/koa-auth';
 import { listen, type Served } from '@portcullis/testing';
 import Koa from 'koa';
+import type { z } from 'zod';
+import { type AppState, createMicaKit } from '../src/http.js';
 import { EXPECTED_COLUMNS, parseRegisterFile, type RegisterRecord } from '../src/register/importer.js';
-import type { RegisterKind } from '../src/register/model.js';
-import { SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
+import type { Issuer, RegisterKind } from '../src/register/model.js';
+import type { listSchema } from '../src/respond.js';
 import { createRegisterCache, type RegisterCache, registerRoutes } from '../src/routes/register.js';
+import { SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
+
+export type { TrussetSuccessBody as EnvelopeBody } from '@portcullis/errors';
+export type { ErrorBody } from '../src/http.js';
+/** An issuer as the register routes answer it. */
+export type IssuerBody = Issuer;
+/** A list answer of the register routes, around items of `T`. */
+export type ListBody<T = Issuer> = z.infer<ReturnType<typeof listSchema<z.ZodType<T>>>>;
 
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -101,7 +111,9 @@ export interface RegisterApp {
 
 /**
  * A bare Koa app serving `registerRoutes`, with the request id and Trusset error rendering an
- * app would put in front (no authentication: the routes do not depend on it).
+ * app would put in front (no authentication nor per-key limits: the routes do not depend on
+ * them). The full app's answers, these routes' among them, are held against its document by the
+ * test harness.
  */
 export async function startRegisterApp(options: {
   db: Database;
@@ -109,11 +121,11 @@ export async function startRegisterApp(options: {
   cacheTtlMs?: number;
 }): Promise<RegisterApp> {
   const cache = createRegisterCache({ now: options.now, ttlMs: options.cacheTtlMs ?? 60_000 });
-  const app = new Koa<RequestIdState>();
+  const app = new Koa<AppState>();
   app.silent = true;
   app.use(requestId());
   app.use(
-    errorHandler<RequestIdState>(
+    errorHandler<AppState>(
       (err, ctx) =>
         renderTrusset(err, {
           requestId: ctx.state.requestId,
@@ -122,7 +134,7 @@ export async function startRegisterApp(options: {
       { notFound: () => micaDeveloperErrors.error('NOT_FOUND', { message: 'Route not found' }) },
     ),
   );
-  const router = registerRoutes<RequestIdState>({ db: options.db, now: options.now, cache });
+  const router = registerRoutes(createMicaKit<AppState>(), { db: options.db, now: options.now, cache });
   app.use(router.routes());
   app.use(router.allowedMethods());
   const served: Served = await listen(app.callback());
@@ -139,49 +151,4 @@ export async function writeCsv(dir: string, name: string, content: string | Uint
   const path = join(dir, name);
   await writeFile(path, content);
   return path;
-}
-
-// Response shapes, written out here rather than imported from src/ so that a change to the
-// published JSON (SPEC §4.1, §5.3) shows up as a test failure, not a silent drift.
-
-export interface IssuerBody {
-  id: string;
-  entityName: string | null;
-  entityIdentifier: string | null;
-  licenseType: string;
-  entityType: string;
-  country: string | null;
-  countryCode: string | null;
-  nationalAuthority: string | null;
-  commercialName: string | null;
-  address: string | null;
-  website: string | null;
-  websitePlatform: string | null;
-  authorizationDate: string | null;
-  authorizationEndDate: string | null;
-  services: string[];
-  passportedCountries: string[];
-  status: string;
-  comments: string | null;
-}
-
-export interface ListBody<T = IssuerBody> {
-  success: boolean;
-  data: T[];
-  pagination: { total: number; returned: number; limit: number; offset: number; hasMore: boolean };
-  metadata: { source: string; timestamp: string };
-}
-
-export interface EnvelopeBody<T> {
-  success: boolean;
-  data: T;
-  error: null;
-  metadata: { requestId: string; timestamp: string };
-}
-
-export interface ErrorBody {
-  success: false;
-  data: null;
-  error: { code: string; message: string; details?: { field: string; message: string }[] };
-  metadata: { requestId: string; timestamp: string };
 }

@@ -1,11 +1,49 @@
 import type Router from '@koa/router';
 import type { Queryable } from '@portcullis/db';
-import { micaDeveloperErrors } from '@portcullis/errors';
-import type { RequestIdState } from '@portcullis/koa-auth';
-import { appRouter } from '@portcullis/service';
+import {
+  catalogErrors,
+  type DocumentedError,
+  micaDeveloperErrors,
+  trussetSuccessSchema,
+} from '@portcullis/errors';
+import { appRouter, defineRoute, type RouteKit, WRITTEN } from '@portcullis/routes';
+import type { Middleware } from 'koa';
+import { z } from 'zod';
+import {
+  type AppState,
+  constantHeader,
+  errorResponses,
+  KEY_AUTH,
+  ok,
+  PER_KEY_HEADERS,
+  withMessage,
+} from '../http.js';
 import { type BoundedCache, createBoundedCache } from '../register/cache.js';
 import { utcDay } from '../register/importer.js';
-import { DATA_SOURCE, type Issuer, type IssuerField } from '../register/model.js';
+import {
+  DATA_SOURCE,
+  type Issuer,
+  type IssuerField,
+  issuerIdSchema,
+  issuerSchema,
+} from '../register/model.js';
+import { issuersQuery, searchQuery } from '../register/query-params.js';
+import {
+  countrySummariesSchema,
+  licenseTypeSummariesSchema,
+  registerHealthSchema,
+  registerStatisticsSchema,
+} from '../register/summaries.js';
+import {
+  listSchema,
+  type PreparedData,
+  type PreparedList,
+  pagination,
+  prepareData,
+  prepareList,
+  sendData,
+  sendList,
+} from '../respond.js';
 import {
   countrySummaries,
   getIssuer,
@@ -15,21 +53,6 @@ import {
   registerStatistics,
   searchIssuers,
 } from '../store/register-queries.js';
-import {
-  type FieldProblem,
-  parseIssuersQuery,
-  parseSearchQuery,
-  type QueryInput,
-} from '../register/query-params.js';
-import {
-  type PreparedData,
-  type PreparedList,
-  pagination,
-  prepareData,
-  prepareList,
-  sendData,
-  sendList,
-} from '../respond.js';
 
 /** A cached response part: a prepared list, prepared data, or a known-absent issuer. */
 export type CachedResponse =
@@ -57,7 +80,7 @@ export interface RegisterCacheOptions {
  *
  * @example
  * const cache = createRegisterCache({ now: Date.now });
- * app.use(registerRoutes({ db, now: Date.now, cache }).routes());
+ * app.use(registerRoutes(kit, { db, now: Date.now, cache }).routes());
  * await importFiles(db, paths, { now: Date.now, onImported: () => cache.clear() });
  */
 export function createRegisterCache(options: RegisterCacheOptions): RegisterCache {
@@ -71,6 +94,156 @@ export function createRegisterCache(options: RegisterCacheOptions): RegisterCach
   });
 }
 
+// Cache-Control max-age of register data, seconds.
+const MAX_AGE = { list: 300, detail: 300, reference: 600, search: 120 } as const;
+
+const ISSUER_NOT_FOUND = withMessage(micaDeveloperErrors, 'NOT_FOUND', 'Issuer not found');
+const issuerNotFound = () => micaDeveloperErrors.error('NOT_FOUND', { message: ISSUER_NOT_FOUND.message });
+// A bad query parameter; `details` names each one.
+const QUERY_PROBLEM = catalogErrors(micaDeveloperErrors, 'VALIDATION_ERROR');
+
+const TAGS = ['Register'];
+const KEY = [{ micaApiKey: [] }];
+/**
+ * The error answers of a data route: its own `errors`, then the key's, the limits' and the
+ * server's. Every answer past key authentication carries the four per-key headers: all but a 401
+ * and a 500 of the key lookup.
+ */
+const dataErrors = (...errors: DocumentedError[]) =>
+  errorResponses([...errors, ...KEY_AUTH], { limited: PER_KEY_HEADERS, never: [401], sometimes: [500] });
+/** The headers of register data: its cache policy and source, and the per-key headers. */
+const dataHeaders = (maxAgeSeconds: number) => ({
+  'Cache-Control': constantHeader(
+    `public, max-age=${maxAgeSeconds}`,
+    'Register data changes only on import.',
+  ),
+  'X-Data-Source': constantHeader(DATA_SOURCE, 'Where the data comes from.'),
+  ...PER_KEY_HEADERS,
+});
+const listHeaders = (maxAgeSeconds: number) => ({
+  ...dataHeaders(maxAgeSeconds),
+  'X-Total-Count': z.int().min(0).meta({ description: 'Items matching the query, over every page.' }),
+});
+
+const issuerProjectionSchema = issuerSchema.partial().required({ id: true }).meta({
+  id: 'IssuerProjection',
+  description: 'An issuer: every field, or with `fields` only those named (and `id`), in published order.',
+});
+
+const listIssuersRoute = defineRoute({
+  method: 'get',
+  path: '/api/mica/v1/issuers',
+  operationId: 'listIssuers',
+  summary: 'Register records, filtered, sorted and paged',
+  tags: TAGS,
+  security: KEY,
+  request: { query: issuersQuery },
+  responses: {
+    200: ok('A page of issuers.', listSchema(issuerProjectionSchema), listHeaders(MAX_AGE.list)),
+    ...dataErrors(...QUERY_PROBLEM),
+  },
+});
+
+const getIssuerRoute = defineRoute({
+  method: 'get',
+  path: '/api/mica/v1/issuers/:id',
+  operationId: 'getIssuer',
+  summary: 'One register record',
+  tags: TAGS,
+  security: KEY,
+  request: {
+    params: z.object({
+      id: issuerIdSchema.meta({
+        description: 'Issuer id. An id of the wrong shape is a 404, like an unknown one.',
+      }),
+    }),
+  },
+  invalidParams: issuerNotFound,
+  responses: {
+    200: ok(
+      'The issuer, in the success envelope.',
+      trussetSuccessSchema(issuerSchema),
+      dataHeaders(MAX_AGE.detail),
+    ),
+    ...dataErrors(ISSUER_NOT_FOUND),
+  },
+});
+
+const searchIssuersRoute = defineRoute({
+  method: 'get',
+  path: '/api/mica/v1/search',
+  operationId: 'searchIssuers',
+  summary: 'Free-text search over name, LEI, national authority and commercial name',
+  tags: TAGS,
+  security: KEY,
+  request: { query: searchQuery },
+  responses: {
+    200: ok(
+      'A page of matching issuers, best matches first.',
+      listSchema(issuerSchema),
+      listHeaders(MAX_AGE.search),
+    ),
+    ...dataErrors(...QUERY_PROBLEM),
+  },
+});
+
+/** A reference route: prepared data in the success envelope, cached for ten minutes. */
+const referenceRoute = <const P extends string, const I extends string>(
+  path: P,
+  operationId: I,
+  summary: string,
+  data: z.ZodType,
+) =>
+  defineRoute({
+    method: 'get',
+    path,
+    operationId,
+    summary,
+    tags: TAGS,
+    security: KEY,
+    responses: {
+      200: ok('In the success envelope.', trussetSuccessSchema(data), dataHeaders(MAX_AGE.reference)),
+      ...dataErrors(),
+    },
+  });
+
+const statisticsRoute = referenceRoute(
+  '/api/mica/v1/statistics',
+  'registerStatistics',
+  'Record counts by license type, country and status, and the latest authorisations',
+  registerStatisticsSchema,
+);
+const licenseTypesRoute = referenceRoute(
+  '/api/mica/v1/license-types',
+  'licenseTypes',
+  'Every license type with its record count, most first',
+  licenseTypeSummariesSchema,
+);
+const countriesRoute = referenceRoute(
+  '/api/mica/v1/countries',
+  'countries',
+  'Home member states with records, with their counts, most first',
+  countrySummariesSchema,
+);
+
+const registerHealthRoute = defineRoute({
+  method: 'get',
+  path: '/api/mica/v1/health',
+  operationId: 'registerHealth',
+  summary: 'Register status, record count and last import',
+  description:
+    'The published health body (no envelope); never cached: it reports what the database holds now.',
+  tags: TAGS,
+  security: KEY,
+  responses: {
+    200: ok('The register.', registerHealthSchema, {
+      'Cache-Control': constantHeader('no-store', 'Never cached.'),
+      ...PER_KEY_HEADERS,
+    }),
+    ...dataErrors(),
+  },
+});
+
 export interface RegisterRoutesDeps {
   db: Queryable;
   /** Clock, ms since the epoch: statuses, timestamps, cache expiry. */
@@ -79,14 +252,9 @@ export interface RegisterRoutesDeps {
   cacheTtlMs?: number;
   /** A shared cache (to clear it on import); by default the router makes its own. */
   cache?: RegisterCache;
+  /** What runs before each route: the app's key authentication and per-key limits. */
+  before?: ReadonlyArray<Middleware<AppState>>;
 }
-
-// SPEC §5.3 Cache-Control max-age, seconds.
-const MAX_AGE = { list: 300, detail: 300, reference: 600, search: 120 } as const;
-const ISSUER_ID = /^mica_[0-9a-f]{20}$/;
-
-const invalid = (details: FieldProblem[]) => micaDeveloperErrors.error('VALIDATION_ERROR', { details });
-const issuerNotFound = () => micaDeveloperErrors.error('NOT_FOUND', { message: 'Issuer not found' });
 
 function project(issuer: Issuer, fields: readonly IssuerField[]): Partial<Issuer> {
   const out: Record<string, unknown> = {};
@@ -94,48 +262,27 @@ function project(issuer: Issuer, fields: readonly IssuerField[]): Partial<Issuer
   return out as Partial<Issuer>;
 }
 
-// Parsed query strings kept per raw string: clients repeat the same few queries, and a parse
-// (validation, normalisation, the cache key) costs more than the cached answer it leads to.
-const MEMO_ENTRIES = 1_000;
-const MEMO_MAX_QUERY_LENGTH = 2_048;
-
-function memoByQueryString<T>(parse: (input: QueryInput) => T): (raw: string, query: QueryInput) => T {
-  const seen = new Map<string, T>();
-  return (raw, query) => {
-    const known = seen.get(raw);
-    if (known !== undefined) return known;
-    const parsed = parse(query);
-    if (raw.length <= MEMO_MAX_QUERY_LENGTH) {
-      // Bounded: hostile clients sending ever new query strings only ever cost a clear.
-      if (seen.size >= MEMO_ENTRIES) seen.clear();
-      seen.set(raw, parsed);
-    }
-    return parsed;
-  };
-}
-
 /**
- * The read-only register API (SPEC §5.3) under `/api/mica/v1`: `issuers`, `issuers/:id`,
- * `search`, `statistics`, `license-types`, `countries`, `health`. No authentication or rate
- * limits here: mount it behind them. Query problems are 400 `VALIDATION_ERROR` naming the
- * parameter, an unknown issuer 404 `NOT_FOUND` (thrown, for the app's Trusset error renderer).
+ * The read-only register API under `/api/mica/v1`, declared in `kit`: `issuers`, `issuers/:id`,
+ * `search`, `statistics`, `license-types`, `countries`, `health`. Authentication and limits are
+ * the app's, passed as `before`. Query problems are 400 `VALIDATION_ERROR` naming each
+ * parameter (the kit validates them against the declared schemas), an unknown issuer 404
+ * `NOT_FOUND`.
  *
- * Responses are cached in process memory by normalised query and UTC day (statuses change at
- * midnight), for `cacheTtlMs`; pass a shared `cache` and clear it when this process imports.
+ * Answers are cached in process memory as UTF-8 bytes, by normalised query and UTC day (statuses
+ * change at midnight), for `cacheTtlMs`; pass a shared `cache` and clear it when this process
+ * imports. Handlers write those bytes themselves.
  *
  * @example
- * const register = registerRoutes<AppState>({ db, now: Date.now });
+ * const register = registerRoutes(kit, { db, now: Date.now, before: [keyAuth, perKeyLimits] });
  * app.use(register.routes()).use(register.allowedMethods());
  */
-export function registerRoutes<S extends RequestIdState = RequestIdState>(
-  deps: RegisterRoutesDeps,
-): Router<S> {
+export function registerRoutes(kit: RouteKit<AppState>, deps: RegisterRoutesDeps): Router<AppState> {
   const { db, now } = deps;
   const cache = deps.cache ?? createRegisterCache({ now, ttlMs: deps.cacheTtlMs ?? 60_000 });
-  const router = appRouter<S>({ prefix: '/api/mica/v1' });
+  const router = appRouter<AppState>({ prefix: '/api/mica/v1' });
+  const options = { before: deps.before ?? [] };
   const headers = (maxAgeSeconds: number) => ({ maxAgeSeconds, source: DATA_SOURCE });
-  const parseIssuers = memoByQueryString(parseIssuersQuery);
-  const parseSearch = memoByQueryString(parseSearchQuery);
   // The UTC day of a request, recomputed only when the day changes.
   let dayNumber = Number.NaN;
   let dayText = '';
@@ -160,77 +307,113 @@ export function registerRoutes<S extends RequestIdState = RequestIdState>(
     return entry;
   };
 
-  router.get('/issuers', async (ctx) => {
-    const parsed = parseIssuers(ctx.querystring, ctx.query);
-    if (!parsed.ok) throw invalid(parsed.problems);
-    const query = parsed.value;
-    const at = now();
-    const list = await cachedList(`issuers\n${dayOf(at)}\n${query.key}`, async () => {
-      const page = await listIssuers(db, query, at);
-      const { fields } = query;
-      const data = fields === null ? page.issuers : page.issuers.map((issuer) => project(issuer, fields));
-      return prepareList(data, pagination(page.total, data.length, query.limit, query.offset), DATA_SOURCE);
-    });
-    sendList(ctx, list, at, headers(MAX_AGE.list));
-  });
+  kit.mount(
+    router,
+    listIssuersRoute,
+    async (ctx, { query }) => {
+      const at = now();
+      const list = await cachedList(`issuers\n${dayOf(at)}\n${query.key}`, async () => {
+        const page = await listIssuers(db, query, at);
+        const { fields } = query;
+        const data = fields === null ? page.issuers : page.issuers.map((issuer) => project(issuer, fields));
+        return prepareList(data, pagination(page.total, data.length, query.limit, query.offset), DATA_SOURCE);
+      });
+      sendList(ctx, list, at, headers(MAX_AGE.list));
+      return WRITTEN;
+    },
+    options,
+  );
 
-  router.get('/issuers/:id', async (ctx) => {
-    const id = ctx.params.id ?? '';
-    if (!ISSUER_ID.test(id)) throw issuerNotFound();
-    const at = now();
-    const entry = await cache.getOrLoad(`issuer\n${dayOf(at)}\n${id}`, async () => {
-      const issuer = await getIssuer(db, id, at);
-      return issuer === null ? { type: 'missing' } : { type: 'data', ...prepareData(issuer) };
-    });
-    if (entry.type !== 'data') throw issuerNotFound();
-    sendData(ctx, entry, meta(ctx.state.requestId, at), headers(MAX_AGE.detail));
-  });
+  kit.mount(
+    router,
+    getIssuerRoute,
+    async (ctx, { params }) => {
+      const at = now();
+      const entry = await cache.getOrLoad(`issuer\n${dayOf(at)}\n${params.id}`, async () => {
+        const issuer = await getIssuer(db, params.id, at);
+        return issuer === null ? { type: 'missing' } : { type: 'data', ...prepareData(issuer) };
+      });
+      if (entry.type !== 'data') throw issuerNotFound();
+      sendData(ctx, entry, meta(ctx.state.requestId, at), headers(MAX_AGE.detail));
+      return WRITTEN;
+    },
+    options,
+  );
 
-  router.get('/search', async (ctx) => {
-    const parsed = parseSearch(ctx.querystring, ctx.query);
-    if (!parsed.ok) throw invalid(parsed.problems);
-    const query = parsed.value;
-    const at = now();
-    const list = await cachedList(`search\n${dayOf(at)}\n${query.key}`, async () => {
-      const page = await searchIssuers(db, query, at);
-      return prepareList(
-        page.issuers,
-        pagination(page.total, page.issuers.length, query.limit, query.offset),
-        DATA_SOURCE,
-      );
-    });
-    sendList(ctx, list, at, headers(MAX_AGE.search));
-  });
+  kit.mount(
+    router,
+    searchIssuersRoute,
+    async (ctx, { query }) => {
+      const at = now();
+      const list = await cachedList(`search\n${dayOf(at)}\n${query.key}`, async () => {
+        const page = await searchIssuers(db, query, at);
+        return prepareList(
+          page.issuers,
+          pagination(page.total, page.issuers.length, query.limit, query.offset),
+          DATA_SOURCE,
+        );
+      });
+      sendList(ctx, list, at, headers(MAX_AGE.search));
+      return WRITTEN;
+    },
+    options,
+  );
 
-  router.get('/statistics', async (ctx) => {
-    const at = now();
-    const data = await cachedData(`statistics\n${dayOf(at)}`, () => registerStatistics(db, at));
-    sendData(ctx, data, meta(ctx.state.requestId, at), headers(MAX_AGE.reference));
-  });
-
-  router.get('/license-types', async (ctx) => {
-    const at = now();
-    const data = await cachedData('license-types', () => licenseTypeSummaries(db));
-    sendData(ctx, data, meta(ctx.state.requestId, at), headers(MAX_AGE.reference));
-  });
-
-  router.get('/countries', async (ctx) => {
-    const at = now();
-    const data = await cachedData('countries', () => countrySummaries(db));
-    sendData(ctx, data, meta(ctx.state.requestId, at), headers(MAX_AGE.reference));
-  });
-
-  // SPEC §5.3 gives health its whole body. Not cached: it reports what the database holds now.
-  router.get('/health', async (ctx) => {
-    const health = await registerHealth(db);
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = {
-      status: 'operational',
-      totalIssuers: health.totalIssuers,
-      lastSync: health.lastSync,
-      apiVersion: 'v1',
+  const reference =
+    (key: (at: number) => string, load: (at: number) => Promise<unknown>) =>
+    async (ctx: { state: AppState } & Parameters<typeof sendData>[0]) => {
+      const at = now();
+      const data = await cachedData(key(at), () => load(at));
+      sendData(ctx, data, meta(ctx.state.requestId, at), headers(MAX_AGE.reference));
+      return WRITTEN;
     };
-  });
+  kit.mount(
+    router,
+    statisticsRoute,
+    reference(
+      (at) => `statistics\n${dayOf(at)}`,
+      (at) => registerStatistics(db, at),
+    ),
+    options,
+  );
+  kit.mount(
+    router,
+    licenseTypesRoute,
+    reference(
+      () => 'license-types',
+      () => licenseTypeSummaries(db),
+    ),
+    options,
+  );
+  kit.mount(
+    router,
+    countriesRoute,
+    reference(
+      () => 'countries',
+      () => countrySummaries(db),
+    ),
+    options,
+  );
+
+  // Not cached: it reports what the database holds now.
+  kit.mount(
+    router,
+    registerHealthRoute,
+    async (ctx) => {
+      const health = await registerHealth(db);
+      ctx.set('Cache-Control', 'no-store');
+      return {
+        status: 200,
+        body: {
+          status: 'operational',
+          totalIssuers: health.totalIssuers,
+          lastSync: health.lastSync,
+          apiVersion: 'v1',
+        },
+      };
+    },
+    options,
+  );
 
   return router;
 }

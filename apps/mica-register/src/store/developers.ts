@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type Database, isUniqueViolation, type Queryable } from '@portcullis/db';
 import { digestKey } from '@portcullis/hashing';
+import type { KeyUsage } from '@portcullis/key-cache';
 import { generateManagementToken, generateMicaKey, micaKeyHint, micaKeyPrefix } from '@portcullis/key-format';
-import type { KeyUsage } from '@portcullis/service';
 
 /** SPEC §5.2: at most 3 active keys per developer. */
 export const MAX_ACTIVE_KEYS = 3;

@@ -13,6 +13,16 @@ import {
   type RegisterKind,
 } from '../register/model.js';
 import type { IssuerFilter, SortField } from '../register/query-params.js';
+import {
+  AUTHORISATION_LICENSE_TYPES,
+  type CountrySummary,
+  type LicenseTypeCount,
+  type LicenseTypeSummary,
+  RECENT_AUTHORIZATIONS,
+  type RecentAuthorization,
+  type RegisterHealth,
+  type RegisterStatistics,
+} from '../register/summaries.js';
 
 // Read side of the register (SPEC §5.3): plain SQL through @portcullis/db, the same on Postgres and
 // PGlite. Every value from a request is a bound parameter; ORDER BY is picked from fixed strings.
@@ -32,96 +42,11 @@ export interface ListIssuersQuery extends IssuerFilter {
   offset: number;
 }
 
-/** One license type and how many records it has: the published `{ type, label, count }` (SPEC §5.3). */
-export interface LicenseTypeCount {
-  /** The `licenseType` value of its records. */
-  type: LicenseType;
-  /** What one record of the type is, e.g. `Crypto-Asset Service Provider`. */
-  label: string;
-  count: number;
-}
-
-/** One home member state and how many records it has: the published `{ code, name, count }` (SPEC §5.3). */
-export interface CountryCount {
-  /** ISO 3166-1 alpha-2, the `countryCode` of its records. */
-  code: string;
-  /**
-   * The `country` of its records (English short name); the code itself for a code the register
-   * has no name for (outside the EU/EEA), so that `name` is always text.
-   */
-  name: string;
-  count: number;
-}
-
-/** One item of `GET /countries`: the published fields, then the records per license type. */
-export interface CountrySummary extends CountryCount {
-  byLicenseType: Record<LicenseType, number>;
-}
-
 /** The last import of one register file. */
-export interface SourceSummary {
-  licenseType: LicenseType;
-  fileName: string;
-  records: number;
-  skippedRows: number;
-  /** ISO-8601. */
-  importedAt: string;
-}
-
-/** One item of `GET /license-types`: the published fields, then ours. */
-export interface LicenseTypeSummary extends LicenseTypeCount {
-  /** The `entityType` of its records. */
-  entityType: EntityType;
-  description: string;
-  /** The file it was last imported from; `null` before the first import. */
-  source: Omit<SourceSummary, 'licenseType'> | null;
-}
-
-/** One of `statistics.recentAuthorizations`: the published fields, then the record's `id`. */
-export interface RecentAuthorization {
-  entityName: string | null;
-  /** One of {@link AUTHORISATION_LICENSE_TYPES}. */
-  licenseType: LicenseType;
-  countryCode: string | null;
-  /** `YYYY-MM-DD`, never after the day of the request (UTC). */
-  authorizationDate: string;
-  /** For `GET /issuers/:id`. */
-  id: string;
-}
-
-/** `GET /statistics` (SPEC §5.3): the published fields in their order, then `lastSync`. */
-export interface RegisterStatistics {
-  /** Every record of the register. */
-  totalEntities: number;
-  /** Every license type, zeros included; most records first, then by `type`. */
-  licenseTypes: LicenseTypeCount[];
-  /**
-   * Home member states with records; most records first, then by `code`. Records without a
-   * country count in `totalEntities` only.
-   */
-  countries: CountryCount[];
-  byStatus: Record<IssuerStatus, number>;
-  /** The latest authorisations, newest first, at most {@link RECENT_AUTHORIZATIONS}. */
-  recentAuthorizations: RecentAuthorization[];
-  /** ISO-8601 of the latest import, `null` before the first. */
-  lastSync: string | null;
-}
-
-/**
- * The license types whose records are authorisations, the ones `recentAuthorizations` lists.
- * An OTHER record's date is its white paper's last update (white papers are notified, not
- * authorised; ESMA even dates some in the future), and a NON_COMPLIANT record has none.
- */
-export const AUTHORISATION_LICENSE_TYPES = ['CASP', 'EMT', 'ART'] as const satisfies readonly LicenseType[];
-
-/** How many authorisations `statistics.recentAuthorizations` lists (SPEC §5.3). */
-export const RECENT_AUTHORIZATIONS = 10;
+type SourceSummary = NonNullable<LicenseTypeSummary['source']> & { licenseType: LicenseType };
 
 /** `GET /health` figures. */
-export interface RegisterHealth {
-  totalIssuers: number;
-  lastSync: string | null;
-}
+type RegisterFigures = Pick<RegisterHealth, 'totalIssuers' | 'lastSync'>;
 
 // Status is evaluated at request time against today's UTC date (DESIGN §6), bound as a parameter.
 const statusSql = (today: string) => `CASE WHEN kind = 'NCASP' THEN 'non_compliant'
@@ -388,7 +313,7 @@ function licenseTypeCounts(
 
 interface RecentRow {
   entity_name: string | null;
-  license_type: LicenseType;
+  license_type: (typeof AUTHORISATION_LICENSE_TYPES)[number];
   country_code: string | null;
   authorization_date: string;
   id: string;
@@ -510,7 +435,7 @@ export async function countrySummaries(db: Queryable): Promise<CountrySummary[]>
  * @example
  * const { totalIssuers, lastSync } = await registerHealth(db);
  */
-export async function registerHealth(db: Queryable): Promise<RegisterHealth> {
+export async function registerHealth(db: Queryable): Promise<RegisterFigures> {
   const { rows } = await db.query<{ total: number; last_sync: Date | null }>(
     `SELECT (SELECT count(*)::integer FROM register_records) AS total,
             (SELECT max(imported_at) FROM register_sync) AS last_sync`,
