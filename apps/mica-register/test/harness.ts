@@ -1,14 +1,60 @@
 import { fileURLToPath } from 'node:url';
+import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
-import { createLogger } from '@portcullis/service';
-import { connectAppRedis, lineSink, listen, readJson, type Served } from '@portcullis/testing';
+import { connectAppRedis, lineSink, listen, readJson, responseCheck, type Served } from '@portcullis/testing';
+import { afterAll, expect } from 'vitest';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
+import type { Registered } from '../src/routes/developer.js';
+
+export type { ErrorBody } from '../src/http.js';
+export type {
+  CreatedKey,
+  KeyListing,
+  ManagementTokenRotated,
+  Registered,
+  RotatedKey,
+} from '../src/routes/developer.js';
 
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
-/** Every log line written by every app started in this test file (checked for leaked secrets). */
-export const capturedLogs: string[] = [];
+/** Every log line written by every app started in this test file. */
+const capturedLogs: string[] = [];
+/** Every key and management token an app of this test file issued (none may reach a log). */
+const issuedSecrets = new Set<string>();
+/** Reads of answers still looking for secrets. */
+const pending = new Set<Promise<void>>();
+/** Every answer of every app of this test file, held against the document the app serves. */
+const responses = responseCheck();
+let started = 0;
+
+afterAll(async () => {
+  expect(responses.problems).toEqual([]);
+  await Promise.all(pending);
+  if (started > 0) {
+    expect(responses.checked).toBeGreaterThan(0);
+    expect(capturedLogs.length).toBeGreaterThan(0);
+  }
+  expect(findSecretsInLogs([...issuedSecrets])).toEqual([]);
+});
+
+/** Keeps the keys and tokens a developer answer carries, to look for them in the logs. */
+function collectSecrets(res: Response): void {
+  if (!res.ok || !(res.headers.get('content-type') ?? '').startsWith('application/json')) return;
+  const read = res
+    .clone()
+    .json()
+    .then(
+      (body: unknown) => {
+        const carried = (body ?? {}) as { apiKey?: unknown; managementToken?: unknown };
+        for (const secret of [carried.apiKey, carried.managementToken])
+          if (typeof secret === 'string') issuedSecrets.add(secret);
+      },
+      () => undefined,
+    )
+    .finally(() => pending.delete(read));
+  pending.add(read);
+}
 
 /** A migrated embedded database in memory (register tables empty). */
 export async function pgliteDatabase(): Promise<Database> {
@@ -66,7 +112,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   });
   instrument?.(deps);
   await deps.keyCache.start();
-  const served: Served = await listen(createApp(deps).callback());
+  const served: Served = await listen(responses.wrap(createApp(deps).callback()));
+  responses.use(await readJson(await fetch(`${served.url}/openapi.json`)));
+  started += 1;
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
@@ -80,15 +128,17 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   return {
     url: served.url,
     deps,
-    request(path, init = {}) {
+    async request(path, init = {}) {
       const { json, headers = {}, ...other } = init;
       const merged: Record<string, string> = { ...headers };
       if (json !== undefined) merged['content-type'] = 'application/json';
-      return fetch(`${served.url}${path}`, {
+      const res = await fetch(`${served.url}${path}`, {
         ...other,
         headers: merged,
         ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
       });
+      if (path.startsWith('/api/mica/developer/')) collectSecrets(res);
+      return res;
     },
     close: stop,
     cutRedis: disconnect,
@@ -97,54 +147,6 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       return stop();
     },
   };
-}
-
-interface Limits {
-  perMinute: number;
-  perDay: number;
-  maxKeys: number;
-}
-
-export interface Registered {
-  success: true;
-  message: string;
-  developer: { id: string; email: string; name: string };
-  apiKey: string;
-  managementToken: string;
-  limits: Limits;
-}
-
-export interface KeyListing {
-  success: true;
-  developer: { id: string; email: string; name: string };
-  keys: Array<{
-    id: string;
-    keyPrefix: string;
-    keyHint: string;
-    name: string;
-    createdAt: string;
-    lastUsedAt: string | null;
-    revokedAt: string | null;
-    requestCount: number;
-    isActive: boolean;
-  }>;
-  limits: Limits;
-}
-
-export interface CreatedKey {
-  success: true;
-  id: string;
-  apiKey: string;
-  name: string;
-  createdAt: string;
-  replacedKeyId?: string;
-}
-
-export interface ErrorBody {
-  success: false;
-  data: null;
-  error: { code: string; message: string; details?: Array<{ field: string; message: string }> };
-  metadata: { requestId: string; timestamp: string; retryAfter?: number };
 }
 
 export const body = <T>(res: Response) => readJson<T>(res);
@@ -165,7 +167,7 @@ export async function register(app: RunningApp, name = 'Dev Eloper'): Promise<Re
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** What a leaked MiCA key or management token would look like in a log line. */
-export function findSecretsInLogs(secrets: readonly string[]): string[] {
+function findSecretsInLogs(secrets: readonly string[]): string[] {
   const pattern = /trusset_mica_[0-9a-f]{48}/g;
   return capturedLogs.flatMap((line) => [
     ...(line.match(pattern) ?? []),
