@@ -215,6 +215,7 @@ const UNAVAILABLE = tcsApiErrors.spec('SERVICE_UNAVAILABLE').message;
  * that failed (`Service temporarily unavailable: database`).
  */
 export const tcsHealth: HealthDialect<AppState> = {
+  headers: requestIdHeaders,
   success: (_ctx, data) => data,
   successSchema: (data) => data,
   unavailable: (checks) =>

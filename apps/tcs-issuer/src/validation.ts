@@ -17,26 +17,16 @@ export function invalidFields(details: readonly FieldProblem[]) {
   });
 }
 
-// Requests whose body was read already: a route whose guard needs the body before validation (the
-// per-uuid login limit) reads it in its `before` middleware, and the kit's read then passes.
-const read = new WeakSet<object>();
-
 /**
  * The route kit's `jsonBody`: `jsonBody()` with TCS-format errors (413 past 1 MB, 400 naming the
- * problem otherwise). It reads a request's body at most once, so a route can also run it in its
- * own `before` middleware, ahead of a guard that needs the body; the kit's read then passes.
+ * problem otherwise).
  *
  * @example
- * kit.mount(router, loginRoute, handler, { before: [perIp, tcsJsonBody(), perUuid] });
+ * createRouteKit({ invalid: invalidFields, jsonBody: tcsJsonBody() });
  */
 export function tcsJsonBody(): Middleware {
-  const reader = jsonBody({
+  return jsonBody({
     tooLarge: () => tcsApiErrors.error('PAYLOAD_TOO_LARGE'),
     invalid: (problem) => tcsApiErrors.error('BAD_REQUEST', { message: jsonBodyProblemMessage(problem) }),
-  });
-  return function tcsJsonBody(ctx, next) {
-    if (read.has(ctx.req)) return next();
-    read.add(ctx.req);
-    return reader(ctx, next);
-  };
+  }) as Middleware;
 }

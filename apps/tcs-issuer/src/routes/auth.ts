@@ -8,7 +8,6 @@ import { BEARER, cacheControl, errorResponses, JSON_BODY, ok, SERVER } from '../
 import { changePasswordBody, loginBody } from '../schemas.js';
 import { type AppContext, type AppState, sessionVerifier } from '../state.js';
 import { changePassword, findAccount, replacePasswordHash } from '../store/accounts.js';
-import { tcsJsonBody } from '../validation.js';
 
 const accessTokenFields = {
   access_token: z.string().meta({
@@ -149,7 +148,7 @@ export function authRoutes(deps: AppDeps, kit: RouteKit<AppState>): Router<AppSt
       ctx.set('Cache-Control', 'no-store');
       return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: expiresIn } };
     },
-    { before: [failuresPerIp, tcsJsonBody(), failuresPerUuid] },
+    { before: [failuresPerIp], afterBody: [failuresPerUuid] },
   );
 
   kit.mount(
