@@ -272,6 +272,7 @@ export function healthDialect<S extends RequestIdState>(now: () => number): Heal
       description: 'A dependency is down: `details` maps each check to `up` or `down`.',
     },
     responses: errorResponses(catalogErrors(instanceApiErrors, 'INTERNAL_ERROR')),
+    headers: REQUEST_ID_HEADERS,
   };
 }
 
