@@ -282,6 +282,7 @@ export function documentText(limits: StatedLimits): Pick<DocumentOptions, 'info'
  */
 export function healthDialect(now: () => number): HealthDialect<AppState> {
   return {
+    headers: REQUEST_ID_HEADERS,
     success: (ctx, data) => envelope(ctx, now, data),
     successSchema: (data) => trussetSuccessSchema(data),
     unavailable: (checks) => instanceApiErrors.error('SERVICE_UNAVAILABLE', { details: checks }),
