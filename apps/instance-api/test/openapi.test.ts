@@ -22,6 +22,7 @@ let document: ServedDocument;
 
 /** The served document, as far as these tests read it. */
 interface ServedDocument extends CheckedDocument {
+  paths: Record<string, Record<string, unknown>>;
   openapi: string;
   info: { title: string };
   servers?: Array<{ url: string }>;
@@ -57,7 +58,7 @@ interface Operation {
 }
 
 function operation(method: string, path: string): Operation {
-  const found = (document.paths?.[path] as Record<string, Operation | undefined> | undefined)?.[method];
+  const found = document.paths[path]?.[method] as Operation | undefined;
   if (found === undefined) throw new Error(`${method.toUpperCase()} ${path} is not documented`);
   return found;
 }
