@@ -1,43 +1,31 @@
 // Two app processes (each its own cache, limiters and Redis connections) sharing one Redis and one
 // Postgres: the multi-process guarantees of SPEC §4.4 and §8.
-import { createDatabase, type Database, migrate } from '@portcullis/db';
-import { type SharedBackends, sharedBackendsAvailability, startSharedBackends } from '@portcullis/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '@portcullis/db';
+import type { SharedBackends } from '@portcullis/testing';
+import { beforeAll, expect, it } from 'vitest';
 import {
   type ApiKeyView,
   type CreatedKeyView,
   createInstance,
+  describeCluster,
   envelope,
   itemAt,
-  MIGRATIONS,
   type RunningApp,
   startApp,
 } from './harness.js';
 
-const available = sharedBackendsAvailability();
-if (!available.ok) console.warn(`skipping the cluster suite: ${available.reason}`);
-
-describe.runIf(available.ok)('two app processes sharing Redis and Postgres', () => {
-  let backends: SharedBackends<Database>;
-  let dbA: Database;
-  let dbB: Database;
+describeCluster('two app processes sharing Redis and Postgres', {}, (cluster) => {
   let a: RunningApp;
   let b: RunningApp;
-
-  beforeAll(async () => {
-    if (!available.ok) return;
-    backends = await startSharedBackends(available, {
-      open: (url) => createDatabase({ url, poolMax: 20 }),
-      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
-    });
-    [dbA, dbB] = backends.databases;
-    a = await startApp({ db: dbA, redisUrl: backends.redis.url });
-    b = await startApp({ db: dbB, redisUrl: backends.redis.url });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await backends?.close();
+  let dbA: Database;
+  let dbB: Database;
+  let backends: SharedBackends<Database>;
+  beforeAll(() => {
+    a = cluster.a;
+    b = cluster.b;
+    dbA = cluster.dbA;
+    dbB = cluster.dbB;
+    backends = cluster.backends;
   });
 
   it('allows exactly 10 ACTIVE keys under 50 concurrent creates spread over both processes', async () => {

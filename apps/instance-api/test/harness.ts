@@ -7,12 +7,14 @@ import type { FieldProblem } from '@portcullis/routes';
 import {
   type CheckedDocument,
   connectAppRedis,
+  describeTwoProcesses,
   lineSink,
   listen,
-  type ResponseCheck,
   readJson,
+  type ResponseCheck,
   responseCheck,
   type Served,
+  type TwoProcessCluster,
 } from '@portcullis/testing';
 import { afterAll, expect } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -239,4 +241,27 @@ export function itemAt<T>(items: readonly T[], index: number): T {
   const item = items[index];
   if (item === undefined) throw new Error(`expected an item at index ${index}, got ${items.length} items`);
   return item;
+}
+
+/**
+ * A suite over two app processes sharing one Postgres schema and one private `redis-server`, each
+ * started with `options` (the shared fixture of `@portcullis/testing`).
+ *
+ * @example
+ * describeCluster('two processes', {}, (cluster) => { it('…', async () => { cluster.a … cluster.b … }); });
+ */
+export function describeCluster(
+  title: string,
+  options: Omit<StartOptions, 'db' | 'redisUrl'>,
+  body: (cluster: TwoProcessCluster<Database, RunningApp>) => void,
+): void {
+  describeTwoProcesses(
+    title,
+    {
+      open: (url) => createDatabase({ url, poolMax: 20 }),
+      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
+      start: (db, redisUrl) => startApp({ ...options, db, redisUrl }),
+    },
+    body,
+  );
 }

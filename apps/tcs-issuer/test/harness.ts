@@ -7,12 +7,14 @@ import { createPasswordHasher, type PasswordHasherOptions } from '@portcullis/ha
 import {
   type CheckedDocument,
   connectAppRedis,
+  describeTwoProcesses,
   lineSink,
   listen,
-  type ResponseCheck,
   readJson,
+  type ResponseCheck,
   responseCheck,
   type Served,
+  type TwoProcessCluster,
 } from '@portcullis/testing';
 import type { JWK } from 'jose';
 import { afterAll, expect } from 'vitest';
@@ -237,4 +239,28 @@ export async function listDidsOf(app: RunningApp, token: string): Promise<DidVie
 export function only<T>(items: readonly T[]): T {
   expect(items).toHaveLength(1);
   return items[0] as T;
+}
+
+/**
+ * A suite over two app processes sharing one Postgres schema and one private `redis-server`, each
+ * started with `options` (the shared fixture of `@portcullis/testing`).
+ *
+ * @example
+ * describeCluster('two processes', {}, (cluster) => { it('…', async () => { cluster.a … cluster.b … }); });
+ */
+export function describeCluster(
+  title: string,
+  options: Omit<StartOptions, 'db' | 'redisUrl'>,
+  body: (cluster: TwoProcessCluster<Database, RunningApp>) => void,
+): void {
+  describeTwoProcesses(
+    title,
+    {
+      open: (url) => createDatabase({ url, poolMax: 20 }),
+      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
+      start: (db, redisUrl) => startApp({ ...options, db, redisUrl }),
+      together: true,
+    },
+    body,
+  );
 }
