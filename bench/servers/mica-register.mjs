@@ -8,7 +8,7 @@ import Koa from 'koa';
 import { pino } from 'pino';
 import { createApp } from '../../apps/mica-register/dist/app.js';
 import { buildDeps } from '../../apps/mica-register/dist/deps.js';
-import { ensureImported, SHIPPED_SNAPSHOT_DIR } from '../../apps/mica-register/dist/register/store.js';
+import { ensureImported, SHIPPED_SNAPSHOT_DIR } from '../../apps/mica-register/dist/store/register.js';
 import { serveCpuEndpoint } from './cpu-endpoint.mjs';
 
 const db = await createDatabase({ dataDir: 'memory://' });
