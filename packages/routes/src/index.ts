@@ -5,7 +5,7 @@ export type {
   ServeOpenApiOptions,
 } from './document.js';
 export { OPENAPI_PATH, openApiDocument, serveOpenApi, toOpenApiPath } from './document.js';
-export type { MountOptions, RouteHandler, RouteKit, RouteKitOptions } from './kit.js';
+export type { MountOptions, QueryCacheOptions, RouteHandler, RouteKit, RouteKitOptions } from './kit.js';
 export { createRouteKit } from './kit.js';
 export type {
   HttpMethod,

@@ -169,6 +169,55 @@ describe('createRouteKit', () => {
     expect(order).toEqual(['before:undefined', 'afterBody:{"size":99}']);
   });
 
+  it('with queryCache, parses each raw query string once and shares the parse', async () => {
+    let parses = 0;
+    const counted = z.object({ n: z.string() }).transform((query) => {
+      parses += 1;
+      return { n: Number(query.n) };
+    });
+    const list = defineRoute({
+      method: 'get',
+      path: '/widgets',
+      operationId: 'listWidgets',
+      summary: 'Widgets',
+      security: [],
+      request: { query: counted },
+      responses: {
+        200: { description: 'n', content: { 'application/json': { schema: z.object({ n: z.number() }) } } },
+      },
+    });
+    const kit = createRouteKit({
+      invalid: (details) => instanceApiErrors.error('VALIDATION_ERROR', { details }),
+      jsonBody: jsonBody({
+        tooLarge: () => instanceApiErrors.error('PAYLOAD_TOO_LARGE'),
+        invalid: () => instanceApiErrors.error('VALIDATION_ERROR'),
+      }),
+    });
+    const router = appRouter();
+    const seen: unknown[] = [];
+    kit.mount(
+      router,
+      list,
+      (_ctx, { query }) => {
+        seen.push(query);
+        return { status: 200, body: query };
+      },
+      { queryCache: { maxEntries: 2 } },
+    );
+    const koa = new Koa();
+    koa.silent = true;
+    koa.use(errorHandler((err) => renderTrusset(err, { requestId: 'r', timestamp: 't' })));
+    koa.use(router.routes());
+    served = await listen(koa.callback());
+    for (const q of ['n=1', 'n=1', 'n=2', 'n=1', 'n=3', 'n=1']) {
+      expect(await (await fetch(`${served.url}/widgets?${q}`)).json()).toEqual({ n: Number(q.slice(2)) });
+    }
+    // n=1 parsed, reused twice; n=2 parsed; n=3 fills the cache past 2 entries: cleared, parsed;
+    // n=1 parsed again after the clear.
+    expect(parses).toBe(4);
+    expect(seen[0]).toBe(seen[1]);
+  });
+
   it('leaves a WRITTEN answer as the handler set it', async () => {
     const { url } = await start();
     const res = await fetch(`${url}/widgets/legacy`);

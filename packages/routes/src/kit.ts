@@ -29,6 +29,39 @@ export interface MountOptions<S> {
    * budget answers before a bad body's 400.
    */
   afterBody?: ReadonlyArray<Middleware<S>>;
+  /**
+   * Keep the query's parse per raw query string: for read routes whose clients repeat a few
+   * queries and whose query parse (normalisation, a cache key) costs more than the answer it
+   * leads to. Parsed queries are shared between requests: a handler must not change one.
+   */
+  queryCache?: QueryCacheOptions;
+}
+
+/** Bounds of {@link MountOptions.queryCache}. */
+export interface QueryCacheOptions {
+  /** Most parses kept; when full the cache is cleared (a hostile stream of new queries only costs clears). Default 1 000. */
+  maxEntries?: number;
+  /** Query strings longer than this many characters are parsed every time. Default 2 048. */
+  maxKeyLength?: number;
+}
+
+type Parse = (input: unknown) => z.ZodSafeParseResult<unknown>;
+
+/** `parse`, its answers kept per raw query string (see {@link MountOptions.queryCache}). */
+function cachedByQueryString(parse: Parse, options: QueryCacheOptions) {
+  const maxEntries = options.maxEntries ?? 1_000;
+  const maxKeyLength = options.maxKeyLength ?? 2_048;
+  const seen = new Map<string, z.ZodSafeParseResult<unknown>>();
+  return (querystring: string, input: unknown) => {
+    if (querystring.length > maxKeyLength) return parse(input);
+    let answer = seen.get(querystring);
+    if (answer === undefined) {
+      answer = parse(input);
+      if (seen.size >= maxEntries) seen.clear();
+      seen.set(querystring, answer);
+    }
+    return answer;
+  };
 }
 
 /** Declared routes of one app, mounted on its routers with validation; see {@link createRouteKit}. */
@@ -104,6 +137,12 @@ export function createRouteKit<S = unknown>(options: RouteKitOptions): RouteKit<
       const request = declaration.request ?? {};
       const { params, query, headers, body } = request;
       const empty = {};
+      const parseQuery =
+        query === undefined
+          ? undefined
+          : mountOptions.queryCache === undefined
+            ? (_querystring: string, value: unknown) => query.safeParse(value)
+            : cachedByQueryString((value) => query.safeParse(value), mountOptions.queryCache);
 
       const run: Middleware<S> = async (koaContext) => {
         const ctx = koaContext as RouterContext<S>;
@@ -121,15 +160,13 @@ export function createRouteKit<S = unknown>(options: RouteKitOptions): RouteKit<
           input.params = parsed.data;
         }
         const problems: FieldProblem[] = [];
-        const check = (schema: z.ZodType | undefined, value: () => unknown, key: string) => {
-          if (schema === undefined) return;
-          const parsed = schema.safeParse(value());
+        const take = (parsed: z.ZodSafeParseResult<unknown>, key: string) => {
           if (parsed.success) input[key] = parsed.data;
           else problems.push(...fieldProblems(parsed.error));
         };
-        check(query, () => ctx.query, 'query');
-        check(headers, () => ctx.headers, 'headers');
-        check(body, () => (ctx.state as { body?: unknown }).body, 'body');
+        if (parseQuery !== undefined) take(parseQuery(ctx.querystring, ctx.query), 'query');
+        if (headers !== undefined) take(headers.safeParse(ctx.headers), 'headers');
+        if (body !== undefined) take(body.safeParse((ctx.state as { body?: unknown }).body), 'body');
         if (problems.length > 0) throw options.invalid(problems.slice(0, 20));
 
         const reply = await handler(ctx, input as unknown as RouteInput<typeof declaration>);

@@ -79,6 +79,21 @@ describe('responseCheck', () => {
     ]);
   });
 
+  it('follows a $ref header to the component that says it is required', () => {
+    const check = responseCheck();
+    const withRef = structuredClone(document) as typeof document & { components: Record<string, unknown> };
+    withRef.paths['/widgets/{id}'].get.responses['200'].headers = {
+      'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+    } as never;
+    withRef.components.headers = { 'X-Request-Id': { required: true, schema: { type: 'string' } } };
+    check.use(withRef);
+    check.check({
+      ...answer(200, { id: 'w1', at: '2026-01-01T00:00:00Z' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(check.problems).toEqual(['GET /widgets/w1 → 200: required header X-Request-Id missing']);
+  });
+
   it('lets an undocumented path answer only 404 or 405', () => {
     const check = responseCheck();
     check.use(document);

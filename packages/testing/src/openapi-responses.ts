@@ -23,8 +23,13 @@ interface Operation {
   responses: Record<string, ResponseSpec>;
 }
 
+interface HeaderSpec {
+  required?: boolean;
+  $ref?: string;
+}
+
 interface ResponseSpec {
-  headers?: Record<string, { required?: boolean }>;
+  headers?: Record<string, HeaderSpec>;
   content?: Record<string, { schema?: unknown }>;
 }
 
@@ -121,7 +126,17 @@ export function responseCheck(options: ResponseCheckOptions = {}): ResponseCheck
   const problems: string[] = [];
   const validators = new Map<string, ValidateFunction>();
   let operations: Operation[] = [];
+  let current: CheckedDocument = {};
   let ajv: Ajv2020 | undefined;
+  // A local `$ref` (`#/components/headers/X-Request-Id`) resolved in the document, else as is.
+  const resolved = (header: HeaderSpec): HeaderSpec => {
+    if (header.$ref === undefined || !header.$ref.startsWith('#/')) return header;
+    let node: unknown = current;
+    for (const segment of header.$ref.slice(2).split('/')) {
+      node = (node as Record<string, unknown> | undefined)?.[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
+    }
+    return (node as HeaderSpec | undefined) ?? header;
+  };
   let checked = 0;
 
   const validator = (ref: string): ValidateFunction => {
@@ -168,7 +183,7 @@ export function responseCheck(options: ResponseCheckOptions = {}): ResponseCheck
       return;
     }
     for (const [name, header] of Object.entries(response.headers ?? {})) {
-      if (header.required && answer.headers[name.toLowerCase()] === undefined) {
+      if (resolved(header).required && answer.headers[name.toLowerCase()] === undefined) {
         problems.push(`${label}: required header ${name} missing`);
       }
     }
@@ -219,6 +234,7 @@ export function responseCheck(options: ResponseCheckOptions = {}): ResponseCheck
       addFormats(ajv);
       ajv.addSchema(document as object, 'openapi.json');
       validators.clear();
+      current = document;
       operations = operationsOf(document);
     },
     wrap(handler) {
