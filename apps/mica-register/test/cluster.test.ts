@@ -1,43 +1,27 @@
 // Two app processes (own caches, limiters and Redis connections) sharing one Redis and one
 // Postgres: the multi-process guarantees of SPEC §5.2 and §8.
-import { createDatabase, type Database, migrate } from '@portcullis/db';
-import { type SharedBackends, sharedBackendsAvailability, startSharedBackends } from '@portcullis/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '@portcullis/db';
+import { beforeAll, expect, it } from 'vitest';
 import {
   bearer,
   body,
   type CreatedKey,
+  describeCluster,
   type KeyListing,
-  MIGRATIONS,
   type RunningApp,
   register,
-  startApp,
 } from './harness.js';
 
-const available = sharedBackendsAvailability();
-if (!available.ok) console.warn(`skipping the MiCA cluster suite: ${available.reason}`);
-
-describe.runIf(available.ok)('two MiCA app processes sharing Redis and Postgres', () => {
-  let backends: SharedBackends<Database>;
-  let dbA: Database;
-  let dbB: Database;
+describeCluster('two MiCA app processes sharing Redis and Postgres', {}, (cluster) => {
   let a: RunningApp;
   let b: RunningApp;
-
-  beforeAll(async () => {
-    if (!available.ok) return;
-    backends = await startSharedBackends(available, {
-      open: (url) => createDatabase({ url, poolMax: 15 }),
-      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
-    });
-    [dbA, dbB] = backends.databases;
-    a = await startApp({ db: dbA, redisUrl: backends.redis.url });
-    b = await startApp({ db: dbB, redisUrl: backends.redis.url });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await backends?.close();
+  let dbA: Database;
+  let _dbB: Database;
+  beforeAll(() => {
+    a = cluster.a;
+    b = cluster.b;
+    dbA = cluster.dbA;
+    _dbB = cluster.dbB;
   });
 
   const DATA = '/api/mica/v1/health';

@@ -1,7 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
-import { connectAppRedis, lineSink, listen, readJson, responseCheck, type Served } from '@portcullis/testing';
+import {
+  connectAppRedis,
+  describeTwoProcesses,
+  lineSink,
+  listen,
+  readJson,
+  responseCheck,
+  type Served,
+  type TwoProcessCluster,
+} from '@portcullis/testing';
 import { afterAll, expect } from 'vitest';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
@@ -173,4 +182,27 @@ function findSecretsInLogs(secrets: readonly string[]): string[] {
     ...(line.match(pattern) ?? []),
     ...secrets.filter((secret) => line.includes(secret)),
   ]);
+}
+
+/**
+ * A suite over two app processes sharing one Postgres schema and one private `redis-server`, each
+ * started with `options` (the shared fixture of `@portcullis/testing`).
+ *
+ * @example
+ * describeCluster('two processes', {}, (cluster) => { it('…', async () => { cluster.a … cluster.b … }); });
+ */
+export function describeCluster(
+  title: string,
+  options: Omit<StartOptions, 'db' | 'redisUrl'>,
+  body: (cluster: TwoProcessCluster<Database, RunningApp>) => void,
+): void {
+  describeTwoProcesses(
+    title,
+    {
+      open: (url) => createDatabase({ url, poolMax: 20 }),
+      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
+      start: (db, redisUrl) => startApp({ ...options, db, redisUrl }),
+    },
+    body,
+  );
 }

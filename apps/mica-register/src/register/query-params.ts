@@ -251,35 +251,6 @@ const fields = z
     param: LIST_STYLE,
   });
 
-// Parsed queries kept per input: clients repeat the same few queries, and a parse (validation,
-// normalisation, the cache key) costs more than the cached answer it leads to.
-const MEMO_ENTRIES = 1_000;
-const MEMO_MAX_KEY_LENGTH = 2_048;
-
-/**
- * `schema`, its `safeParse` answers kept per input: the route kit validates each request's query
- * with `safeParse`, so a repeated query costs one `JSON.stringify` and a map lookup instead of a
- * parse. At most 1 000 answers (hostile clients sending ever new queries only ever cost a clear);
- * inputs whose JSON is over 2 048 characters are parsed every time. Answers are shared: never
- * change a parsed query.
- */
-function memoized<T extends z.ZodType>(schema: T): T {
-  const parse = schema.safeParse.bind(schema);
-  const seen = new Map<string, ReturnType<typeof parse>>();
-  schema.safeParse = (input, params) => {
-    const key = params === undefined ? JSON.stringify(input) : undefined;
-    if (key === undefined || key.length > MEMO_MAX_KEY_LENGTH) return parse(input, params);
-    let answer = seen.get(key);
-    if (answer === undefined) {
-      answer = parse(input);
-      if (seen.size >= MEMO_ENTRIES) seen.clear();
-      seen.set(key, answer);
-    }
-    return answer;
-  };
-  return schema;
-}
-
 /**
  * The query of `GET /api/mica/v1/issuers`: filters, order, page and projection, normalised, with
  * `key`, a canonical string of them (equal for equivalent queries: the cache key). Unknown
@@ -289,37 +260,35 @@ function memoized<T extends z.ZodType>(schema: T): T {
  * issuersQuery.parse({ licenseType: 'casp,EMT', country: 'at,germany', limit: '50' });
  * // { licenseTypes: ['CASP', 'EMT'], countryCodes: ['AT'], countryNames: ['germany'], limit: 50, … }
  */
-export const issuersQuery = memoized(
-  z
-    .object({
-      licenseType: enumList(licenseTypeSchema, 'Only these license types.'),
-      status: enumList(issuerStatusSchema, 'Only these statuses.'),
-      entityType: enumList(entityTypeSchema, 'Only these entity types.'),
-      country,
-      search,
-      sortBy: enumScalar(SORT_FIELDS, 'entityName', 'Sort field (case-insensitive).'),
-      sortOrder: enumScalar(['asc', 'desc'], 'asc', 'Sort direction (case-insensitive).'),
-      limit: integer({ min: 1, max: LIMITS.issuers.max, default: LIMITS.issuers.default }, 'Page size.'),
-      offset,
-      fields,
-    })
-    .transform((query) => {
-      const value = {
-        licenseTypes: query.licenseType,
-        countryCodes: query.country.codes,
-        countryNames: query.country.names,
-        statuses: query.status,
-        entityTypes: query.entityType,
-        search: query.search,
-        sortBy: query.sortBy,
-        sortOrder: query.sortOrder,
-        limit: query.limit,
-        offset: query.offset,
-        fields: query.fields,
-      };
-      return { ...value, key: JSON.stringify(value) };
-    }),
-);
+export const issuersQuery = z
+  .object({
+    licenseType: enumList(licenseTypeSchema, 'Only these license types.'),
+    status: enumList(issuerStatusSchema, 'Only these statuses.'),
+    entityType: enumList(entityTypeSchema, 'Only these entity types.'),
+    country,
+    search,
+    sortBy: enumScalar(SORT_FIELDS, 'entityName', 'Sort field (case-insensitive).'),
+    sortOrder: enumScalar(['asc', 'desc'], 'asc', 'Sort direction (case-insensitive).'),
+    limit: integer({ min: 1, max: LIMITS.issuers.max, default: LIMITS.issuers.default }, 'Page size.'),
+    offset,
+    fields,
+  })
+  .transform((query) => {
+    const value = {
+      licenseTypes: query.licenseType,
+      countryCodes: query.country.codes,
+      countryNames: query.country.names,
+      statuses: query.status,
+      entityTypes: query.entityType,
+      search: query.search,
+      sortBy: query.sortBy,
+      sortOrder: query.sortOrder,
+      limit: query.limit,
+      offset: query.offset,
+      fields: query.fields,
+    };
+    return { ...value, key: JSON.stringify(value) };
+  });
 
 /** Filters, order and page of `GET /issuers`, normalised. Empty lists mean "no filter". */
 export type IssuersParams = z.output<typeof issuersQuery>;
@@ -336,38 +305,36 @@ export type IssuerFilter = Pick<
  * @example
  * searchQuery.parse({ q: ' Bybit ' }) // { q: 'bybit', limit: 20, offset: 0, key: '…' }
  */
-export const searchQuery = memoized(
-  z
-    .object({
-      q: z
-        .preprocess(
-          (raw, ctx) => {
-            const value = scalar(raw, ctx);
-            if (value === null) return z.NEVER;
-            if (value === undefined) return refuse(ctx, 'is required');
-            const { minQueryLength: min, maxSearchLength: max } = LIMITS;
-            return value.length < min || value.length > max
-              ? refuse(ctx, `must be ${min} to ${max} characters`)
-              : value;
-          },
-          // zod counts code points and the check above UTF-16 code units, as the search does: the
-          // lower bound is documented, not checked again (a single astral character is two units).
-          z.string().max(LIMITS.maxSearchLength).meta({ minLength: LIMITS.minQueryLength }),
-        )
-        .transform((value) => value.toLowerCase())
-        .meta({
-          description:
-            'Case-insensitive text; exact LEI matches first, then name prefixes, then other matches.',
-          param: { required: true },
-        }),
-      limit: integer({ min: 1, max: LIMITS.search.max, default: LIMITS.search.default }, 'Page size.'),
-      offset,
-    })
-    .transform((query) => {
-      const value = { q: query.q, limit: query.limit, offset: query.offset };
-      return { ...value, key: JSON.stringify(value) };
-    }),
-);
+export const searchQuery = z
+  .object({
+    q: z
+      .preprocess(
+        (raw, ctx) => {
+          const value = scalar(raw, ctx);
+          if (value === null) return z.NEVER;
+          if (value === undefined) return refuse(ctx, 'is required');
+          const { minQueryLength: min, maxSearchLength: max } = LIMITS;
+          return value.length < min || value.length > max
+            ? refuse(ctx, `must be ${min} to ${max} characters`)
+            : value;
+        },
+        // zod counts code points and the check above UTF-16 code units, as the search does: the
+        // lower bound is documented, not checked again (a single astral character is two units).
+        z.string().max(LIMITS.maxSearchLength).meta({ minLength: LIMITS.minQueryLength }),
+      )
+      .transform((value) => value.toLowerCase())
+      .meta({
+        description:
+          'Case-insensitive text; exact LEI matches first, then name prefixes, then other matches.',
+        param: { required: true },
+      }),
+    limit: integer({ min: 1, max: LIMITS.search.max, default: LIMITS.search.default }, 'Page size.'),
+    offset,
+  })
+  .transform((query) => {
+    const value = { q: query.q, limit: query.limit, offset: query.offset };
+    return { ...value, key: JSON.stringify(value) };
+  });
 
 /** The query of `GET /search`, normalised. */
 export type SearchParams = z.output<typeof searchQuery>;

@@ -282,6 +282,9 @@ export function registerRoutes(kit: RouteKit<AppState>, deps: RegisterRoutesDeps
   const cache = deps.cache ?? createRegisterCache({ now, ttlMs: deps.cacheTtlMs ?? 60_000 });
   const router = appRouter<AppState>({ prefix: '/api/mica/v1' });
   const options = { before: deps.before ?? [] };
+  // Clients repeat the same few list and search queries, and a parse (validation, normalisation,
+  // the cache key) costs more than the cached answer it leads to: keep it per raw query string.
+  const queried = { ...options, queryCache: { maxEntries: 1_000, maxKeyLength: 2_048 } };
   const headers = (maxAgeSeconds: number) => ({ maxAgeSeconds, source: DATA_SOURCE });
   // The UTC day of a request, recomputed only when the day changes.
   let dayNumber = Number.NaN;
@@ -321,7 +324,7 @@ export function registerRoutes(kit: RouteKit<AppState>, deps: RegisterRoutesDeps
       sendList(ctx, list, at, headers(MAX_AGE.list));
       return WRITTEN;
     },
-    options,
+    queried,
   );
 
   kit.mount(
@@ -356,7 +359,7 @@ export function registerRoutes(kit: RouteKit<AppState>, deps: RegisterRoutesDeps
       sendList(ctx, list, at, headers(MAX_AGE.search));
       return WRITTEN;
     },
-    options,
+    queried,
   );
 
   const reference =
