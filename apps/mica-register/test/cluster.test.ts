@@ -16,12 +16,10 @@ describeCluster('two MiCA app processes sharing Redis and Postgres', {}, (cluste
   let a: RunningApp;
   let b: RunningApp;
   let dbA: Database;
-  let _dbB: Database;
   beforeAll(() => {
     a = cluster.a;
     b = cluster.b;
     dbA = cluster.dbA;
-    _dbB = cluster.dbB;
   });
 
   const DATA = '/api/mica/v1/health';

@@ -22,12 +22,10 @@ describeCluster(
     let a: RunningApp;
     let b: RunningApp;
     let dbA: Database;
-    let _dbB: Database;
     beforeAll(() => {
       a = cluster.a;
       b = cluster.b;
       dbA = cluster.dbA;
-      _dbB = cluster.dbB;
     });
 
     const whoami = (app: RunningApp, key: string) =>
