@@ -10,8 +10,8 @@ import {
   describeTwoProcesses,
   lineSink,
   listen,
-  readJson,
   type ResponseCheck,
+  readJson,
   responseCheck,
   type Served,
   type TwoProcessCluster,
@@ -189,10 +189,10 @@ export async function createInstance(
 // and every answer is also checked against the served document (see the afterAll above).
 
 /** `error` of an error envelope; `details` as `VALIDATION_ERROR` lists them (readyz: an object). */
-export type ApiError = Omit<TrussetErrorBody['error'], 'details'> & { details?: FieldProblem[] };
+type ApiError = Omit<TrussetErrorBody['error'], 'details'> & { details?: FieldProblem[] };
 
 /** `metadata` of either envelope: `total` on lists, `retryAfter` on 429. */
-export type Metadata = TrussetErrorMetadata & { total?: number };
+type Metadata = TrussetErrorMetadata & { total?: number };
 
 /** The Trusset envelope every JSON response uses. */
 export interface Envelope<D> {
