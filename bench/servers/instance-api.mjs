@@ -12,7 +12,7 @@ import Koa from 'koa';
 import { pino } from 'pino';
 import { createApp } from '../../apps/instance-api/dist/app.js';
 import { buildDeps } from '../../apps/instance-api/dist/deps.js';
-import { send } from '../../apps/instance-api/dist/respond.js';
+import { envelope } from '../../apps/instance-api/dist/http.js';
 import { serveCpuEndpoint } from './cpu-endpoint.mjs';
 
 const { values } = parseArgs({
@@ -45,7 +45,9 @@ const app = createApp(deps);
 // The baseline: the authenticated route's handler at the same routing depth (after the app's own
 // routers), with no auth, no per-key limiter and no service gate.
 const baseline = new Router({ prefix: '/bench' });
-baseline.get('/services/custody', (ctx) => send(ctx, deps.now, { service: 'custody', enabled: true }));
+baseline.get('/services/custody', (ctx) => {
+  ctx.body = envelope(ctx, deps.now, { service: 'custody', enabled: true });
+});
 app.use(baseline.routes());
 const server = createServer(app.callback());
 server.keepAliveTimeout = 60_000;

@@ -1,7 +1,7 @@
 import { readServiceEnv, type ServiceEnv } from '@portcullis/app-kit';
 
 /** The instance API's configuration, read and validated once at boot (SPEC §1, §4.6). */
-export interface InstanceApiConfig extends ServiceEnv {
+interface InstanceApiConfig extends ServiceEnv {
   adminToken: string;
   /** True when ADMIN_TOKEN was unset and one was generated for this run (printed at start). */
   adminTokenGenerated: boolean;

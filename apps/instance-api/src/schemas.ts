@@ -18,9 +18,9 @@ import {
 // ---------------------------------------------------------------------------------------------
 
 /** `inst_` + 24 lowercase hex (see `newInstanceId`). */
-export const INSTANCE_ID = /^inst_[0-9a-f]{24}$/;
+const INSTANCE_ID = /^inst_[0-9a-f]{24}$/;
 /** `key_` + 24 lowercase hex (see `newKeyId`). */
-export const KEY_ID = /^key_[0-9a-f]{24}$/;
+const KEY_ID = /^key_[0-9a-f]{24}$/;
 
 export const instanceIdSchema = z.string().regex(INSTANCE_ID).meta({ description: 'Instance id.' });
 export const keyIdSchema = z.string().regex(KEY_ID).meta({ description: 'Key id.' });
@@ -33,7 +33,7 @@ const instanceKeySchema = z
   .regex(/^trusset_[A-Za-z0-9]{8}_[0-9a-f]{64}$/)
   .meta({ description: 'The full key: shown in this response only, never again.' });
 
-export const keyStatusSchema = z.enum(KEY_STATUSES).meta({
+const keyStatusSchema = z.enum(KEY_STATUSES).meta({
   id: 'KeyStatus',
   description:
     'Evaluated at request time: a PAUSED key past `pausedUntil` is ACTIVE, a PENDING_ROTATION key past its overlap end is EXPIRED. A key rotated while PAUSED keeps its pause: it is PAUSED (with `expiresAt` set) until `pausedUntil`, then PENDING_ROTATION until `expiresAt`.',
@@ -98,7 +98,7 @@ export const emptyBody = orEmpty(
 // Responses
 // ---------------------------------------------------------------------------------------------
 
-export const keyCountsSchema = z
+const keyCountsSchema = z
   .object({
     total: z.int().min(0),
     active: z.int().min(0),

@@ -29,7 +29,7 @@ export function readRegisterImportEnv(env: NodeJS.ProcessEnv = process.env): Reg
 }
 
 /** The server's configuration, read and validated once at boot (SPEC §1, §5.1). */
-export interface MicaRegisterConfig extends ServiceEnv {
+interface MicaRegisterConfig extends ServiceEnv {
   limits: { perMinute: number; perDay: number; registerPer15Min: number; managementAuthPer15Min: number };
 }
 

@@ -52,7 +52,7 @@ export interface PreparedList {
  * was made, which stays true; lists are `Cache-Control: public, max-age=300` (SPEC §5.3), so any
  * HTTP cache on the way reuses them far longer. Within this time a request copies nothing at all.
  */
-export const LIST_BODY_REUSE_MS = 1000;
+const LIST_BODY_REUSE_MS = 1000;
 
 /** The serialised, UTF-8 encoded `data` of a §4.1 envelope. */
 export interface PreparedData {

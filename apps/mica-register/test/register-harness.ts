@@ -52,7 +52,7 @@ export async function copyShipped(dir: string, kinds: readonly RegisterKind[]): 
 }
 
 /** One CSV row of `kind` from named cells (every other column empty), quoted as needed. */
-export function csvRow(kind: RegisterKind, cells: Partial<Record<string, string>>): string {
+function csvRow(kind: RegisterKind, cells: Partial<Record<string, string>>): string {
   return EXPECTED_COLUMNS[kind]
     .map((column) => {
       const value = cells[column] ?? '';

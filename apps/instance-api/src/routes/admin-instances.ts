@@ -47,7 +47,7 @@ const instanceParams = z.object({
 });
 const operator = { tags: TAGS, security: ADMIN_SECURITY } as const;
 
-export const createInstanceRoute = defineRoute({
+const createInstanceRoute = defineRoute({
   ...operator,
   method: 'post',
   path: '/admin/instances',
@@ -60,7 +60,7 @@ export const createInstanceRoute = defineRoute({
   },
 });
 
-export const listInstancesRoute = defineRoute({
+const listInstancesRoute = defineRoute({
   ...operator,
   method: 'get',
   path: '/admin/instances',
@@ -75,7 +75,7 @@ export const listInstancesRoute = defineRoute({
   },
 });
 
-export const getInstanceRoute = defineRoute({
+const getInstanceRoute = defineRoute({
   ...operator,
   method: 'get',
   path: '/admin/instances/:id',
@@ -89,7 +89,7 @@ export const getInstanceRoute = defineRoute({
   },
 });
 
-export const updateInstanceRoute = defineRoute({
+const updateInstanceRoute = defineRoute({
   ...operator,
   method: 'patch',
   path: '/admin/instances/:id',
@@ -118,12 +118,12 @@ const archiveRoute = (action: 'archive' | 'unarchive', operationId: string, summ
     },
   });
 
-export const archiveInstanceRoute = archiveRoute(
+const archiveInstanceRoute = archiveRoute(
   'archive',
   'archiveInstance',
   'Archive an instance: its keys fail with `AUTH_FAILED` from now on',
 );
-export const unarchiveInstanceRoute = archiveRoute(
+const unarchiveInstanceRoute = archiveRoute(
   'unarchive',
   'unarchiveInstance',
   'Unarchive an instance: its keys authenticate again',

@@ -62,7 +62,7 @@ const keyParams = z.object({
 });
 const keyAction = { ...management, request: { params: keyParams }, invalidParams: keyNotFound } as const;
 
-export const getOwnInstanceRoute = defineRoute({
+const getOwnInstanceRoute = defineRoute({
   ...management,
   method: 'get',
   path: '/api/v2/instance',
@@ -74,7 +74,7 @@ export const getOwnInstanceRoute = defineRoute({
   },
 });
 
-export const listApiKeysRoute = defineRoute({
+const listApiKeysRoute = defineRoute({
   ...management,
   method: 'get',
   path: '/api/v2/instance/api-keys',
@@ -89,7 +89,7 @@ export const listApiKeysRoute = defineRoute({
   },
 });
 
-export const createApiKeyRoute = defineRoute({
+const createApiKeyRoute = defineRoute({
   ...management,
   method: 'post',
   path: '/api/v2/instance/api-keys',
@@ -108,7 +108,7 @@ export const createApiKeyRoute = defineRoute({
   },
 });
 
-export const rotateApiKeyRoute = defineRoute({
+const rotateApiKeyRoute = defineRoute({
   ...keyAction,
   method: 'post',
   path: '/api/v2/instance/api-keys/:keyId/rotate',
@@ -123,7 +123,7 @@ export const rotateApiKeyRoute = defineRoute({
   },
 });
 
-export const pauseApiKeyRoute = defineRoute({
+const pauseApiKeyRoute = defineRoute({
   ...keyAction,
   method: 'post',
   path: '/api/v2/instance/api-keys/:keyId/pause',
@@ -136,7 +136,7 @@ export const pauseApiKeyRoute = defineRoute({
   },
 });
 
-export const resumeApiKeyRoute = defineRoute({
+const resumeApiKeyRoute = defineRoute({
   ...keyAction,
   method: 'post',
   path: '/api/v2/instance/api-keys/:keyId/resume',
@@ -149,7 +149,7 @@ export const resumeApiKeyRoute = defineRoute({
   },
 });
 
-export const revokeApiKeyRoute = defineRoute({
+const revokeApiKeyRoute = defineRoute({
   ...keyAction,
   method: 'post',
   path: '/api/v2/instance/api-keys/:keyId/revoke',
@@ -162,7 +162,7 @@ export const revokeApiKeyRoute = defineRoute({
   },
 });
 
-export const deleteApiKeyRoute = defineRoute({
+const deleteApiKeyRoute = defineRoute({
   ...keyAction,
   method: 'delete',
   path: '/api/v2/instance/api-keys/:keyId',

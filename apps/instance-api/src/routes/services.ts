@@ -12,7 +12,7 @@ import type { AppState } from '../state.js';
 
 const ROUTE_NOT_FOUND = 'Route not found';
 
-export const checkServiceRoute = defineRoute({
+const checkServiceRoute = defineRoute({
   method: 'get',
   path: '/api/v2/services/:service',
   operationId: 'checkService',

@@ -22,7 +22,7 @@ export const MAX_FILE_BYTES = 32 * 1024 * 1024;
  */
 export const MAX_SKIPPED_ROWS = 1000;
 /** Largest record, in characters: bounds how far an unclosed quote can run before it is reported. */
-export const MAX_RECORD_CHARS = 65_536;
+const MAX_RECORD_CHARS = 65_536;
 
 /** The columns of each file kind, in order, as ESMA publishes them (trailing unnamed columns aside). */
 export const EXPECTED_COLUMNS: Readonly<Record<RegisterKind, readonly string[]>> = {

@@ -70,15 +70,6 @@ export const KIND_INFO: Readonly<Record<RegisterKind, KindInfo>> = {
   },
 };
 
-/** The file kind behind each published license type. */
-export const KIND_OF_LICENSE_TYPE: Readonly<Record<LicenseType, RegisterKind>> = {
-  CASP: 'CASP',
-  EMT: 'EMT',
-  ART: 'ART',
-  OTHER: 'OTHER',
-  NON_COMPLIANT: 'NCASP',
-};
-
 /** A `licenseType` value (a shared component of the document). */
 export const licenseTypeSchema = z.enum(LICENSE_TYPES).meta({ id: 'LicenseType' });
 /** An `entityType` value. */
@@ -150,8 +141,8 @@ export const ISSUER_FIELDS = [
   'comments',
 ] as const satisfies readonly (keyof Issuer)[];
 export type IssuerField = (typeof ISSUER_FIELDS)[number];
-// Compile-time check that ISSUER_FIELDS lists every field of Issuer.
 type AssertNever<T extends never> = T;
+/** @public Compile-time check that ISSUER_FIELDS lists every field of Issuer (used by nothing at run time). */
 export type IssuerFieldsAreComplete = AssertNever<Exclude<keyof Issuer, IssuerField>>;
 
 /** `metadata.source` and `X-Data-Source` of every register response. */

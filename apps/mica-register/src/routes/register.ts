@@ -55,7 +55,7 @@ import {
 } from '../store/register-queries.js';
 
 /** A cached response part: a prepared list, prepared data, or a known-absent issuer. */
-export type CachedResponse =
+type CachedResponse =
   | ({ type: 'list' } & PreparedList)
   | ({ type: 'data' } & PreparedData)
   | { type: 'missing' };

@@ -27,7 +27,7 @@ export interface ReplaceKindMeta {
 }
 
 /** What happened to one file of an import. */
-export interface FileImportReport {
+interface FileImportReport {
   /** The path as found (a directory argument joined with the file name). */
   file: string;
   kind: RegisterKind | null;
@@ -194,7 +194,7 @@ function rowValues(record: RegisterRecord, meta: ReplaceKindMeta): Record<(typeo
  * @example
  * searchText(['Bybit EU GmbH', null]) // 'bybit eu gmbh'
  */
-export function searchText(values: readonly (string | null)[]): string {
+function searchText(values: readonly (string | null)[]): string {
   return values
     .filter((value): value is string => value !== null)
     .join('\n')
