@@ -41,5 +41,6 @@ export type {
   TrussetSuccessMeta,
 } from './render/trusset.js';
 export { renderTrusset, renderTrussetSuccess } from './render/trusset.js';
+export type { Result } from './result.js';
 export type { HttpErrorStatus } from './status.js';
 export { assertNever, HTTP_ERROR_STATUSES, httpReasonPhrase, isHttpErrorStatus } from './status.js';

@@ -1,5 +1,6 @@
 import { type CodedError, isCodedError } from '../coded-error.js';
 import { cleanHeaders } from '../headers.js';
+import type { Result } from '../result.js';
 import { type HttpErrorStatus, isHttpErrorStatus } from '../status.js';
 
 /**
@@ -42,17 +43,20 @@ export function retryAfterOf(err: CodedError): number | undefined {
   return typeof retry === 'number' && Number.isSafeInteger(retry) && retry >= 0 ? retry : undefined;
 }
 
+// One frozen refusal: the renderer drops the details either way and keeps nothing of the cause.
+const NOT_SERIALISABLE = Object.freeze({ ok: false, reason: 'not_serialisable' } as const);
+
 /**
- * A JSON round-trip copy of `value`, or `{ ok: false }` when it cannot be serialised (a cycle, a
- * BigInt, a throwing getter or `toJSON`) or serialises to nothing (a function, `undefined`).
- * Renderers promise a body that `JSON.stringify` accepts.
+ * A JSON round-trip copy of `value`, or `reason: 'not_serialisable'` when it cannot be serialised
+ * (a cycle, a BigInt, a throwing getter or `toJSON`) or serialises to nothing (a function,
+ * `undefined`). Renderers promise a body that `JSON.stringify` accepts.
  */
-export function toJsonValue(value: unknown): { ok: true; value: unknown } | { ok: false } {
+export function toJsonValue(value: unknown): Result<{ value: unknown }, 'not_serialisable'> {
   try {
     const text = JSON.stringify(value);
-    if (text === undefined) return { ok: false };
+    if (text === undefined) return NOT_SERIALISABLE;
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
-    return { ok: false };
+    return NOT_SERIALISABLE;
   }
 }
