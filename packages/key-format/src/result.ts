@@ -10,6 +10,7 @@
  */
 export type KeyParseFailureReason = 'missing' | 'wrong-prefix' | 'malformed';
 
+// The same shape as `Result` in @portcullis/errors, spelled out: this package has no dependencies.
 /** A rejected key. Carries no part of the input, so it is always safe to log. */
 export interface KeyParseFailure<R extends KeyParseFailureReason = KeyParseFailureReason> {
   readonly ok: false;
