@@ -81,9 +81,11 @@ export type PasswordRejection =
   /** Contains a lone UTF-16 surrogate (cannot be encoded as UTF-8), or is not a string at all. */
   | 'not_well_formed';
 
-export type HashPasswordResult =
-  | { readonly ok: true; readonly phc: string }
-  | { readonly ok: false; readonly reason: PasswordRejection };
+// The shape of `Result` in @portcullis/errors, spelled out: this package does not depend on it.
+/** The PHC string to store, or why the password was refused before any argon2 work. */
+export type HashPasswordResult = { readonly ok: true; readonly phc: string } | PasswordRefusal;
+
+type PasswordRefusal = { readonly ok: false; readonly reason: PasswordRejection };
 
 /** A password hasher bound to one parameter set and one argon2 implementation. */
 export interface PasswordHasher {
@@ -204,9 +206,7 @@ export function passwordLength(password: string): number {
   return length;
 }
 
-type CheckedPassword =
-  | { readonly ok: true; readonly value: string }
-  | { readonly ok: false; readonly reason: PasswordRejection };
+type CheckedPassword = { readonly ok: true; readonly value: string } | PasswordRefusal;
 
 function checkPassword(password: unknown, maxPasswordBytes: number): CheckedPassword {
   if (typeof password !== 'string') {

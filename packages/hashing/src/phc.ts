@@ -40,9 +40,13 @@ export interface PasswordHashInfo {
   readonly hashBytes: number;
 }
 
+// The shape of `Result` in @portcullis/errors, spelled out: this package does not depend on it.
+/** The parameters of a usable stored hash, or why it is unusable. */
 export type ParsePasswordHashResult =
   | { readonly ok: true; readonly hash: PasswordHashInfo }
-  | { readonly ok: false; readonly reason: PasswordHashFormatReason };
+  | PasswordHashFormatFailure;
+
+type PasswordHashFormatFailure = { readonly ok: false; readonly reason: PasswordHashFormatReason };
 
 /**
  * Bounds applied to every argon2 parameter this package reads from a stored hash or accepts as an
@@ -72,9 +76,7 @@ export interface ParsedPhc {
   readonly hashB64: string;
 }
 
-type InternalParseResult =
-  | { readonly ok: true; readonly parsed: ParsedPhc }
-  | { readonly ok: false; readonly reason: PasswordHashFormatReason };
+type InternalParseResult = { readonly ok: true; readonly parsed: ParsedPhc } | PasswordHashFormatFailure;
 
 const ARGON2_ALGORITHMS: ReadonlySet<string> = new Set<Argon2Algorithm>(['argon2id', 'argon2i', 'argon2d']);
 // PHC: the function identifier is [a-z0-9-]{1,32}.
