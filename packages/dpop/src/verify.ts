@@ -120,6 +120,9 @@ export interface DpopRejected {
   readonly useNonce?: true;
 }
 
+// Narrows like `Result` in @portcullis/errors (this package does not depend on it): `ok` and a
+// named payload, or `ok: false` and the refusal. Here the closed code for logs and metrics is
+// `rule`, and `reason` is a fixed sentence that clients do see (the OAuth `error_description`).
 export type DpopVerification = DpopVerified | DpopRejected;
 
 /**
