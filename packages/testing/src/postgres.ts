@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { isCi, type TestEnv } from './env.js';
 
+// The shape of `Result` in @portcullis/errors, spelled out: test helpers do not depend on it.
 /** The Postgres to test against, or why the Postgres suites are skipped. */
 export type PostgresAvailability = { ok: true; url: string } | { ok: false; reason: string };
 

@@ -7,6 +7,7 @@ import { isCi, type TestEnv } from './env.js';
 import { getFreePort } from './ports.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
+// The shape of `Result` in @portcullis/errors, spelled out: test helpers do not depend on it.
 /** Where a `redis-server` binary was found, or why none could be used. */
 export type RedisServerLookup = { ok: true; bin: string } | { ok: false; reason: string };
 
@@ -151,9 +152,10 @@ interface Incarnation {
   readonly state: ExitState;
 }
 
+// `address_in_use` is worth another port (or, on restart, another moment); `not_started` is not.
 type LaunchResult =
   | { ok: true; incarnation: Incarnation }
-  | { ok: false; addressInUse: boolean; message: string };
+  | { ok: false; reason: 'address_in_use' | 'not_started'; message: string };
 
 /** Resolves true if `promise` settles within `ms`, false otherwise; never leaves a timer behind. */
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -322,7 +324,7 @@ async function launch(bin: string, port: number, dir: string, deadline: number):
     await settlesWithin(exited, HARD_KILL_TIMEOUT_MS);
     return {
       ok: false,
-      addressInUse: false,
+      reason: 'not_started',
       message: `redis-server watchdog did not start (${state.description || 'no pid reported'})`,
     };
   }
@@ -344,7 +346,7 @@ async function launch(bin: string, port: number, dir: string, deadline: number):
   const reason = timedOut ? 'did not answer PING before the start timeout' : incarnation.state.description;
   return {
     ok: false,
-    addressInUse: /address already in use/i.test(tail),
+    reason: /address already in use/i.test(tail) ? 'address_in_use' : 'not_started',
     message: `redis-server (${bin}) on 127.0.0.1:${port} ${reason}${tail ? `:\n${tail}` : ''}`,
   };
 }
@@ -386,7 +388,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     const result = await launch(bin, port, dir, deadline);
     if (result.ok) {
       first = { incarnation: result.incarnation, port };
-    } else if (!result.addressInUse || attempt >= 5 || Date.now() >= deadline) {
+    } else if (result.reason !== 'address_in_use' || attempt >= 5 || Date.now() >= deadline) {
       await removeDir();
       throw new Error(result.message);
     }
@@ -434,7 +436,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
             return;
           }
           // The old socket may linger for a moment; anything else is a real failure.
-          if (!result.addressInUse || Date.now() >= restartDeadline) throw new Error(result.message);
+          if (result.reason !== 'address_in_use' || Date.now() >= restartDeadline)
+            throw new Error(result.message);
           await sleep(100);
         }
       });

@@ -2,6 +2,7 @@ import type { TestEnv } from './env.js';
 import { createPostgresSchema, type PostgresSchema, postgresAvailability } from './postgres.js';
 import { type RedisServerHandle, redisAvailability, startRedis } from './redis.js';
 
+// The shape of `Result` in @portcullis/errors, spelled out: test helpers do not depend on it.
 /**
  * Whether a suite needing both Postgres and a private `redis-server` can run: the URL and binary
  * to use, or every reason it is skipped, joined into one line for the test file to print.
