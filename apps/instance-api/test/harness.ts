@@ -1,22 +1,17 @@
-import type { RequestListener, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import type { TrussetErrorBody, TrussetErrorMetadata } from '@portcullis/errors';
 import type { FieldProblem } from '@portcullis/routes';
 import {
-  type CheckedDocument,
+  auditApps,
   connectAppRedis,
   describeTwoProcesses,
-  lineSink,
   listen,
-  type ResponseCheck,
   readJson,
-  responseCheck,
   type Served,
   type TwoProcessCluster,
 } from '@portcullis/testing';
-import { afterAll, expect } from 'vitest';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
 import type { CreatedInstanceView } from '../src/schemas.js';
@@ -35,50 +30,18 @@ export type {
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
-/** Every log line written by every app started in this test file. */
-const capturedLogs: string[] = [];
-/** Secrets issued in this file: the operator token, and every instance key an app answered with. */
-const issuedSecrets = new Set<string>([ADMIN_TOKEN]);
-/** One response check per app started in this file: every answer held against the app's document. */
-const responseChecks: ResponseCheck[] = [];
-
-/** What an instance key looks like, issued or made up by a test. */
-const KEY_PATTERN = /trusset_(?:v2_)?[A-Za-z0-9]{8}_[0-9a-f]{64}/g;
-
-// After every test of the file that imports this harness (registered first, so it runs after the
-// file's own afterAll hooks have closed its apps): no app answered anything its document does not
-// describe, and no log line carries a secret.
-afterAll(() => {
-  expect(responseChecks.flatMap((check) => check.problems)).toEqual([]);
-  if (responseChecks.length > 0) {
-    expect(responseChecks.reduce((sum, check) => sum + check.checked, 0)).toBeGreaterThan(0);
-    // Every app logs at debug level: one line per request at least, so an empty capture is a broken sink.
-    expect(capturedLogs.length).toBeGreaterThan(0);
-  }
-  const leaked = capturedLogs.flatMap((line) => [
-    ...(line.match(KEY_PATTERN) ?? []),
-    ...[...issuedSecrets].filter((secret) => line.includes(secret)),
-  ]);
-  expect(leaked).toEqual([]);
-});
-
 /**
- * Notes every instance key in the app's answers as a secret of this file. Koa writes a body with
- * one `res.end(body)` call.
+ * Every answer of every app this file starts is checked against the document the app serves, and
+ * no log line may hold the operator token or anything shaped like an instance key (the keys the
+ * apps answered with included), asserted after the file's tests.
  */
-function recordIssuedKeys(handler: RequestListener): RequestListener {
-  return (req, res) => {
-    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-      if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
-        for (const key of Buffer.from(chunk).toString('utf8').match(KEY_PATTERN) ?? [])
-          issuedSecrets.add(key);
-      }
-      return end(chunk, ...rest);
-    }) as ServerResponse['end'];
-    handler(req, res);
-  };
-}
+const audit = auditApps({
+  secrets: [ADMIN_TOKEN],
+  secretPatterns: [/trusset_(?:v2_)?[A-Za-z0-9]{8}_[0-9a-f]{64}/g],
+  // A path under /api/v2 that no route serves is authenticated (and its address's budget checked)
+  // before routing, like every /api/v2 path: 401 or 429 before the 404.
+  undocumentedStatuses: [401, 404, 405, 429],
+});
 
 /** A migrated embedded database in memory. */
 export async function pgliteDatabase(): Promise<Database> {
@@ -118,24 +81,20 @@ export interface StartOptions extends Partial<Omit<BuildDepsOptions, 'db' | 'log
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { redisUrl, db, instrument, ...rest } = options;
   const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
-  const sink = lineSink(capturedLogs);
   const deps = buildDeps({
     db,
     redis,
     subscriber,
     adminToken: ADMIN_TOKEN,
-    logger: createLogger({ app: 'instance-api', level: 'debug', destination: sink }),
+    logger: createLogger({ app: 'instance-api', level: 'debug', destination: audit.logDestination() }),
     limits: { keyPerMin: 10_000, ipPerMin: 10_000, keyMgmtPerMin: 10_000, authPer15Min: 10_000 },
     ...rest,
   });
   instrument?.(deps);
   await deps.keyCache.start();
-  // A path under /api/v2 that no route serves is authenticated (and its address's budget checked)
-  // before routing, like every /api/v2 path: 401 or 429 before the 404.
-  const check = responseCheck({ undocumentedStatuses: [401, 404, 405, 429] });
-  responseChecks.push(check);
-  const served: Served = await listen(check.wrap(recordIssuedKeys(createApp(deps).callback())));
-  check.use(await readJson<CheckedDocument>(await fetch(`${served.url}/openapi.json`)));
+  const watched = audit.watch(createApp(deps).callback());
+  const served: Served = await listen(watched.handler);
+  await watched.useDocument(served.url);
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
@@ -186,7 +145,7 @@ export async function createInstance(
 }
 
 // The envelope as these tests read it: the published objects inside come from src/schemas.ts,
-// and every answer is also checked against the served document (see the afterAll above).
+// and every answer is also checked against the served document (see `audit` above).
 
 /** `error` of an error envelope; `details` as `VALIDATION_ERROR` lists them (readyz: an object). */
 type ApiError = Omit<TrussetErrorBody['error'], 'details'> & { details?: FieldProblem[] };

@@ -2,16 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import {
+  auditApps,
   connectAppRedis,
   describeTwoProcesses,
-  lineSink,
   listen,
   readJson,
-  responseCheck,
   type Served,
   type TwoProcessCluster,
 } from '@portcullis/testing';
-import { afterAll, expect } from 'vitest';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
 import type { Registered } from '../src/routes/developer.js';
@@ -27,43 +25,15 @@ export type {
 
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
-/** Every log line written by every app started in this test file. */
-const capturedLogs: string[] = [];
-/** Every key and management token an app of this test file issued (none may reach a log). */
-const issuedSecrets = new Set<string>();
-/** Reads of answers still looking for secrets. */
-const pending = new Set<Promise<void>>();
-/** Every answer of every app of this test file, held against the document the app serves. */
-const responses = responseCheck();
-let started = 0;
-
-afterAll(async () => {
-  expect(responses.problems).toEqual([]);
-  await Promise.all(pending);
-  if (started > 0) {
-    expect(responses.checked).toBeGreaterThan(0);
-    expect(capturedLogs.length).toBeGreaterThan(0);
-  }
-  expect(findSecretsInLogs([...issuedSecrets])).toEqual([]);
+/**
+ * Every answer of every app this file starts is checked against the document the app serves, and
+ * no log line may hold a developer key (anything of its shape) or a management token an app
+ * answered with, asserted after the file's tests.
+ */
+const audit = auditApps({
+  secretPatterns: [/trusset_mica_[0-9a-f]{48}/g],
+  secretFields: ['apiKey', 'managementToken'],
 });
-
-/** Keeps the keys and tokens a developer answer carries, to look for them in the logs. */
-function collectSecrets(res: Response): void {
-  if (!res.ok || !(res.headers.get('content-type') ?? '').startsWith('application/json')) return;
-  const read = res
-    .clone()
-    .json()
-    .then(
-      (body: unknown) => {
-        const carried = (body ?? {}) as { apiKey?: unknown; managementToken?: unknown };
-        for (const secret of [carried.apiKey, carried.managementToken])
-          if (typeof secret === 'string') issuedSecrets.add(secret);
-      },
-      () => undefined,
-    )
-    .finally(() => pending.delete(read));
-  pending.add(read);
-}
 
 /** A migrated embedded database in memory (register tables empty). */
 export async function pgliteDatabase(): Promise<Database> {
@@ -108,12 +78,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     redisUrl,
     redisCommandTimeoutMs === undefined ? {} : { commandTimeoutMs: redisCommandTimeoutMs },
   );
-  const sink = lineSink(capturedLogs);
   const deps = buildDeps({
     db,
     redis,
     subscriber,
-    logger: createLogger({ app: 'mica-register', level: 'debug', destination: sink }),
+    logger: createLogger({ app: 'mica-register', level: 'debug', destination: audit.logDestination() }),
     // The published per-key limits (60/min, 5 000/day); registrations and failed management-token
     // attempts unbounded so tests can make many developers and wrong tokens from one address.
     limits: { registerPer15Min: 10_000, managementAuthPer15Min: 10_000, ...limits },
@@ -121,9 +90,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   });
   instrument?.(deps);
   await deps.keyCache.start();
-  const served: Served = await listen(responses.wrap(createApp(deps).callback()));
-  responses.use(await readJson(await fetch(`${served.url}/openapi.json`)));
-  started += 1;
+  const watched = audit.watch(createApp(deps).callback());
+  const served: Served = await listen(watched.handler);
+  await watched.useDocument(served.url);
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
@@ -141,13 +110,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       const { json, headers = {}, ...other } = init;
       const merged: Record<string, string> = { ...headers };
       if (json !== undefined) merged['content-type'] = 'application/json';
-      const res = await fetch(`${served.url}${path}`, {
+      return fetch(`${served.url}${path}`, {
         ...other,
         headers: merged,
         ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
       });
-      if (path.startsWith('/api/mica/developer/')) collectSecrets(res);
-      return res;
     },
     close: stop,
     cutRedis: disconnect,
@@ -174,15 +141,6 @@ export async function register(app: RunningApp, name = 'Dev Eloper'): Promise<Re
 
 /** Headers with a management token. */
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** What a leaked MiCA key or management token would look like in a log line. */
-function findSecretsInLogs(secrets: readonly string[]): string[] {
-  const pattern = /trusset_mica_[0-9a-f]{48}/g;
-  return capturedLogs.flatMap((line) => [
-    ...(line.match(pattern) ?? []),
-    ...secrets.filter((secret) => line.includes(secret)),
-  ]);
-}
 
 /**
  * A suite over two app processes sharing one Postgres schema and one private `redis-server`, each

@@ -1,3 +1,5 @@
+export type { AppAudit, AppAuditOptions, WatchedApp } from './app-audit.js';
+export { auditApps } from './app-audit.js';
 export type { AppRedis } from './app-clients.js';
 export { connectAppRedis, connectRedisClient, lineSink } from './app-clients.js';
 export type { FakeClock } from './clock.js';

@@ -49,6 +49,8 @@ export interface ResponseCheckOptions {
    * unknown-route and wrong-method answers. Default 404 and 405.
    */
   undocumentedStatuses?: readonly number[];
+  /** Called with every answer the wrapped handler wrote, after it is checked (e.g. to scan its body). */
+  onAnswer?: (answer: RecordedAnswer) => void;
 }
 
 /** See {@link responseCheck}. */
@@ -255,13 +257,15 @@ export function responseCheck(options: ResponseCheckOptions = {}): ResponseCheck
           return end(chunk, ...rest);
         }) as ServerResponse['end'];
         res.once('finish', () => {
-          check({
+          const answer = {
             method: req.method ?? 'GET',
             path: (req.url ?? '/').split('?', 1)[0] as string,
             status: res.statusCode,
             headers: res.getHeaders(),
             body: Buffer.concat(chunks),
-          });
+          };
+          check(answer);
+          options.onAnswer?.(answer);
         });
         handler(req, res);
       };
