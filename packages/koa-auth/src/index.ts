@@ -1,6 +1,6 @@
 export type { AdminTokenAuthOptions, AdminTokenAuthState } from './admin-token-auth.js';
 export { adminTokenAuth, bearerToken } from './admin-token-auth.js';
-export type { AuthOutcomeHook, AuthReason, AuthScheme } from './auth-outcome.js';
+export type { AuthDecision, AuthOutcomeHook, AuthReason, AuthScheme } from './auth-outcome.js';
 export { refusalCode } from './auth-outcome.js';
 export type { BearerJwtAuthOptions, BearerJwtAuthState } from './bearer-jwt-auth.js';
 export { bearerJwtAuth } from './bearer-jwt-auth.js';
@@ -20,7 +20,6 @@ export { errorHandler, errorResponder } from './error-handler.js';
 export type {
   InstanceKeyAuthOptions,
   InstanceKeyAuthState,
-  InstanceKeyDecision,
   InstancePrincipal,
 } from './instance-key-auth.js';
 export { instanceKeyAuth, requireService } from './instance-key-auth.js';
@@ -34,7 +33,7 @@ export type { FailedAttemptLimitOptions, RateLimitOptions } from './rate-limit.j
 export { failedAttemptLimit, rateLimit, standardRateLimitHeaders } from './rate-limit.js';
 export type { RequestIdState } from './request-id.js';
 export { requestId, requestIdFor } from './request-id.js';
-export type { TcsKeyAuthOptions, TcsKeyAuthState, TcsKeyDecision } from './tcs-key-auth.js';
+export type { TcsKeyAuthOptions, TcsKeyAuthState } from './tcs-key-auth.js';
 export { tcsKeyAuth } from './tcs-key-auth.js';
 export type { LimitResult, WindowLimiter, WindowLimiterOptions } from './window-limiter.js';
 export { createWindowLimiter } from './window-limiter.js';

@@ -2,7 +2,7 @@ import { instanceAuthErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { type ParsedInstanceKey, parseInstanceKey } from '@portcullis/key-format';
 import type { Middleware, ParameterizedContext } from 'koa';
-import type { AuthOutcomeHook } from './auth-outcome.js';
+import type { AuthDecision, AuthOutcomeHook } from './auth-outcome.js';
 import { attempt, type MaybePromise } from './maybe-async.js';
 
 /** What an authenticated instance key grants. Apps extend it with their own fields. */
@@ -13,28 +13,25 @@ export interface InstancePrincipal {
   services: readonly string[];
 }
 
-/**
- * The lookup's answer for one key digest, with every time-dependent state (overlap end, pause
- * end) already evaluated at request time. `ok: false` covers every AUTH_FAILED cause alike.
- */
-export type InstanceKeyDecision<P extends InstancePrincipal> = { ok: true; principal: P } | { ok: false };
-
 /** State set by {@link instanceKeyAuth}; optional so apps can share one state type across routes. */
 export interface InstanceKeyAuthState<P extends InstancePrincipal = InstancePrincipal> {
   auth?: P;
 }
 
-export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
+export interface InstanceKeyAuthOptions<P extends InstancePrincipal, R extends string = string> {
   /**
-   * Decides a key by its SHA-256 digest (usually through `@portcullis/key-cache`). Rejects only
-   * on infrastructure failure, which answers 500 `AUTH_ERROR`, never `AUTH_FAILED`.
+   * Decides a key by its SHA-256 digest (usually through `@portcullis/key-cache`), with every
+   * time-dependent state (overlap end, pause end) evaluated at request time: the principal, or
+   * the app's reason for refusing it (`unknown`, `revoked`, `expired`, `paused`, …), which only
+   * `onOutcome` sees: every refusal answers the same 401 `AUTH_FAILED`. Rejects only on
+   * infrastructure failure, which answers 500 `AUTH_ERROR`, never `AUTH_FAILED`.
    */
-  lookup: (digest: string, key: ParsedInstanceKey) => MaybePromise<InstanceKeyDecision<P>>;
+  lookup: (digest: string, key: ParsedInstanceKey) => MaybePromise<AuthDecision<P, R>>;
   /**
    * The decision when this process already knows it (an L1 hit, `KeyCache.peek`), synchronously;
    * `undefined` when only `lookup` can tell. Needed for `beforeLookup`.
    */
-  cached?: (digest: string, key: ParsedInstanceKey) => InstanceKeyDecision<P> | undefined;
+  cached?: (digest: string, key: ParsedInstanceKey) => AuthDecision<P, R> | undefined;
   /**
    * Runs for every request that `cached` does not admit (no key, a malformed key, a key unknown
    * to L1 or refused) before any further work; throw to refuse it there. For shedding load:
@@ -46,14 +43,18 @@ export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
   service?: string;
   /** Accept `trusset_v2_…` keys too. Default false. */
   allowLegacy?: boolean;
-  /** Observes each decision (scheme `instance_key`), e.g. to count outcomes; never sees the key. */
-  onOutcome?: AuthOutcomeHook;
+  /**
+   * Observes each decision (scheme `instance_key`), with the lookup's reason for a refused key,
+   * e.g. to count outcomes; never sees the key.
+   */
+  onOutcome?: AuthOutcomeHook<R>;
 }
 
 /**
  * Authenticates `X-API-Key: trusset_{instanceRef}_{secret}` (SPEC §4.2), in the published order:
  * absent or empty → 401 `AUTH_REQUIRED`; malformed, unknown, revoked, expired, paused, past its
- * overlap, or archived → 401 `AUTH_FAILED` (one message, one code path); service not enabled →
+ * overlap, or archived → 401 `AUTH_FAILED` (one message, one code path; the lookup's reason goes
+ * to `onOutcome` only); service not enabled →
  * 403 `SERVICE_NOT_ENABLED`; lookup failure → 500 `AUTH_ERROR`. Sets `ctx.state.auth`.
  *
  * Only the digest of the key leaves this function; the key itself is never logged or stored.
@@ -62,8 +63,8 @@ export interface InstanceKeyAuthOptions<P extends InstancePrincipal> {
  * router.get('/api/v2/instance', instanceKeyAuth({ lookup: keys.decide }), handler);
  * router.get('/api/v2/custody/api/tokens', instanceKeyAuth({ lookup: keys.decide, service: 'custody' }), handler);
  */
-export function instanceKeyAuth<P extends InstancePrincipal>(
-  options: InstanceKeyAuthOptions<P>,
+export function instanceKeyAuth<P extends InstancePrincipal, R extends string = string>(
+  options: InstanceKeyAuthOptions<P, R>,
 ): Middleware<InstanceKeyAuthState<P>> {
   const { lookup, service, cached, beforeLookup, onOutcome } = options;
   const parseOptions = { allowLegacy: options.allowLegacy ?? false };
@@ -73,11 +74,11 @@ export function instanceKeyAuth<P extends InstancePrincipal>(
   // A synchronous throw is a rejection for Koa's compose, like an async one.
   const admit = (
     ctx: Parameters<Middleware<InstanceKeyAuthState<P>>>[0],
-    decision: InstanceKeyDecision<P>,
+    decision: AuthDecision<P, R>,
     next: () => Promise<unknown>,
   ) => {
     if (!decision.ok) {
-      onOutcome?.('instance_key', 'refused', 'AUTH_FAILED');
+      onOutcome?.('instance_key', decision.reason, 'AUTH_FAILED');
       throw instanceAuthErrors.error('AUTH_FAILED');
     }
     if (service !== undefined && !decision.principal.services.includes(service)) {
@@ -99,7 +100,7 @@ export function instanceKeyAuth<P extends InstancePrincipal>(
     next: () => Promise<unknown>,
     parsed: ReturnType<typeof parseInstanceKey>,
     digest: string | undefined,
-    known: InstanceKeyDecision<P> | undefined,
+    known: AuthDecision<P, R> | undefined,
   ) => {
     if (!parsed.ok) {
       const code = parsed.reason === 'missing' ? 'AUTH_REQUIRED' : 'AUTH_FAILED';
@@ -119,7 +120,7 @@ export function instanceKeyAuth<P extends InstancePrincipal>(
     // Repeated headers arrive joined ("a, b") and then fail to parse: never a 500.
     const parsed = parseInstanceKey(ctx.req.headers['x-api-key'], parseOptions);
     let digest: string | undefined;
-    let known: InstanceKeyDecision<P> | undefined;
+    let known: AuthDecision<P, R> | undefined;
     if (parsed.ok && cached !== undefined) {
       digest = digestKey(parsed.key);
       known = cached(digest, parsed);

@@ -2,7 +2,7 @@ import { micaAuthErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { parseMicaKey } from '@portcullis/key-format';
 import type { Middleware } from 'koa';
-import type { AuthOutcomeHook } from './auth-outcome.js';
+import type { AuthDecision, AuthOutcomeHook } from './auth-outcome.js';
 import { attempt, type MaybePromise } from './maybe-async.js';
 
 /** What an authenticated MiCA Register key grants. */
@@ -15,26 +15,32 @@ export interface MicaKeyAuthState {
   mica?: MicaPrincipal;
 }
 
-export interface MicaKeyAuthOptions {
+export interface MicaKeyAuthOptions<R extends string = string> {
   /**
-   * Decides a key by its SHA-256 digest: the principal, or `null` for an unknown or revoked key.
-   * Rejects only on infrastructure failure (→ 500 `AUTH_ERROR`).
+   * Decides a key by its SHA-256 digest: the principal, or the app's reason for refusing it
+   * (`unknown`, `revoked`, …), which only `onOutcome` sees: every refusal answers the same 401
+   * `INVALID_KEY`. Rejects only on infrastructure failure (→ 500 `AUTH_ERROR`).
    */
-  lookup: (digest: string) => MaybePromise<MicaPrincipal | null>;
-  /** Observes each decision (scheme `mica_key`), e.g. to count outcomes; never sees the key. */
-  onOutcome?: AuthOutcomeHook;
+  lookup: (digest: string) => MaybePromise<AuthDecision<MicaPrincipal, R>>;
+  /**
+   * Observes each decision (scheme `mica_key`), with the lookup's reason for a refused key, e.g.
+   * to count outcomes; never sees the key.
+   */
+  onOutcome?: AuthOutcomeHook<R>;
 }
 
 /**
  * Authenticates `X-API-Key: trusset_mica_…` on the register routes (SPEC §5.1): no key or a key
- * without the `trusset_mica_` prefix → 401 `UNAUTHORIZED`; prefix right but malformed, revoked
- * or unknown → 401 `INVALID_KEY` (one message); lookup failure → 500 `AUTH_ERROR`. Sets
- * `ctx.state.mica`.
+ * without the `trusset_mica_` prefix → 401 `UNAUTHORIZED`; prefix right but malformed, or refused
+ * by the lookup (revoked, unknown) → 401 `INVALID_KEY` (one message; the lookup's reason goes to
+ * `onOutcome` only); lookup failure → 500 `AUTH_ERROR`. Sets `ctx.state.mica`.
  *
  * @example
- * register.use(micaKeyAuth({ lookup: (digest) => keys.principal(digest) }));
+ * register.use(micaKeyAuth({ lookup: (digest) => keys.decide(digest) }));
  */
-export function micaKeyAuth(options: MicaKeyAuthOptions): Middleware<MicaKeyAuthState> {
+export function micaKeyAuth<R extends string = string>(
+  options: MicaKeyAuthOptions<R>,
+): Middleware<MicaKeyAuthState> {
   const { lookup, onOutcome } = options;
   return function micaKeyAuth(ctx, next) {
     const parsed = parseMicaKey(ctx.req.headers['x-api-key']);
@@ -47,13 +53,13 @@ export function micaKeyAuth(options: MicaKeyAuthOptions): Middleware<MicaKeyAuth
     // lookup's own failure is AUTH_ERROR.
     return attempt(
       () => lookup(digestKey(parsed.key)),
-      (principal) => {
-        if (!principal) {
-          onOutcome?.('mica_key', 'refused', 'INVALID_KEY');
+      (decision) => {
+        if (!decision.ok) {
+          onOutcome?.('mica_key', decision.reason, 'INVALID_KEY');
           throw micaAuthErrors.error('INVALID_KEY');
         }
         onOutcome?.('mica_key', 'ok', 'ok');
-        ctx.state.mica = principal;
+        ctx.state.mica = decision.principal;
         return next();
       },
       (cause): never => {

@@ -26,6 +26,10 @@ interface TestBody {
 }
 const json = (res: Response) => readJson<TestBody>(res);
 
+// Refusals as apps give them: frozen, with the app's reason.
+const UNKNOWN = Object.freeze({ ok: false, reason: 'unknown' } as const);
+const REVOKED = Object.freeze({ ok: false, reason: 'revoked' } as const);
+
 const served: Served[] = [];
 afterEach(async () => {
   await Promise.all(served.splice(0).map((s) => s.close()));
@@ -187,7 +191,7 @@ describe('instanceKeyAuth', () => {
   const seen: string[] = [];
   const lookup = async (digest: string) => {
     seen.push(digest);
-    return digest === digestKey(key) ? { ok: true as const, principal } : { ok: false as const };
+    return digest === digestKey(key) ? { ok: true as const, principal } : UNKNOWN;
   };
 
   it('answers 401 AUTH_REQUIRED when the header is absent or empty', async () => {
@@ -227,7 +231,7 @@ describe('instanceKeyAuth', () => {
       digest === digestKey(cachedKey)
         ? { ok: true as const, principal }
         : digest === digestKey(refusedKey)
-          ? { ok: false as const }
+          ? REVOKED
           : undefined;
     const overBudget = () => {
       throw rateLimitErrors.error('RATE_LIMIT_EXCEEDED', { retryAfterSeconds: 1 });
@@ -330,8 +334,7 @@ describe('instanceKeyAuth', () => {
   it('accepts a synchronous decision (an L1 hit) like an asynchronous one', async () => {
     const url = await appWith(
       instanceKeyAuth({
-        lookup: (digest) =>
-          digest === digestKey(key) ? { ok: true as const, principal } : { ok: false as const },
+        lookup: (digest) => (digest === digestKey(key) ? { ok: true as const, principal } : UNKNOWN),
       }),
       ok,
     );
@@ -488,8 +491,8 @@ describe('micaKeyAuth (SPEC §5.1)', () => {
 
   it('accepts a synchronous (cache hit) and an asynchronous lookup alike', async () => {
     for (const lookup of [
-      (digest: string) => (digest === digestKey(key) ? principal : null),
-      async (digest: string) => (digest === digestKey(key) ? principal : null),
+      (digest: string) => (digest === digestKey(key) ? { ok: true as const, principal } : UNKNOWN),
+      async (digest: string) => (digest === digestKey(key) ? { ok: true as const, principal } : UNKNOWN),
     ]) {
       const url = await appWith(micaKeyAuth({ lookup }), async (ctx) => {
         ctx.body = { mica: ctx.state.mica };

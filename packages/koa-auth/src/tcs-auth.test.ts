@@ -4,6 +4,7 @@ import { generateTcsKey } from '@portcullis/key-format';
 import { listen, type Served } from '@portcullis/testing';
 import Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AuthDecision } from './auth-outcome.js';
 import { bearerJwtAuth } from './bearer-jwt-auth.js';
 import { errorHandler } from './error-handler.js';
 import { tcsKeyAuth } from './tcs-key-auth.js';
@@ -29,15 +30,16 @@ async function appWith(middleware: Koa.Middleware<State>): Promise<string> {
 
 describe('tcsKeyAuth (SPEC §6.1)', () => {
   const key = generateTcsKey('production');
-  const lookup = async (digest: string) =>
-    digest === digestKey(key) ? { principal: 'ten_1', approved: true } : null;
+  type Decision = AuthDecision<string, 'unknown' | 'not_approved'>;
+  const lookup = async (digest: string): Promise<Decision> =>
+    digest === digestKey(key) ? { ok: true, principal: 'ten_1' } : { ok: false, reason: 'unknown' };
 
   it('answers the three published messages byte for byte', async () => {
     const pending = generateTcsKey('sandbox');
     const url = await appWith(
       tcsKeyAuth({
         lookup: async (digest) =>
-          digest === digestKey(pending) ? { principal: 'ten_2', approved: false } : lookup(digest),
+          digest === digestKey(pending) ? { ok: false, reason: 'not_approved' } : lookup(digest),
       }),
     );
     const text = async (headers: Record<string, string>) => {
@@ -68,7 +70,8 @@ describe('tcsKeyAuth (SPEC §6.1)', () => {
   it('decides a synchronous lookup (a cache hit) the same way', async () => {
     const url = await appWith(
       tcsKeyAuth({
-        lookup: (digest) => (digest === digestKey(key) ? { principal: 'ten_1', approved: true } : null),
+        lookup: (digest): Decision =>
+          digest === digestKey(key) ? { ok: true, principal: 'ten_1' } : { ok: false, reason: 'unknown' },
       }),
     );
     expect((await fetch(url, { headers: { 'x-api-key': key } })).status).toBe(200);

@@ -2,29 +2,27 @@ import { tcsApiErrors, tcsApiKeyErrors } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { parseTcsKey } from '@portcullis/key-format';
 import type { Middleware } from 'koa';
-import type { AuthOutcomeHook } from './auth-outcome.js';
+import type { AuthDecision, AuthOutcomeHook } from './auth-outcome.js';
 import { attempt, type MaybePromise } from './maybe-async.js';
-
-/** What `lookup` answers for a known, unrevoked TCS API key. */
-export interface TcsKeyDecision<P> {
-  /** What the app puts on `ctx.state.tenant`. */
-  principal: P;
-  /** False for a tenant that is pending or suspended (SPEC §6.1: 403 `Account is not approved`). */
-  approved: boolean;
-}
 
 export interface TcsKeyAuthState<P> {
   tenant?: P;
 }
 
-export interface TcsKeyAuthOptions<P> {
+export interface TcsKeyAuthOptions<P, R extends string = string> {
   /**
-   * Decides a key by its SHA-256 digest: the decision, or `null` for an unknown or revoked key.
-   * Rejects only on infrastructure failure (→ 503, never "Invalid API Key").
+   * Decides a key by its SHA-256 digest: the principal put on `ctx.state.tenant`, or the app's
+   * reason for refusing it. `not_approved` (a pending or suspended tenant) answers 403
+   * `Account is not approved`; every other reason (`unknown`, `revoked`, …) the same 401
+   * `Invalid API Key`, and only `onOutcome` sees which. Rejects only on infrastructure failure
+   * (→ 503, never "Invalid API Key").
    */
-  lookup: (digest: string) => MaybePromise<TcsKeyDecision<P> | null>;
-  /** Observes each decision (scheme `tcs_api_key`), e.g. to count outcomes; never sees the key. */
-  onOutcome?: AuthOutcomeHook;
+  lookup: (digest: string) => MaybePromise<AuthDecision<P, R>>;
+  /**
+   * Observes each decision (scheme `tcs_api_key`), with the lookup's reason for a refused key,
+   * e.g. to count outcomes; never sees the key.
+   */
+  onOutcome?: AuthOutcomeHook<R>;
 }
 
 /**
@@ -34,8 +32,8 @@ export interface TcsKeyAuthOptions<P> {
  * | situation | status | message |
  * |---|---|---|
  * | header absent or blank | 401 | `API Key is required` |
- * | not a TCS key, malformed, unknown or revoked | 401 | `Invalid API Key` |
- * | tenant pending or suspended | 403 | `Account is not approved` |
+ * | not a TCS key, malformed, or refused by the lookup (unknown, revoked, …) | 401 | `Invalid API Key` |
+ * | refused by the lookup as `not_approved` (tenant pending or suspended) | 403 | `Account is not approved` |
  *
  * A lookup that rejects (database and cache unreachable) is a 503 `SERVICE_UNAVAILABLE`.
  * Sets `ctx.state.tenant`.
@@ -43,7 +41,9 @@ export interface TcsKeyAuthOptions<P> {
  * @example
  * router.use(tcsKeyAuth({ lookup: async (digest) => decide(await keyCache.get(digest)) }));
  */
-export function tcsKeyAuth<P>(options: TcsKeyAuthOptions<P>): Middleware<TcsKeyAuthState<P>> {
+export function tcsKeyAuth<P, R extends string = string>(
+  options: TcsKeyAuthOptions<P, R>,
+): Middleware<TcsKeyAuthState<P>> {
   const { lookup, onOutcome } = options;
   return function tcsKeyAuth(ctx, next) {
     const parsed = parseTcsKey(ctx.req.headers['x-api-key']);
@@ -56,13 +56,10 @@ export function tcsKeyAuth<P>(options: TcsKeyAuthOptions<P>): Middleware<TcsKeyA
     return attempt(
       () => lookup(digestKey(parsed.key)),
       (decision) => {
-        if (!decision) {
-          onOutcome?.('tcs_api_key', 'refused', 'INVALID_API_KEY');
-          throw tcsApiKeyErrors.error('INVALID_API_KEY');
-        }
-        if (!decision.approved) {
-          onOutcome?.('tcs_api_key', 'not_approved', 'ACCOUNT_NOT_APPROVED');
-          throw tcsApiKeyErrors.error('ACCOUNT_NOT_APPROVED');
+        if (!decision.ok) {
+          const code = decision.reason === 'not_approved' ? 'ACCOUNT_NOT_APPROVED' : 'INVALID_API_KEY';
+          onOutcome?.('tcs_api_key', decision.reason, code);
+          throw tcsApiKeyErrors.error(code);
         }
         onOutcome?.('tcs_api_key', 'ok', 'ok');
         ctx.state.tenant = decision.principal;
