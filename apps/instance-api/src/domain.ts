@@ -52,8 +52,11 @@ export function effectiveStatus(key: KeyState, nowMs: number): KeyStatus {
   }
 }
 
-/** Whether a key in this effective status authenticates (SPEC §4.2). */
-export function authenticates(status: KeyStatus): boolean {
+/** The effective statuses in which a key authenticates. */
+type AuthenticatingStatus = 'ACTIVE' | 'PENDING_ROTATION';
+
+/** Whether a key in this effective status authenticates (SPEC §4.2); narrows the status either way. */
+export function authenticates(status: KeyStatus): status is AuthenticatingStatus {
   return status === 'ACTIVE' || status === 'PENDING_ROTATION';
 }
 

@@ -1,31 +1,54 @@
 import type { KeyCache } from '@portcullis/key-cache';
 import type { ParsedInstanceKey } from '@portcullis/key-format';
-import type { InstanceKeyDecision, InstancePrincipal } from '@portcullis/koa-auth';
+import type { AuthDecision, InstancePrincipal } from '@portcullis/koa-auth';
 import { authenticates, effectiveStatus } from './domain.js';
 import type { AuthRow } from './store/api-keys.js';
 
-const REFUSED = { ok: false } as const;
+/**
+ * Why the instance API refuses a well-formed key. Logs and metrics only: every one of them
+ * answers the same 401 `AUTH_FAILED`.
+ *
+ * - `unknown`: no key has this digest.
+ * - `instance_mismatch`: the key's instanceRef is not its row's instance (see {@link keyDecider}).
+ * - `archived`: the key's instance is archived.
+ * - `paused`, `expired` (past its rotation overlap included), `revoked`: the key's effective
+ *   status at request time.
+ */
+type InstanceKeyRefusal = 'unknown' | 'instance_mismatch' | 'archived' | 'paused' | 'expired' | 'revoked';
+
+/** A decision on an instance key, as `instanceKeyAuth` takes it. */
+type InstanceKeyDecision = AuthDecision<InstancePrincipal, InstanceKeyRefusal>;
+
+// One frozen refusal per reason: a refusal allocates nothing, and no caller can change one.
+const refusal = <R extends InstanceKeyRefusal>(reason: R) => Object.freeze({ ok: false, reason } as const);
+const UNKNOWN = refusal('unknown');
+const INSTANCE_MISMATCH = refusal('instance_mismatch');
+const ARCHIVED = refusal('archived');
+const REFUSED_IN_STATUS = {
+  PAUSED: refusal('paused'),
+  EXPIRED: refusal('expired'),
+  REVOKED: refusal('revoked'),
+};
 
 /** The two ways `instanceKeyAuth` asks for a decision (see its `cached` and `lookup` options). */
 export interface KeyDecider {
   /** The decision from L1 alone, synchronously; `undefined` when L1 has nothing fresh. */
-  cached: (digest: string, key: ParsedInstanceKey) => InstanceKeyDecision<InstancePrincipal> | undefined;
+  cached: (digest: string, key: ParsedInstanceKey) => InstanceKeyDecision | undefined;
   /** The decision through L1, Redis and the database (synchronous on an L1 hit). */
-  lookup: (
-    digest: string,
-    key: ParsedInstanceKey,
-  ) => InstanceKeyDecision<InstancePrincipal> | Promise<InstanceKeyDecision<InstancePrincipal>>;
+  lookup: (digest: string, key: ParsedInstanceKey) => InstanceKeyDecision | Promise<InstanceKeyDecision>;
 }
 
 /**
  * Decides an instance key from its cached row at request time (SPEC §4.2): unknown, archived,
- * revoked, expired, paused and past-overlap keys are all the same refusal. A row whose instanceRef
+ * revoked, expired, paused and past-overlap keys are each refused with their reason (for the
+ * authentication outcome hook; the client gets the same answer for all). A row whose instanceRef
  * differs from the key's is refused too (a digest collision is not a realistic threat, but the key
  * names its instance, so check it).
  *
  * @example
  * const { cached, lookup } = keyDecider(cache, () => Date.now());
  * app.use(instanceKeyAuth({ cached, lookup, beforeLookup: shedOverBudget }));
+ * // a paused key: lookup(…) → { ok: false, reason: 'paused' }, answered 401 AUTH_FAILED
  */
 export function keyDecider(
   cache: KeyCache<AuthRow>,
@@ -35,10 +58,13 @@ export function keyDecider(
   // One frozen decision per cached row object: a hit allocates nothing. Rows are replaced, never
   // mutated, when a key changes, so a decision can never outlive the row it was made from; the
   // time-dependent part (effectiveStatus) is still evaluated on every request.
-  const admitted = new WeakMap<AuthRow, InstanceKeyDecision<InstancePrincipal>>();
-  const decide = (row: AuthRow | null, key: ParsedInstanceKey): InstanceKeyDecision<InstancePrincipal> => {
-    if (row === null || row.archived || row.instanceRef !== key.instanceRef) return REFUSED;
-    if (!authenticates(effectiveStatus(row, now()))) return REFUSED;
+  const admitted = new WeakMap<AuthRow, InstanceKeyDecision & { ok: true }>();
+  const decide = (row: AuthRow | null, key: ParsedInstanceKey): InstanceKeyDecision => {
+    if (row === null) return UNKNOWN;
+    if (row.instanceRef !== key.instanceRef) return INSTANCE_MISMATCH;
+    if (row.archived) return ARCHIVED;
+    const status = effectiveStatus(row, now());
+    if (!authenticates(status)) return REFUSED_IN_STATUS[status];
     let decision = admitted.get(row);
     if (decision === undefined) {
       const principal: InstancePrincipal = Object.freeze({
@@ -46,10 +72,10 @@ export function keyDecider(
         keyId: row.keyId,
         services: row.services,
       });
-      decision = Object.freeze({ ok: true, principal });
+      decision = Object.freeze({ ok: true, principal } as const);
       admitted.set(row, decision);
     }
-    if (decision.ok) onAuthenticated?.(decision.principal);
+    onAuthenticated?.(decision.principal);
     return decision;
   };
   return {
