@@ -8,7 +8,7 @@ import {
   renderTrusset,
 } from '@portcullis/errors';
 import type { KeyCache, UsageBatcher } from '@portcullis/key-cache';
-import { type MicaPrincipal, micaKeyAuth, type WindowLimiter } from '@portcullis/koa-auth';
+import { micaKeyAuth, type WindowLimiter } from '@portcullis/koa-auth';
 import { appRouter, serveOpenApi } from '@portcullis/routes';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
@@ -20,6 +20,7 @@ import {
   healthDialect,
   REQUEST_ID_HEADERS,
 } from './http.js';
+import { micaKeyLookup } from './key-auth.js';
 import { developerRoutes } from './routes/developer.js';
 import { registerRoutes } from './routes/register.js';
 import type { MicaAuthRow } from './store/developers.js';
@@ -134,16 +135,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(developer.routes());
   app.use(developer.allowedMethods());
 
-  const principalOf = (row: MicaAuthRow | null): MicaPrincipal | null => {
-    if (!row || row.revoked) return null;
-    usage.touch(row.keyId, now());
-    return { keyId: row.keyId, developerId: row.developerId };
-  };
-  // An L1 hit is decided synchronously (no promise on the hot path); a miss waits for Redis or the database.
-  const lookup = (digest: string) => {
-    const row = keyCache.read(digest);
-    return row instanceof Promise ? row.then(principalOf) : principalOf(row);
-  };
+  const lookup = micaKeyLookup(keyCache, (principal) => usage.touch(principal.keyId, now()));
   const data = registerRoutes(kit, {
     db,
     now,
