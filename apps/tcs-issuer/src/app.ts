@@ -4,6 +4,7 @@ import { isCodedError, renderTcs, tcsApiErrors } from '@portcullis/errors';
 import { type PasswordHasher, PasswordHasherBusyError } from '@portcullis/hashing';
 import type { KeyCache } from '@portcullis/key-cache';
 import {
+  type AuthDecision,
   adminTokenAuth,
   bearerJwtAuth,
   failedAttemptLimit,
@@ -30,6 +31,26 @@ import { wellKnownRoutes } from './routes/well-known.js';
 import { type AppState, sessionVerifier } from './state.js';
 import type { TenantKeyRow } from './store/tenants.js';
 import type { TokenService } from './tokens.js';
+
+/**
+ * Why a well-formed tenant API key is refused: no key has its digest (`unknown`), it was revoked
+ * (`revoked`), or its tenant is pending or suspended (`not_approved`, the published 403
+ * `Account is not approved`). The first two answer the same 401 `Invalid API Key`; the reason
+ * itself is for logs and metrics only.
+ */
+type TenantKeyRefusal = 'unknown' | 'revoked' | 'not_approved';
+
+// One frozen refusal per reason: a refusal allocates nothing, and no caller can change one.
+const UNKNOWN_KEY = Object.freeze({ ok: false, reason: 'unknown' } as const);
+const REVOKED_KEY = Object.freeze({ ok: false, reason: 'revoked' } as const);
+const NOT_APPROVED = Object.freeze({ ok: false, reason: 'not_approved' } as const);
+
+function decideKey(row: TenantKeyRow | null): AuthDecision<TenantKeyRow, TenantKeyRefusal> {
+  if (row === null) return UNKNOWN_KEY;
+  if (row.revoked) return REVOKED_KEY;
+  if (row.status !== 'approved') return NOT_APPROVED;
+  return { ok: true, principal: row };
+}
 
 /** Everything the app needs, created by `server.ts` (or a test) and injected. */
 export interface AppDeps {
@@ -156,8 +177,6 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(session.routes());
 
   // Issuer routes with a tenant API key; an L1 hit is decided synchronously.
-  const decideKey = (row: TenantKeyRow | null) =>
-    !row || row.revoked ? null : { principal: row, approved: row.status === 'approved' };
   const keyed = appRouter<AppState>();
   keyed.use(
     '/v1/tenant',
