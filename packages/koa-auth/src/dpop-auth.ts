@@ -8,7 +8,7 @@ import {
   type ReplayStore,
   verifyDpopProof,
 } from '@portcullis/dpop';
-import { credentialEndpointErrors, tokenEndpointErrors } from '@portcullis/errors';
+import { credentialEndpointErrors, type Result, tokenEndpointErrors } from '@portcullis/errors';
 import type { Middleware, ParameterizedContext } from 'koa';
 
 /**
@@ -246,9 +246,10 @@ function checkPublicUrl(publicUrl: string): string {
 }
 
 /** The credentials of an `Authorization` header with the `DPoP` or `Bearer` scheme. */
-export type AuthorizationCredentials =
-  | { ok: true; scheme: 'DPoP' | 'Bearer'; token: string }
-  | { ok: false; reason: 'missing' | 'malformed' };
+export type AuthorizationCredentials = Result<
+  { scheme: 'DPoP' | 'Bearer'; token: string },
+  'missing' | 'malformed'
+>;
 
 // RFC 9110 §11.4 token68; the schemes are case-insensitive (§11.1).
 const AUTHORIZATION = /^(DPoP|Bearer) +([A-Za-z0-9\-._~+/]+=*) *$/i;
