@@ -3,6 +3,8 @@
 // narrower than a browser URL parser: it accepts only absolute http(s) URIs made of RFC 3986
 // characters, and anything it cannot normalize simply never matches.
 
+// The shape of `Result` in @portcullis/errors, spelled out: this package does not depend on it.
+// The reason is a short sentence (for tests and debugging), not a code.
 /** An http(s) URI reduced to `scheme://host[:port]/path`, plus whether it had a query or fragment. */
 export type NormalizedHttpUri =
   | { ok: true; uri: string; hasQuery: boolean; hasFragment: boolean }
