@@ -1,4 +1,5 @@
 import { readServiceEnv, type ServiceEnv } from '@portcullis/app-kit';
+import type { Result } from '@portcullis/errors';
 
 /** The instance API's configuration, read and validated once at boot (SPEC §1, §4.6). */
 interface InstanceApiConfig extends ServiceEnv {
@@ -8,7 +9,8 @@ interface InstanceApiConfig extends ServiceEnv {
   limits: { keyPerMin: number; ipPerMin: number; keyMgmtPerMin: number; authPer15Min: number };
 }
 
-export type ConfigResult = { ok: true; config: InstanceApiConfig } | { ok: false; problems: string[] };
+/** The configuration, or `invalid` with every problem found, one line each. */
+export type ConfigResult = Result<{ config: InstanceApiConfig }, 'invalid', { problems: string[] }>;
 
 /**
  * Reads the environment: the only place in this app that looks at `process.env`. Every bad
@@ -31,6 +33,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     authPer15Min: reader.int('RATE_LIMIT_AUTH_PER_15MIN', 15, 1, 1_000_000),
   };
 
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, reason: 'invalid', problems };
   return { ok: true, config: { ...common, adminToken, adminTokenGenerated, limits } };
 }

@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '@portcullis/db';
+import type { Result } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import type { KeyUsage } from '@portcullis/key-cache';
 import { generateInstanceKey, keyPreview } from '@portcullis/key-format';
@@ -72,14 +73,16 @@ export function apiKeyView(row: ApiKeyRow, now: Date, lastUsedMs?: number): ApiK
 }
 
 /**
- * Why a key change was refused; the route maps it to 404 / 400 / 409. `read-only-caller`: the
- * caller's own key may not change keys (see `mayManageKeys`).
+ * A key change's outcome: its payload `T`, or why it was refused; the route maps a refusal to
+ * 404 / 400 / 409. `read-only-caller`: the caller's own key may not change keys (see
+ * `mayManageKeys`). `invalid-state` carries the client message that names the state rule.
  */
-export type KeyChangeFailure =
-  | { ok: false; reason: 'not-found' }
-  | { ok: false; reason: 'invalid-state'; message: string }
-  | { ok: false; reason: 'read-only-caller' }
-  | { ok: false; reason: 'limit' };
+type KeyChangeResult<T extends object> =
+  | Result<T, 'not-found' | 'read-only-caller' | 'limit'>
+  | { ok: false; reason: 'invalid-state'; message: string };
+
+/** A refused key change (see {@link KeyChangeResult}). */
+export type KeyChangeFailure = Extract<KeyChangeResult<object>, { ok: false }>;
 
 /** Who asks for a key change: the authenticated key and its instance. */
 export interface KeyManager {
@@ -97,12 +100,12 @@ export interface KeyManager {
  * in case a writer without the instance lock ever appears. The answer the route sent the caller
  * through (a cached auth row) is not trusted for this: it may be up to one invalidation old.
  */
-async function asManager<T>(
+async function asManager<T extends object>(
   db: Database,
   caller: KeyManager,
   now: Date,
-  change: (tx: Queryable, instance: { instance_ref: string }) => Promise<T | KeyChangeFailure>,
-): Promise<T | KeyChangeFailure> {
+  change: (tx: Queryable, instance: { instance_ref: string }) => Promise<KeyChangeResult<T>>,
+): Promise<KeyChangeResult<T>> {
   return db.transaction(async (tx) => {
     const { rows: locked } = await tx.query<{ instance_ref: string }>(
       'SELECT instance_ref FROM instances WHERE id = $1 FOR UPDATE',
@@ -141,9 +144,9 @@ export async function createKey(
   caller: KeyManager,
   name: string,
   now: Date,
-): Promise<{ ok: true; row: ApiKeyRow; key: string } | KeyChangeFailure> {
+): Promise<KeyChangeResult<{ row: ApiKeyRow; key: string }>> {
   const { instanceId } = caller;
-  return asManager(db, caller, now, async (tx, instance) => {
+  return asManager<{ row: ApiKeyRow; key: string }>(db, caller, now, async (tx, instance) => {
     const { rows: counted } = await tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM api_keys WHERE instance_id = $1 AND status IN ('ACTIVE', 'PAUSED')`,
       [instanceId],
@@ -159,8 +162,8 @@ export async function createKey(
   });
 }
 
-export interface Rotation {
-  ok: true;
+/** A rotation: the old key (now PENDING_ROTATION or EXPIRED), the new one and its secret. */
+interface Rotation {
   oldKey: ApiKeyRow;
   newKey: ApiKeyRow;
   key: string;
@@ -181,10 +184,10 @@ export async function rotateKey(
   keyId: string,
   overlapSeconds: number,
   now: Date,
-): Promise<Rotation | KeyChangeFailure> {
+): Promise<KeyChangeResult<Rotation>> {
   const { instanceId } = caller;
   const overlapEndDate = new Date(now.getTime() + overlapSeconds * 1000);
-  return asManager(db, caller, now, async (tx, instance) => {
+  return asManager<Rotation>(db, caller, now, async (tx, instance) => {
     // In SET, `status` and `paused_until` are the values before this UPDATE.
     const { rows } = await tx.query<ApiKeyRow>(
       `UPDATE api_keys
@@ -225,7 +228,7 @@ export async function pauseKey(
   keyId: string,
   durationSeconds: number,
   now: Date,
-): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
+): Promise<KeyChangeResult<{ row: ApiKeyRow }>> {
   return changeKey(
     db,
     caller,
@@ -247,7 +250,7 @@ export async function resumeKey(
   caller: KeyManager,
   keyId: string,
   now: Date,
-): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
+): Promise<KeyChangeResult<{ row: ApiKeyRow }>> {
   return changeKey(
     db,
     caller,
@@ -265,7 +268,7 @@ export async function revokeKey(
   caller: KeyManager,
   keyId: string,
   now: Date,
-): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
+): Promise<KeyChangeResult<{ row: ApiKeyRow }>> {
   return changeKey(
     db,
     caller,
@@ -283,8 +286,8 @@ export async function deleteKey(
   caller: KeyManager,
   keyId: string,
   now: Date,
-): Promise<{ ok: true; digest: string } | KeyChangeFailure> {
-  return asManager(db, caller, now, async (tx) => {
+): Promise<KeyChangeResult<{ digest: string }>> {
+  return asManager<{ digest: string }>(db, caller, now, async (tx) => {
     const { rows } = await tx.query<{ key_digest: string }>(
       'DELETE FROM api_keys WHERE id = $1 AND instance_id = $2 RETURNING key_digest',
       [keyId, caller.instanceId],
@@ -306,9 +309,9 @@ async function changeKey(
   allowedWhen: string,
   params: readonly [Date, ...unknown[]],
   refusedMessage: string,
-): Promise<{ ok: true; row: ApiKeyRow } | KeyChangeFailure> {
+): Promise<KeyChangeResult<{ row: ApiKeyRow }>> {
   const { instanceId } = caller;
-  return asManager(db, caller, params[0], async (tx) => {
+  return asManager<{ row: ApiKeyRow }>(db, caller, params[0], async (tx) => {
     const { rows } = await tx.query<ApiKeyRow>(
       `UPDATE api_keys SET ${set} WHERE id = $1 AND instance_id = $2 AND ${allowedWhen} RETURNING ${KEY_COLUMNS}`,
       [keyId, instanceId, ...params],
