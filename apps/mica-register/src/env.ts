@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { readServiceEnv, type ServiceEnv } from '@portcullis/app-kit';
+import type { Result } from '@portcullis/errors';
 
 /** What `pnpm --filter mica-register import` needs from the environment. */
 export interface RegisterImportEnv {
@@ -33,7 +34,8 @@ interface MicaRegisterConfig extends ServiceEnv {
   limits: { perMinute: number; perDay: number; registerPer15Min: number; managementAuthPer15Min: number };
 }
 
-export type ConfigResult = { ok: true; config: MicaRegisterConfig } | { ok: false; problems: string[] };
+/** The configuration, or `invalid` with every problem found, one line each. */
+export type ConfigResult = Result<{ config: MicaRegisterConfig }, 'invalid', { problems: string[] }>;
 
 /**
  * Reads the server's environment: every bad variable is reported by name, all at once, and
@@ -51,6 +53,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     // SPEC §5.2: failed management-token authentications per address, the same auth budget.
     managementAuthPer15Min: reader.int('RATE_LIMIT_AUTH_PER_15MIN', 15, 1, 1_000_000),
   };
-  if (reader.problems.length > 0) return { ok: false, problems: reader.problems };
+  if (reader.problems.length > 0) return { ok: false, reason: 'invalid', problems: reader.problems };
   return { ok: true, config: { ...common, limits } };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Result } from '@portcullis/errors';
 import { CsvError, parse } from 'csv-parse/sync';
 import { countryName, isEeaCountry, normaliseCountryCode } from './countries.js';
 import {
@@ -155,26 +156,24 @@ export interface DuplicateRow {
   firstLine: number;
 }
 
-/** What {@link parseRegisterFile} made of one file. */
-export type ParseFileResult =
-  | {
-      ok: true;
-      file: string;
-      kind: RegisterKind;
-      records: RegisterRecord[];
-      /** Data rows read (blank lines aside), including skipped and duplicate ones. */
-      rows: number;
-      skipped: RowProblem[];
-      duplicates: DuplicateRow[];
-    }
-  | {
-      ok: false;
-      file: string;
-      kind: RegisterKind | null;
-      /** Why the whole file was rejected; nothing of it may be imported. */
-      reason: string;
-      skipped: RowProblem[];
-    };
+/**
+ * What {@link parseRegisterFile} made of one file: its records, or why the whole file was rejected
+ * (nothing of it may be imported). The importer's reasons, here and for rows, are sentences for
+ * the import report the operator reads (they name columns, counts and limits), not codes.
+ */
+export type ParseFileResult = Result<
+  {
+    file: string;
+    kind: RegisterKind;
+    records: RegisterRecord[];
+    /** Data rows read (blank lines aside), including skipped and duplicate ones. */
+    rows: number;
+    skipped: RowProblem[];
+    duplicates: DuplicateRow[];
+  },
+  string,
+  { file: string; kind: RegisterKind | null; skipped: RowProblem[] }
+>;
 
 const KIND_FROM_NAME = /^(CASP|EMT|ART|OTHER|NCASP)(?![A-Za-z]).*\.csv$/i;
 
@@ -443,7 +442,7 @@ function checkHeader(kind: RegisterKind, cells: string[], columns: readonly stri
 // ---------------------------------------------------------------------------------------------
 // One row to one record
 
-type MapResult = { ok: true; record: RegisterRecord } | { ok: false; reason: string };
+type MapResult = Result<{ record: RegisterRecord }, string>;
 
 // C0 controls other than tab and newline, DEL, and the non-characters U+FFFE/U+FFFF: binary data.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
@@ -529,7 +528,7 @@ type KindFields = Pick<
   | 'passportedCountries'
   | 'comments'
 >;
-type KindMapResult = { ok: true; fields: KindFields } | { ok: false; reason: string };
+type KindMapResult = Result<{ fields: KindFields }, string>;
 
 class DateError {
   constructor(readonly reason: string) {}

@@ -99,7 +99,11 @@ describe('parseSearchQuery', () => {
       ok: true,
       value: { q: 'bybit', limit: 20, offset: 0 },
     });
-    expect(parseSearchQuery({})).toEqual({ ok: false, problems: [{ field: 'q', message: 'is required' }] });
+    expect(parseSearchQuery({})).toEqual({
+      ok: false,
+      reason: 'invalid',
+      problems: [{ field: 'q', message: 'is required' }],
+    });
     expect(parseSearchQuery({ q: 'x' })).toMatchObject({ ok: false, problems: [{ field: 'q' }] });
     expect(parseSearchQuery({ q: 'ab', limit: '101' })).toMatchObject({
       ok: false,

@@ -1,3 +1,4 @@
+import type { Result } from '@portcullis/errors';
 import { type FieldProblem, fieldProblems } from '@portcullis/routes';
 import { z } from 'zod';
 import { normaliseCountryCode } from './countries.js';
@@ -18,7 +19,8 @@ import {
 /** A parsed query string as Koa gives it (`ctx.query`). */
 export type QueryInput = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-export type ParamsResult<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
+/** The normalised parameters, or `invalid` with every problem, each naming its parameter. */
+export type ParamsResult<T> = Result<{ value: T }, 'invalid', { problems: FieldProblem[] }>;
 
 /** `sortBy` values of `GET /issuers`. */
 const SORT_FIELDS = ['entityName', 'countryCode', 'licenseType', 'authorizationDate', 'status'] as const;
@@ -342,7 +344,7 @@ export type SearchParams = z.output<typeof searchQuery>;
 function resultOf<T>(parsed: z.ZodSafeParseResult<T>): ParamsResult<T> {
   return parsed.success
     ? { ok: true, value: parsed.data }
-    : { ok: false, problems: fieldProblems(parsed.error) };
+    : { ok: false, reason: 'invalid', problems: fieldProblems(parsed.error) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Database, isUniqueViolation, type Queryable } from '@portcullis/db';
+import type { Result } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import type { KeyUsage } from '@portcullis/key-cache';
 import { generateManagementToken, generateMicaKey, micaKeyHint, micaKeyPrefix } from '@portcullis/key-format';
@@ -32,11 +33,14 @@ const KEY_COLUMNS =
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 
-export type DeveloperFailure =
-  | { ok: false; reason: 'email-exists' }
-  | { ok: false; reason: 'not-found' }
-  | { ok: false; reason: 'key-limit' }
-  | { ok: false; reason: 'already-revoked' };
+/** A developer or key change: its payload `T`, or why it was refused (the route maps it to 404 / 409). */
+type DeveloperResult<T extends object> = Result<
+  T,
+  'email-exists' | 'not-found' | 'key-limit' | 'already-revoked'
+>;
+
+/** A refused developer or key change (see {@link DeveloperResult}). */
+export type DeveloperFailure = Extract<DeveloperResult<object>, { ok: false }>;
 
 /** A new key's record plus the key itself, shown once. */
 export interface IssuedKey {
@@ -62,9 +66,7 @@ export async function registerDeveloper(
   db: Database,
   input: { name: string; email: string },
   now: Date,
-): Promise<
-  { ok: true; developer: DeveloperRow; key: IssuedKey; managementToken: string } | DeveloperFailure
-> {
+): Promise<DeveloperResult<{ developer: DeveloperRow; key: IssuedKey; managementToken: string }>> {
   const managementToken = generateManagementToken();
   try {
     return await db.transaction(async (tx) => {
@@ -109,7 +111,7 @@ export async function createDeveloperKey(
   developerId: string,
   name: string,
   now: Date,
-): Promise<({ ok: true } & IssuedKey) | DeveloperFailure> {
+): Promise<DeveloperResult<IssuedKey>> {
   return db.transaction(async (tx) => {
     const locked = await tx.query('SELECT 1 FROM developers WHERE id = $1 FOR UPDATE', [developerId]);
     if (locked.rows.length === 0) return { ok: false, reason: 'not-found' } as const;
@@ -128,7 +130,7 @@ export async function revokeDeveloperKey(
   developerId: string,
   keyId: string,
   now: Date,
-): Promise<{ ok: true; row: DeveloperKeyRow } | DeveloperFailure> {
+): Promise<DeveloperResult<{ row: DeveloperKeyRow }>> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<DeveloperKeyRow>(
       `UPDATE developer_keys SET revoked_at = $3
@@ -150,7 +152,7 @@ export async function rotateDeveloperKey(
   developerId: string,
   keyId: string,
   now: Date,
-): Promise<({ ok: true; old: DeveloperKeyRow } & IssuedKey) | DeveloperFailure> {
+): Promise<DeveloperResult<{ old: DeveloperKeyRow } & IssuedKey>> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<DeveloperKeyRow>(
       `UPDATE developer_keys SET revoked_at = $3

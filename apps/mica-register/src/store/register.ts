@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '@portcullis/db';
+import type { Result } from '@portcullis/errors';
 import {
   type DuplicateRow,
   detectKind,
@@ -369,9 +370,8 @@ async function expandPaths(
   return out;
 }
 
-async function readBounded(
-  file: string,
-): Promise<{ ok: true; bytes: Buffer } | { ok: false; reason: string }> {
+// The reason is a sentence for the import report, like the importer's.
+async function readBounded(file: string): Promise<Result<{ bytes: Buffer }, string>> {
   try {
     const info = await stat(file);
     if (!info.isFile()) return { ok: false, reason: 'not a regular file' };
