@@ -36,6 +36,7 @@ describe('readConfig', () => {
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
+    expect(result.reason).toBe('invalid');
     expect(result.problems).toHaveLength(4);
     expect(result.problems.join('\n')).not.toContain('secret-but-wrong');
     expect(result.problems).toContain(

@@ -1,4 +1,5 @@
 import { readServiceEnv, type ServiceEnv } from '@portcullis/app-kit';
+import type { Result } from '@portcullis/errors';
 import { parseKeyEncryptionKey } from './crypto/seal.js';
 
 /** The issuer's configuration, read and validated once at boot (SPEC §1, §6.2). */
@@ -21,7 +22,8 @@ interface TcsIssuerConfig extends ServiceEnv {
   };
 }
 
-export type ConfigResult = { ok: true; config: TcsIssuerConfig } | { ok: false; problems: string[] };
+/** The configuration, or `invalid` with every problem found, one line each. */
+export type ConfigResult = Result<{ config: TcsIssuerConfig }, 'invalid', { problems: string[] }>;
 
 /**
  * Reads the environment: the only place in this app that looks at `process.env`. Every bad
@@ -52,7 +54,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     adminAuthPer15Min: reader.int('RATE_LIMIT_AUTH_PER_15MIN', 15, 1, 1_000_000),
   };
 
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, reason: 'invalid', problems };
   return {
     ok: true,
     config: { ...common, adminToken, adminTokenGenerated, keyEncryptionKey, accessTokenTtlSeconds, limits },

@@ -14,6 +14,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Result } from '@portcullis/errors';
 import bs58 from 'bs58';
 import type { JWK } from 'jose';
 
@@ -32,22 +33,18 @@ export interface DidKey {
 }
 
 /** Result of {@link parseDidKey}: the did:key, or why it was refused. */
-export type ParseDidKeyResult =
-  | ({ ok: true } & DidKey)
-  | { ok: false; reason: 'malformed' | 'unsupported_key_type' };
+export type ParseDidKeyResult = Result<DidKey, 'malformed' | 'unsupported_key_type'>;
 
-/** Result of {@link checkDidKeyImport}. */
-export type DidKeyImportResult =
-  | { ok: true; didKey: DidKey; privateJwk: JWK }
-  | {
-      ok: false;
-      reason:
-        | 'malformed_did'
-        | 'unsupported_key_type'
-        | 'invalid_private_jwk'
-        | 'key_mismatch'
-        | 'algorithm_mismatch';
-    };
+/** Why {@link checkDidKeyImport} refuses a DID and private JWK (in the order it checks). */
+export type DidKeyImportRefusal =
+  | 'malformed_did'
+  | 'unsupported_key_type'
+  | 'algorithm_mismatch'
+  | 'invalid_private_jwk'
+  | 'key_mismatch';
+
+/** Result of {@link checkDidKeyImport}: the DID and its normalised private JWK, or why not. */
+type DidKeyImportResult = Result<{ didKey: DidKey; privateJwk: JWK }, DidKeyImportRefusal>;
 
 /** Longest string {@link parseDidKey} looks at; real did:keys of our types are 56–57 characters. */
 const MAX_DID_LENGTH = 256;

@@ -4,7 +4,7 @@ import { tcsApiErrors } from '@portcullis/errors';
 import { appRouter, defineRoute, type RouteKit } from '@portcullis/routes';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
-import { checkDidKeyImport, type DidKeyImportResult, generateDidKey } from '../crypto/did-key.js';
+import { checkDidKeyImport, type DidKeyImportRefusal, generateDidKey } from '../crypto/did-key.js';
 import { errorResponses, JSON_BODY, ok, SESSION, withMessage } from '../http.js';
 import { didSchema, importDidBody } from '../schemas.js';
 import type { AppContext, AppState, Session } from '../state.js';
@@ -18,7 +18,7 @@ import {
 } from '../store/dids.js';
 import { profileAlgorithm } from '../store/tenants.js';
 
-const IMPORT_PROBLEMS: Record<Exclude<DidKeyImportResult, { ok: true }>['reason'], string> = {
+const IMPORT_PROBLEMS: Record<DidKeyImportRefusal, string> = {
   malformed_did: 'did: must be a did:key DID',
   unsupported_key_type: 'did: must be an Ed25519 or P-256 did:key',
   invalid_private_jwk: 'privateJwk: must be a private Ed25519 or P-256 JWK',

@@ -1,4 +1,5 @@
 import type { Queryable } from '@portcullis/db';
+import type { Result } from '@portcullis/errors';
 import type { JWK } from 'jose';
 import type { DidKey, DidKeyAlgorithm } from '../crypto/did-key.js';
 import type { Sealer } from '../crypto/seal.js';
@@ -61,7 +62,7 @@ export async function hasDid(db: Queryable, tenantId: string): Promise<boolean> 
 }
 
 /** The outcome of {@link insertIssuingDid}: the stored DID, or the tenant is at its cap. */
-export type InsertDidResult = { ok: true; row: DidRow } | { ok: false; reason: 'limit' };
+export type InsertDidResult = Result<{ row: DidRow }, 'limit'>;
 
 /**
  * Stores a DID with its private key sealed (bound to the DID string) and makes it the tenant's

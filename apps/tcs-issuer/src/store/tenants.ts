@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type Database, isUniqueViolation, type Queryable } from '@portcullis/db';
+import type { Result } from '@portcullis/errors';
 import { digestKey } from '@portcullis/hashing';
 import { generateTcsKey } from '@portcullis/key-format';
 import type { DidKeyAlgorithm } from '../crypto/did-key.js';
@@ -69,9 +70,10 @@ export interface NewTenant {
   environment: TenantEnvironment;
 }
 
-export type CreateTenantResult =
-  | { ok: true; tenant: TenantRow; uuid: string; apiKey: string; digest: string }
-  | { ok: false; reason: 'slug-exists' };
+export type CreateTenantResult = Result<
+  { tenant: TenantRow; uuid: string; apiKey: string; digest: string },
+  'slug-exists'
+>;
 
 /**
  * Creates a pending tenant with its owner account and first API key in one transaction. The
@@ -128,16 +130,18 @@ export async function getTenant(db: Queryable, slug: string): Promise<TenantRow 
 
 export type StatusAction = 'approve' | 'suspend';
 
+/** The tenant after the change, or why not; an invalid transition names the status it met. */
 export type StatusChangeResult =
-  | {
-      ok: true;
-      tenant: TenantRow;
-      /** False when the tenant already had the target status (the call is idempotent). */
-      changed: boolean;
-      /** Digests of the tenant's live API keys, to invalidate in every process's cache. */
-      digests: string[];
-    }
-  | { ok: false; reason: 'not-found' }
+  | Result<
+      {
+        tenant: TenantRow;
+        /** False when the tenant already had the target status (the call is idempotent). */
+        changed: boolean;
+        /** Digests of the tenant's live API keys, to invalidate in every process's cache. */
+        digests: string[];
+      },
+      'not-found'
+    >
   | { ok: false; reason: 'invalid-transition'; status: TenantStatus };
 
 /**
@@ -187,9 +191,10 @@ async function liveDigests(tx: Queryable, tenantId: string): Promise<string[]> {
   return rows.map((row) => row.key_digest);
 }
 
-export type RotateApiKeyResult =
-  | { ok: true; tenant: TenantRow; apiKey: string; revokedDigests: string[]; digest: string }
-  | { ok: false; reason: 'not-found' };
+export type RotateApiKeyResult = Result<
+  { tenant: TenantRow; apiKey: string; revokedDigests: string[]; digest: string },
+  'not-found'
+>;
 
 /**
  * Replaces the tenant's API key: the old one stops working at once (no overlap: the operator
