@@ -5,19 +5,16 @@ import { createDatabase, type Database, migrate } from '@portcullis/db';
 import type { TcsErrorBody } from '@portcullis/errors';
 import { createPasswordHasher, type PasswordHasherOptions } from '@portcullis/hashing';
 import {
-  type CheckedDocument,
+  auditApps,
   connectAppRedis,
   describeTwoProcesses,
-  lineSink,
   listen,
-  type ResponseCheck,
   readJson,
-  responseCheck,
   type Served,
   type TwoProcessCluster,
 } from '@portcullis/testing';
 import type { JWK } from 'jose';
-import { afterAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import { createApp } from '../src/app.js';
 import { generateDidKey } from '../src/crypto/did-key.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
@@ -35,26 +32,19 @@ const KEY_ENCRYPTION_KEY = new Uint8Array(randomBytes(32));
  */
 export const TEST_ARGON2: PasswordHasherOptions = { memoryCostKiB: 1024, timeCost: 1, parallelism: 1 };
 
-/** Every log line written by every app started in this test file (checked for leaked secrets). */
-const capturedLogs: string[] = [];
 /**
- * Every secret of this test file (the admin token, API keys, passwords, tokens, private keys): the
- * harness adds those it creates, tests add their own. None may appear in a log line.
+ * Every answer of every app this file starts is checked against the document the app serves, and
+ * no log line may hold a secret of the file, asserted after the file's tests: the admin token, any
+ * TCS API key, and every API key, initial password and access token an app answered with; tests
+ * add the secrets they make themselves (passwords, private keys) to {@link issuedSecrets}.
  */
-export const issuedSecrets = new Set<string>([ADMIN_TOKEN]);
-/** One checker per app started in this file: every answer against the document that app serves. */
-const responseChecks: ResponseCheck[] = [];
-// After every test of the file, whichever ran: every answer any app gave is the one its document
-// describes, and no log line holds a secret.
-afterAll(() => {
-  expect(responseChecks.flatMap((check) => check.problems)).toEqual([]);
-  if (responseChecks.length > 0) {
-    expect(responseChecks.reduce((sum, check) => sum + check.checked, 0)).toBeGreaterThan(0);
-    expect(capturedLogs.length).toBeGreaterThan(0);
-  }
-  const leaked = [...issuedSecrets].filter((secret) => capturedLogs.some((line) => line.includes(secret)));
-  expect(leaked).toEqual([]);
+const audit = auditApps({
+  secrets: [ADMIN_TOKEN],
+  secretPatterns: [/tcs_[A-Za-z0-9]{1,16}_[0-9a-f]{48}/g],
+  secretFields: ['apiKey', 'initialPassword', 'access_token'],
 });
+/** Every secret of this test file; none may appear in a log line. */
+export const issuedSecrets = audit.secrets;
 
 /** A migrated embedded database in memory. */
 export async function pgliteDatabase(): Promise<Database> {
@@ -100,7 +90,6 @@ export interface StartOptions
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { redisUrl, db, argon2, publicUrl, instrument, ...rest } = options;
   const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
-  const sink = lineSink(capturedLogs);
   const deps = buildDeps({
     db,
     redis,
@@ -108,7 +97,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     adminToken: ADMIN_TOKEN,
     keyEncryptionKey: KEY_ENCRYPTION_KEY,
     publicUrl: publicUrl ?? 'https://tcs.example.test',
-    logger: createLogger({ app: 'tcs-issuer', level: 'debug', destination: sink }),
+    logger: createLogger({ app: 'tcs-issuer', level: 'debug', destination: audit.logDestination() }),
     hasher: createPasswordHasher(argon2 ?? TEST_ARGON2),
     limits: { loginFailuresPer15Min: 10_000, adminAuthPer15Min: 10_000 },
     ...rest,
@@ -116,10 +105,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   instrument?.(deps);
   await deps.keyCache.start();
   await deps.tokens.start();
-  const responses = responseCheck();
-  responseChecks.push(responses);
-  const served: Served = await listen(responses.wrap(createApp(deps).callback()));
-  responses.use(await readJson<CheckedDocument>(await fetch(`${served.url}/openapi.json`)));
+  const watched = audit.watch(createApp(deps).callback());
+  const served: Served = await listen(watched.handler);
+  await watched.useDocument(served.url);
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
