@@ -57,7 +57,7 @@ const LABELLED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTI
 function requestSeries(metrics: Metrics): (method: string, route: string, status: number) => HistogramSeries {
   const histogram = metrics.histogram(
     'http_request_duration_seconds',
-    'Time from the request reaching the app to its response being handed to the socket, by method, route template and status',
+    'Time from the request reaching the app to its response being handed to Koa to write, by method, route template and status',
     ['method', 'route', 'status'],
     REQUEST_DURATION_BUCKETS,
   );
