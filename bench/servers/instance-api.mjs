@@ -12,7 +12,7 @@ import Koa from 'koa';
 import { pino } from 'pino';
 import { createApp } from '../../apps/instance-api/dist/app.js';
 import { buildDeps } from '../../apps/instance-api/dist/deps.js';
-import { envelope } from '../../apps/instance-api/dist/http.js';
+import { envelopeJson } from '../../apps/instance-api/dist/http.js';
 import { serveCpuEndpoint } from './cpu-endpoint.mjs';
 
 const { values } = parseArgs({
@@ -45,8 +45,11 @@ const app = createApp(deps);
 // The baseline: the authenticated route's handler at the same routing depth (after the app's own
 // routers), with no auth, no per-key limiter and no service gate.
 const baseline = new Router({ prefix: '/bench' });
+// The same handler work as the app's service check: constant data serialised once.
+const custody = JSON.stringify({ service: 'custody', enabled: true });
 baseline.get('/services/custody', (ctx) => {
-  ctx.body = envelope(ctx, deps.now, { service: 'custody', enabled: true });
+  ctx.set('Content-Type', 'application/json; charset=utf-8');
+  ctx.body = envelopeJson(ctx, deps.now, custody);
 });
 app.use(baseline.routes());
 const server = createServer(app.callback());

@@ -12,7 +12,7 @@ import {
   standardRateLimitHeaders,
   type WindowLimiter,
 } from '@portcullis/koa-auth';
-import { appRouter, serveOpenApi } from '@portcullis/routes';
+import { appRouter, guardedRoutes, OPENAPI_PATH, serveOpenApi } from '@portcullis/routes';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import {
@@ -105,7 +105,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
 
   const kit = createAppKit();
-  app.use(
+  // The routes with rules of their own (health, metrics, the document, the operator API), in one
+  // router ahead of the per-address limiter.
+  const ownRules = appRouter<AppState>();
+  ownRules.use(
     healthRoutes<AppState>({ kit, dialect: healthDialect(now), checks: deps.checks, metrics }).routes(),
   );
   // The document of every route of this app, public; the limits it states are the ones enforced here.
@@ -122,7 +125,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     headers: REQUEST_ID_HEADERS,
     responses: UNLIMITED_ROUTE_ERRORS,
   });
-  app.use(documentRouter.routes());
+  ownRules.use(documentRouter.routes());
 
   // SPEC §4.6, §8: failed operator authentications, 15 per 15 min per address, each attempt
   // reserved before the token is compared (a valid token gives its reservation back).
@@ -140,7 +143,15 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   );
   const adminRoutes = adminInstanceRoutes(kit, deps);
   admin.use(adminRoutes.routes(), adminRoutes.allowedMethods());
-  app.use(admin.routes());
+  ownRules.use(admin.routes());
+  // Only a path that router can match enters it: matching each of its layers against the
+  // authenticated hot path's requests is a cost those requests would pay for nothing (SPEC §9).
+  app.use(
+    guardedRoutes(ownRules, {
+      paths: ['/healthz', '/readyz', '/metrics', OPENAPI_PATH],
+      prefixes: ['/admin'],
+    }),
+  );
 
   // SPEC §4.6 global limit: every request that did not authenticate with a key, counted after the
   // fact (no store call on the authenticated hot path). The routes that have rules of their own
@@ -184,13 +195,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     if (!underApiPrefix(ctx.path)) return next();
     return authenticate(ctx, () => perKey(ctx, next));
   });
-  // One router for /api/v2, as one dispatch: the key-management routes under their per-instance
-  // limit (see apiKeyRoutes), and the service checks.
-  const api = appRouter<AppState>();
-  const keys = apiKeyRoutes(kit, deps);
-  api.use(keys.routes(), keys.allowedMethods());
-  api.use(serviceRoutes(kit, deps).routes());
-  app.use(api.routes());
+  // Key management under its per-instance limit (see apiKeyRoutes) and the service checks, each
+  // router entered only by the paths it serves.
+  app.use(
+    guardedRoutes(apiKeyRoutes(kit, deps), { prefixes: ['/api/v2/instance'] }, { allowedMethods: true }),
+  );
+  app.use(guardedRoutes(serviceRoutes(kit, deps), { prefixes: ['/api/v2/services'] }));
 
   // Every route is declared by now: a document that cannot be generated fails here, at boot.
   openApi.document();

@@ -58,7 +58,7 @@ describe('path spellings (SPEC §4.4)', () => {
       service: 'custody',
     });
     // Health, metrics, the document; six operator routes; eight key routes; the service check.
-    expect(operations.length).toBe(19);
+    expect(operations.length).toBe(23);
     await checkPathSpellings({
       operations,
       numRuns: 300,

@@ -19,7 +19,8 @@ export type {
   ZodObjectSchema,
 } from './route.js';
 export { defineRoute, WRITTEN } from './route.js';
-export { appRouter } from './router.js';
+export type { RouterPaths } from './router.js';
+export { appRouter, guardedRoutes } from './router.js';
 export type { FieldProblem, SingleLineTextOptions } from './validation.js';
 export {
   CONTROL_CHARACTER_MESSAGE,

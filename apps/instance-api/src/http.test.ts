@@ -1,0 +1,26 @@
+// envelopeJson writes the very text JSON.stringify writes of the envelope object.
+import { describe, expect, it } from 'vitest';
+import { envelope, envelopeJson, isoTimestamp } from './http.js';
+import type { AppContext } from './state.js';
+
+const contextOf = (state: Partial<AppContext['state']>) =>
+  ({ state: { requestId: 'req-12345678', ...state } }) as AppContext;
+
+describe('envelopeJson', () => {
+  it('is JSON.stringify of the envelope, with and without the caller instance', () => {
+    const data = { service: 'custody', enabled: true };
+    const now = () => 1_767_225_600_123;
+    for (const ctx of [
+      contextOf({}),
+      contextOf({ auth: { instanceId: 'inst_0123456789abcdef01234567', keyId: 'k', services: [] } }),
+    ]) {
+      expect(envelopeJson(ctx, now, JSON.stringify(data))).toBe(JSON.stringify(envelope(ctx, now, data)));
+    }
+  });
+
+  it('formats each millisecond once and never answers a stale one', () => {
+    expect(isoTimestamp(0)).toBe('1970-01-01T00:00:00.000Z');
+    expect(isoTimestamp(0)).toBe('1970-01-01T00:00:00.000Z');
+    expect(isoTimestamp(1)).toBe('1970-01-01T00:00:00.001Z');
+  });
+});
