@@ -144,8 +144,26 @@ export function createRouteKit<S = unknown>(options: RouteKitOptions): RouteKit<
             ? (_querystring: string, value: unknown) => query.safeParse(value)
             : cachedByQueryString((value) => query.safeParse(value), mountOptions.queryCache);
 
-      const run: Middleware<S> = async (koaContext) => {
+      // The kit writes any declared answer alike: typed loosely here, strictly at the handler.
+      type Reply = Written | { status: number; body: unknown };
+      const answer = (ctx: RouterContext<S>, reply: Reply): void => {
+        if (reply === WRITTEN || !('status' in reply)) return;
+        ctx.status = reply.status;
+        ctx.body = reply.body;
+      };
+      // What a handler's answer becomes: synchronous answers are written at once, with no promise
+      // of the kit's own (most hot routes answer synchronously).
+      const respond = (ctx: RouterContext<S>, reply: Reply | Promise<Reply>) =>
+        reply instanceof Promise ? reply.then((settled) => answer(ctx, settled)) : answer(ctx, reply);
+      const checked =
+        params !== undefined || query !== undefined || headers !== undefined || body !== undefined;
+      // A route that declares no request part has nothing to check: one shared, empty input.
+      const nothing = Object.freeze({ params: empty, query: empty, headers: empty, body: undefined });
+
+      const run: Middleware<S> = (koaContext) => {
         const ctx = koaContext as RouterContext<S>;
+        if (!checked)
+          return respond(ctx, handler(ctx, nothing as unknown as RouteInput<typeof declaration>) as Reply);
         const input = { params: empty, query: empty, headers: empty, body: undefined } as Record<
           string,
           unknown
@@ -168,11 +186,7 @@ export function createRouteKit<S = unknown>(options: RouteKitOptions): RouteKit<
         if (headers !== undefined) take(headers.safeParse(ctx.headers), 'headers');
         if (body !== undefined) take(body.safeParse((ctx.state as { body?: unknown }).body), 'body');
         if (problems.length > 0) throw options.invalid(problems.slice(0, 20));
-
-        const reply = await handler(ctx, input as unknown as RouteInput<typeof declaration>);
-        if (reply === WRITTEN || !('status' in reply)) return;
-        ctx.status = reply.status;
-        ctx.body = reply.body;
+        return respond(ctx, handler(ctx, input as unknown as RouteInput<typeof declaration>) as Reply);
       };
 
       const chain: Middleware<S>[] = [...(mountOptions.before ?? [])];
