@@ -3,6 +3,7 @@ import type { Database } from '@portcullis/db';
 import { instanceApiErrors, isCodedError, rateLimitErrors, renderTrusset } from '@portcullis/errors';
 import type { KeyCache, UsageBatcher } from '@portcullis/key-cache';
 import {
+  type AuthOutcomeHook,
   adminTokenAuth,
   attempt,
   failedAttemptLimit,
@@ -51,6 +52,8 @@ export interface AppDeps {
   now: () => number;
   logger: Logger;
   metrics: Metrics;
+  /** Counts every authentication decision by scheme, reason and code (`countAuthOutcomes`). */
+  authOutcomes: AuthOutcomeHook;
   /** Readiness checks by name (database, redis); each rejects when its dependency is down. */
   checks: Record<string, () => Promise<void>>;
   /** Trust `X-Forwarded-For` for the client address (`TRUST_PROXY=true`). */
@@ -139,7 +142,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
         isCodedError(err) && (err.code === 'AUTH_REQUIRED' || err.code === 'AUTH_FAILED'),
       headers: standardRateLimitHeaders,
     }),
-    adminTokenAuth({ token: deps.adminToken }),
+    adminTokenAuth({ token: deps.adminToken, onOutcome: deps.authOutcomes }),
   );
   const adminRoutes = adminInstanceRoutes(kit, deps);
   admin.use(adminRoutes.routes(), adminRoutes.allowedMethods());
@@ -178,6 +181,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   // SPEC §4.6: an address over its budget of unauthenticated requests is refused before its key
   // costs Redis or the database; a key admitted from L1 never pays for this check.
   const authenticate = instanceKeyAuth<InstancePrincipal>({
+    onOutcome: deps.authOutcomes,
     ...keyDecider(deps.keyCache, now, onAuthenticated),
     beforeLookup: (ctx) =>
       attempt(

@@ -8,7 +8,7 @@ import {
   renderTrusset,
 } from '@portcullis/errors';
 import type { KeyCache, UsageBatcher } from '@portcullis/key-cache';
-import { micaKeyAuth, type WindowLimiter } from '@portcullis/koa-auth';
+import { type AuthOutcomeHook, micaKeyAuth, type WindowLimiter } from '@portcullis/koa-auth';
 import { appRouter, serveOpenApi } from '@portcullis/routes';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
@@ -43,6 +43,8 @@ export interface AppDeps {
   now: () => number;
   logger: Logger;
   metrics: Metrics;
+  /** Counts every authentication decision by scheme, reason and code (`countAuthOutcomes`). */
+  authOutcomes: AuthOutcomeHook;
   checks: Record<string, () => Promise<void>>;
   /** How long cached register answers live, ms (a CLI import shows up within it). */
   registerCacheTtlMs?: number;
@@ -140,7 +142,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     db,
     now,
     ...(deps.registerCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.registerCacheTtlMs }),
-    before: [micaKeyAuth({ lookup }), perKeyLimits(limiters.perMinute, limiters.perDay)],
+    before: [
+      micaKeyAuth({ lookup, onOutcome: deps.authOutcomes }),
+      perKeyLimits(limiters.perMinute, limiters.perDay),
+    ],
   });
   app.use(data.routes());
   app.use(data.allowedMethods());

@@ -1,4 +1,5 @@
 import {
+  countAuthOutcomes,
   countRateLimitRefusals,
   createMetrics,
   observeKeyCache,
@@ -107,6 +108,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     now,
     logger,
     metrics,
+    authOutcomes: countAuthOutcomes(metrics),
     checks: readinessChecks(db, redis),
     ...(options.registerCacheTtlMs === undefined ? {} : { registerCacheTtlMs: options.registerCacheTtlMs }),
     trustProxy: options.trustProxy ?? false,

@@ -5,6 +5,7 @@ import { type PasswordHasher, PasswordHasherBusyError } from '@portcullis/hashin
 import type { KeyCache } from '@portcullis/key-cache';
 import {
   type AuthDecision,
+  type AuthOutcomeHook,
   adminTokenAuth,
   bearerJwtAuth,
   failedAttemptLimit,
@@ -78,6 +79,8 @@ export interface AppDeps {
   now: () => number;
   logger: Logger;
   metrics: Metrics;
+  /** Counts every authentication decision by scheme, reason and code (`countAuthOutcomes`). */
+  authOutcomes: AuthOutcomeHook;
   /** Readiness checks by name; each rejects when its dependency is down. */
   checks: Record<string, () => Promise<void>>;
   trustProxy?: boolean;
@@ -156,6 +159,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
         tcsApiErrors.error('TOO_MANY_REQUESTS', { retryAfterSeconds: result.retryAfterSeconds }),
     }),
     adminTokenAuth({
+      onOutcome: deps.authOutcomes,
       token: deps.adminToken,
       missing: () => tcsApiErrors.error('TOKEN_REQUIRED'),
       invalid: () => tcsApiErrors.error('INVALID_TOKEN'),
@@ -171,7 +175,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   // Tenant routes with a login access token.
   const session = appRouter<AppState>();
-  session.use('/v1/did', bearerJwtAuth({ verify: sessionVerifier(deps.tokens, db) }));
+  session.use(
+    '/v1/did',
+    bearerJwtAuth({ verify: sessionVerifier(deps.tokens, db), onOutcome: deps.authOutcomes }),
+  );
   const dids = didRoutes(deps, kit);
   session.use(dids.routes(), dids.allowedMethods());
   app.use(session.routes());
@@ -181,6 +188,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   keyed.use(
     '/v1/tenant',
     tcsKeyAuth({
+      onOutcome: deps.authOutcomes,
       lookup: (digest) => {
         const row = keyCache.read(digest);
         return row instanceof Promise ? row.then(decideKey) : decideKey(row);

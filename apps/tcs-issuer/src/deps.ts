@@ -1,4 +1,5 @@
 import {
+  countAuthOutcomes,
   countRateLimitRefusals,
   createMetrics,
   observeKeyCache,
@@ -105,6 +106,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     now,
     logger,
     metrics,
+    authOutcomes: countAuthOutcomes(metrics),
     checks: readinessChecks(db, redis),
     trustProxy: options.trustProxy ?? false,
     trustProxyHops: options.trustProxyHops ?? 1,

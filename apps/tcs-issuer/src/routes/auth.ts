@@ -192,7 +192,13 @@ export function authRoutes(deps: AppDeps, kit: RouteKit<AppState>): Router<AppSt
         },
       };
     },
-    { before: [bearerJwtAuth({ verify: sessionVerifier(tokens, db) }), failuresPerIp, failuresPerUuid] },
+    {
+      before: [
+        bearerJwtAuth({ verify: sessionVerifier(tokens, db), onOutcome: deps.authOutcomes }),
+        failuresPerIp,
+        failuresPerUuid,
+      ],
+    },
   );
 
   return router;
