@@ -6,10 +6,12 @@ import type { FieldProblem } from '@portcullis/routes';
 import {
   auditApps,
   connectAppRedis,
+  describeSharedBackends,
   describeTwoProcesses,
   listen,
   readJson,
   type Served,
+  type SharedBackendsFixture,
   type TwoProcessCluster,
 } from '@portcullis/testing';
 import { createApp } from '../src/app.js';
@@ -202,6 +204,12 @@ export function itemAt<T>(items: readonly T[], index: number): T {
   return item;
 }
 
+/** The database of every multi-process suite of this app: one pool per process, migrated. */
+const sharedDatabase = {
+  open: (url: string) => createDatabase({ url, poolMax: 20 }),
+  prepare: (db: Database) => migrate(db, { directory: MIGRATIONS }),
+};
+
 /**
  * A suite over two app processes sharing one Postgres schema and one private `redis-server`, each
  * started with `options` (the shared fixture of `@portcullis/testing`).
@@ -216,11 +224,20 @@ export function describeCluster(
 ): void {
   describeTwoProcesses(
     title,
-    {
-      open: (url) => createDatabase({ url, poolMax: 20 }),
-      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
-      start: (db, redisUrl) => startApp({ ...options, db, redisUrl }),
-    },
+    { ...sharedDatabase, start: (db, redisUrl) => startApp({ ...options, db, redisUrl }) },
     body,
   );
+}
+
+/**
+ * A suite over the shared back ends alone, for tests that start their own processes.
+ *
+ * @example
+ * describeBackends('outages', (shared) => { it('…', async () => { await startApp({ db: shared.dbA, redisUrl: shared.backends.redis.url }); }); });
+ */
+export function describeBackends(
+  title: string,
+  body: (shared: SharedBackendsFixture<Database>) => void,
+): void {
+  describeSharedBackends(title, sharedDatabase, body);
 }

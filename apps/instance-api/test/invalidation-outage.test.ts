@@ -2,52 +2,41 @@
 // private Redis; A revokes a key while Redis is unreachable (for A alone, or for everyone) and
 // dies before Redis returns. B, whose cache was warm for the key, must refuse it within its L1 TTL
 // and never accept it again — also after Redis comes back still holding the stale L2 entry.
-import { createDatabase, type Database, migrate } from '@portcullis/db';
+import type { Database } from '@portcullis/db';
 import {
   outboxProbe,
   type RedisOutage,
   runInvalidationOutage,
   type SharedBackends,
-  sharedBackendsAvailability,
-  startSharedBackends,
   waitUntil,
 } from '@portcullis/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import {
   type CreatedKeyView,
   createInstance,
+  describeBackends,
   envelope,
-  MIGRATIONS,
   type RunningApp,
   startApp,
 } from './harness.js';
 
-const available = sharedBackendsAvailability();
-if (!available.ok) console.warn(`skipping the invalidation outage suite: ${available.reason}`);
-
 /** B's L1 TTL: short, so "within the L1 TTL" is a bound a test can wait for. */
 const L1_TTL_MS = 1500;
 
-describe.runIf(available.ok)('an invalidation is never lost to a Redis outage or a dying writer', () => {
+describeBackends('an invalidation is never lost to a Redis outage or a dying writer', (shared) => {
   let backends: SharedBackends<Database>;
   let dbA: Database;
   let dbB: Database;
   const running: RunningApp[] = [];
   let prefixSeq = 0;
 
-  beforeAll(async () => {
-    if (!available.ok) return;
-    backends = await startSharedBackends(available, {
-      open: (url) => createDatabase({ url, poolMax: 10 }),
-      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
-    });
-    [dbA, dbB] = backends.databases;
+  beforeAll(() => {
+    backends = shared.backends;
+    dbA = shared.dbA;
+    dbB = shared.dbB;
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((app) => app.close()));
-  });
-  afterAll(async () => {
-    await backends?.close();
   });
 
   /** Two processes of one deployment; rate limits in process memory so a paused Redis costs no wait. */

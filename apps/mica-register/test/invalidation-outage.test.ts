@@ -3,115 +3,109 @@
 // everyone) and dies before Redis returns. B, whose cache was warm for the key, must refuse it
 // within its L1 TTL and never accept it again — also after Redis comes back still holding the
 // stale L2 entry.
-import { createDatabase, type Database, migrate } from '@portcullis/db';
+import type { Database } from '@portcullis/db';
 import {
   outboxProbe,
   type RedisOutage,
   runInvalidationOutage,
   type SharedBackends,
-  sharedBackendsAvailability,
-  startSharedBackends,
   waitUntil,
 } from '@portcullis/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, body, type KeyListing, MIGRATIONS, type RunningApp, register, startApp } from './harness.js';
-
-const available = sharedBackendsAvailability();
-if (!available.ok) console.warn(`skipping the MiCA invalidation outage suite: ${available.reason}`);
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import {
+  bearer,
+  body,
+  describeBackends,
+  type KeyListing,
+  type RunningApp,
+  register,
+  startApp,
+} from './harness.js';
 
 /** B's L1 TTL: short, so "within the L1 TTL" is a bound a test can wait for. */
 const L1_TTL_MS = 1500;
 const DATA = '/api/mica/v1/health';
 
-describe.runIf(available.ok)(
-  'a developer key revocation is never lost to a Redis outage or a dying writer',
-  () => {
-    let backends: SharedBackends<Database>;
-    let dbA: Database;
-    let dbB: Database;
-    const running: RunningApp[] = [];
-    let prefixSeq = 0;
+describeBackends('a developer key revocation is never lost to a Redis outage or a dying writer', (shared) => {
+  let backends: SharedBackends<Database>;
+  let dbA: Database;
+  let dbB: Database;
+  const running: RunningApp[] = [];
+  let prefixSeq = 0;
 
-    beforeAll(async () => {
-      if (!available.ok) return;
-      backends = await startSharedBackends(available, {
-        open: (url) => createDatabase({ url, poolMax: 10 }),
-        prepare: (db) => migrate(db, { directory: MIGRATIONS }),
-      });
-      [dbA, dbB] = backends.databases;
-    });
-    afterEach(async () => {
-      await Promise.all(running.splice(0).map((app) => app.close()));
-    });
-    afterAll(async () => {
-      await backends?.close();
-    });
+  beforeAll(() => {
+    backends = shared.backends;
+    dbA = shared.dbA;
+    dbB = shared.dbB;
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((app) => app.close()));
+  });
 
-    /** Two processes of one deployment; per-key limits out of the way of the polling. */
-    const startPair = async () => {
-      prefixSeq += 1;
-      const common = {
-        redisUrl: backends.redis.url,
-        redisPrefix: `pc:mica-outage${prefixSeq}`,
-        limits: { perMinute: 100_000, perDay: 1_000_000 },
-        // As the app's own connection: a paused Redis costs a limiter call 500 ms, not forever.
-        redisCommandTimeoutMs: 500,
-      };
-      const a = await startApp({ db: dbA, ...common });
-      const b = await startApp({ db: dbB, ...common, l1: { ttlMs: L1_TTL_MS } });
-      running.push(a, b);
-      return { a, b };
+  /** Two processes of one deployment; per-key limits out of the way of the polling. */
+  const startPair = async () => {
+    prefixSeq += 1;
+    const common = {
+      redisUrl: backends.redis.url,
+      redisPrefix: `pc:mica-outage${prefixSeq}`,
+      limits: { perMinute: 100_000, perDay: 1_000_000 },
+      // As the app's own connection: a paused Redis costs a limiter call 500 ms, not forever.
+      redisCommandTimeoutMs: 500,
     };
+    const a = await startApp({ db: dbA, ...common });
+    const b = await startApp({ db: dbB, ...common, l1: { ttlMs: L1_TTL_MS } });
+    running.push(a, b);
+    return { a, b };
+  };
 
-    const outboxRows = () => outboxProbe(dbA).count();
+  const outboxRows = () => outboxProbe(dbA).count();
 
-    it.each<[RedisOutage, string]>([
-      ['writer-partitioned', 'only A lost Redis'],
-      ['paused', 'Redis is paused for everyone (it keeps the stale entry)'],
-    ])(
-      'refuses on B a key that A revoked and died while %s (%s), within the L1 TTL and for good',
-      async (outage) => {
-        const { a, b } = await startPair();
-        const dev = await register(a);
-        const listing = await body<KeyListing>(
-          await a.request('/api/mica/developer/keys', { headers: bearer(dev.managementToken) }),
-        );
-        const keyId = listing.keys[0]?.id;
-        expect(keyId).toBeDefined();
-        const call = () => b.request(DATA, { headers: { 'x-api-key': dev.apiKey } });
-        expect((await call()).status).toBe(200); // fills L1 and L2
-        // Warm: answered from L1. (The registration's outbox row, relayed just after it, may evict
-        // the entry once more; the next request fills it again.)
-        await waitUntil(async () => {
-          const hits = b.deps.keyCache.stats().l1Hits;
-          return (await call()).status === 200 && b.deps.keyCache.stats().l1Hits > hits;
-        });
+  it.each<[RedisOutage, string]>([
+    ['writer-partitioned', 'only A lost Redis'],
+    ['paused', 'Redis is paused for everyone (it keeps the stale entry)'],
+  ])(
+    'refuses on B a key that A revoked and died while %s (%s), within the L1 TTL and for good',
+    async (outage) => {
+      const { a, b } = await startPair();
+      const dev = await register(a);
+      const listing = await body<KeyListing>(
+        await a.request('/api/mica/developer/keys', { headers: bearer(dev.managementToken) }),
+      );
+      const keyId = listing.keys[0]?.id;
+      expect(keyId).toBeDefined();
+      const call = () => b.request(DATA, { headers: { 'x-api-key': dev.apiKey } });
+      expect((await call()).status).toBe(200); // fills L1 and L2
+      // Warm: answered from L1. (The registration's outbox row, relayed just after it, may evict
+      // the entry once more; the next request fills it again.)
+      await waitUntil(async () => {
+        const hits = b.deps.keyCache.stats().l1Hits;
+        return (await call()).status === 200 && b.deps.keyCache.stats().l1Hits > hits;
+      });
 
-        const result = await runInvalidationOutage({
-          redis: backends.redis,
-          outage,
-          writer: a,
-          change: async () => {
-            const revoke = await a.request(`/api/mica/developer/keys/${keyId}`, {
-              method: 'DELETE',
-              headers: bearer(dev.managementToken),
-            });
-            expect(revoke.status).toBe(200);
-          },
-          accepted: async () => (await call()).status === 200,
-          // The L1 TTL, plus one accepted request's Redis command timeouts (its two per-key limiters
-          // wait 500 ms each on a paused Redis before falling back to process memory).
-          refuseWithinMs: L1_TTL_MS + 1500,
-          // Long enough for B's L1 to expire twice over and its relay and breaker to recover.
-          holdMs: 2 * L1_TTL_MS + 1500,
-        });
-        expect(result.refusedAfterMs).toBeDefined();
-        expect(result.acceptedAfterRedisBack).toBe(0);
-        expect(result.checkedAfterRedisBack).toBeGreaterThan(10);
-        // B uses Redis again (the L2 gate reopened) and nothing is left to relay.
-        expect(b.deps.keyCache.stats().l2Trusted).toBe(true);
-        await waitUntil(async () => (await outboxRows()) === 0);
-      },
-    );
-  },
-);
+      const result = await runInvalidationOutage({
+        redis: backends.redis,
+        outage,
+        writer: a,
+        change: async () => {
+          const revoke = await a.request(`/api/mica/developer/keys/${keyId}`, {
+            method: 'DELETE',
+            headers: bearer(dev.managementToken),
+          });
+          expect(revoke.status).toBe(200);
+        },
+        accepted: async () => (await call()).status === 200,
+        // The L1 TTL, plus one accepted request's Redis command timeouts (its two per-key limiters
+        // wait 500 ms each on a paused Redis before falling back to process memory).
+        refuseWithinMs: L1_TTL_MS + 1500,
+        // Long enough for B's L1 to expire twice over and its relay and breaker to recover.
+        holdMs: 2 * L1_TTL_MS + 1500,
+      });
+      expect(result.refusedAfterMs).toBeDefined();
+      expect(result.acceptedAfterRedisBack).toBe(0);
+      expect(result.checkedAfterRedisBack).toBeGreaterThan(10);
+      // B uses Redis again (the L2 gate reopened) and nothing is left to relay.
+      expect(b.deps.keyCache.stats().l2Trusted).toBe(true);
+      await waitUntil(async () => (await outboxRows()) === 0);
+    },
+  );
+});

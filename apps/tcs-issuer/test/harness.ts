@@ -7,10 +7,12 @@ import { createPasswordHasher, type PasswordHasherOptions } from '@portcullis/ha
 import {
   auditApps,
   connectAppRedis,
+  describeSharedBackends,
   describeTwoProcesses,
   listen,
   readJson,
   type Served,
+  type SharedBackendsFixture,
   type TwoProcessCluster,
 } from '@portcullis/testing';
 import type { JWK } from 'jose';
@@ -229,6 +231,12 @@ export function only<T>(items: readonly T[]): T {
   return items[0] as T;
 }
 
+/** The database of every multi-process suite of this app: one pool per process, migrated. */
+const sharedDatabase = {
+  open: (url: string) => createDatabase({ url, poolMax: 20 }),
+  prepare: (db: Database) => migrate(db, { directory: MIGRATIONS }),
+};
+
 /**
  * A suite over two app processes sharing one Postgres schema and one private `redis-server`, each
  * started with `options` (the shared fixture of `@portcullis/testing`).
@@ -243,12 +251,20 @@ export function describeCluster(
 ): void {
   describeTwoProcesses(
     title,
-    {
-      open: (url) => createDatabase({ url, poolMax: 20 }),
-      prepare: (db) => migrate(db, { directory: MIGRATIONS }),
-      start: (db, redisUrl) => startApp({ ...options, db, redisUrl }),
-      together: true,
-    },
+    { ...sharedDatabase, start: (db, redisUrl) => startApp({ ...options, db, redisUrl }), together: true },
     body,
   );
+}
+
+/**
+ * A suite over the shared back ends alone, for tests that start their own processes.
+ *
+ * @example
+ * describeBackends('outages', (shared) => { it('…', async () => { await startApp({ db: shared.dbA, redisUrl: shared.backends.redis.url }); }); });
+ */
+export function describeBackends(
+  title: string,
+  body: (shared: SharedBackendsFixture<Database>) => void,
+): void {
+  describeSharedBackends(title, sharedDatabase, body);
 }

@@ -38,6 +38,77 @@ export interface TwoProcessOptions<D extends Closable, A extends Closable> {
   availability?: SharedBackendsAvailability;
 }
 
+/** The shared back ends of a suite, as its tests see them; see {@link describeSharedBackends}. */
+export interface SharedBackendsFixture<D extends Closable> {
+  /** The shared Postgres schema and private `redis-server` (which a test may stop or restart). */
+  readonly backends: SharedBackends<D>;
+  /** The first database handle (the first process's). */
+  readonly dbA: D;
+  /** The second database handle (the second process's). */
+  readonly dbB: D;
+}
+
+/** Options of {@link describeSharedBackends}. */
+export interface SharedBackendsFixtureOptions<D extends Closable> {
+  /** Opens one database handle on the schema-scoped URL (the app's `createDatabase`). */
+  open(url: string): Promise<D>;
+  /** Runs on both handles concurrently once open, e.g. `migrate`. */
+  prepare?(db: D): Promise<unknown>;
+  /** The availability to use; default {@link sharedBackendsAvailability} of the environment. */
+  availability?: SharedBackendsAvailability;
+}
+
+/**
+ * A suite over one Postgres schema (two handles, one per simulated process) and one private
+ * `redis-server`, for suites whose tests start their own app processes (each with its own
+ * options). Started before the suite, closed after it. Outside CI a missing back end skips the
+ * suite with one printed reason; under `CI=true` it fails instead.
+ *
+ * @example
+ * describeSharedBackends('outages', { open, prepare }, (shared) => {
+ *   it('…', async () => { const a = await startApp({ db: shared.dbA, redisUrl: shared.backends.redis.url }); … });
+ * });
+ */
+export function describeSharedBackends<D extends Closable>(
+  title: string,
+  options: SharedBackendsFixtureOptions<D>,
+  body: (shared: SharedBackendsFixture<D>) => void,
+): void {
+  const available = options.availability ?? sharedBackendsAvailability();
+  if (!available.ok) console.warn(`skipping "${title}": ${available.reason}`);
+  let started: SharedBackends<D> | undefined;
+  const get = () => {
+    if (started === undefined) throw new Error(`"${title}": the back ends are not started`);
+    return started;
+  };
+  const shared: SharedBackendsFixture<D> = {
+    get backends() {
+      return get();
+    },
+    get dbA() {
+      return get().databases[0];
+    },
+    get dbB() {
+      return get().databases[1];
+    },
+  };
+  describe.runIf(available.ok)(title, () => {
+    beforeAll(async () => {
+      if (!available.ok) return;
+      started = await startSharedBackends(available, {
+        open: options.open,
+        ...(options.prepare === undefined ? {} : { prepare: options.prepare }),
+      });
+    });
+    afterAll(async () => {
+      const backends = started;
+      started = undefined;
+      await backends?.close();
+    });
+    body(shared);
+  });
+}
+
 /**
  * A suite over two app processes sharing one Postgres schema and one private `redis-server`: the
  * multi-process tests of every app use this one fixture. Starts the back ends and both apps before
@@ -58,55 +129,42 @@ export function describeTwoProcesses<D extends Closable, A extends Closable>(
   options: TwoProcessOptions<D, A>,
   body: (cluster: TwoProcessCluster<D, A>) => void,
 ): void {
-  const available = options.availability ?? sharedBackendsAvailability();
-  if (!available.ok) console.warn(`skipping "${title}": ${available.reason}`);
-  let state: { backends: SharedBackends<D>; apps: A[] } | undefined;
-  const get = () => {
-    if (state === undefined) throw new Error(`"${title}": the cluster is not started`);
-    return state;
-  };
-  const cluster: TwoProcessCluster<D, A> = {
-    get a() {
-      return get().apps[0] as A;
-    },
-    get b() {
-      return get().apps[1] as A;
-    },
-    get dbA() {
-      return get().backends.databases[0];
-    },
-    get dbB() {
-      return get().backends.databases[1];
-    },
-    get backends() {
-      return get().backends;
-    },
-  };
-
-  describe.runIf(available.ok)(title, () => {
+  const apps: A[] = [];
+  describeSharedBackends(title, options, (shared) => {
     beforeAll(async () => {
-      if (!available.ok) return;
-      const backends = await startSharedBackends(available, {
-        open: options.open,
-        ...(options.prepare === undefined ? {} : { prepare: options.prepare }),
-      });
-      state = { backends, apps: [] };
-      const [dbA, dbB] = backends.databases;
-      const url = backends.redis.url;
+      const url = shared.backends.redis.url;
       if (options.together) {
-        state.apps.push(...(await Promise.all([options.start(dbA, url), options.start(dbB, url)])));
+        apps.push(...(await Promise.all([options.start(shared.dbA, url), options.start(shared.dbB, url)])));
       } else {
-        state.apps.push(await options.start(dbA, url));
-        state.apps.push(await options.start(dbB, url));
+        apps.push(await options.start(shared.dbA, url));
+        apps.push(await options.start(shared.dbB, url));
       }
     });
+    // Registered after the back ends' own afterAll, so it runs first: apps close before their back ends.
     afterAll(async () => {
-      const started = state;
-      state = undefined;
-      if (started === undefined) return;
-      for (const app of started.apps) await app.close();
-      await started.backends.close();
+      for (const app of apps.splice(0)) await app.close();
     });
-    body(cluster);
+    const app = (index: number) => {
+      const found = apps[index];
+      if (found === undefined) throw new Error(`"${title}": the apps are not started`);
+      return found;
+    };
+    body({
+      get a() {
+        return app(0);
+      },
+      get b() {
+        return app(1);
+      },
+      get dbA() {
+        return shared.dbA;
+      },
+      get dbB() {
+        return shared.dbB;
+      },
+      get backends() {
+        return shared.backends;
+      },
+    });
   });
 }

@@ -4,8 +4,13 @@ export type { AppRedis } from './app-clients.js';
 export { connectAppRedis, connectRedisClient, lineSink } from './app-clients.js';
 export type { FakeClock } from './clock.js';
 export { createFakeClock } from './clock.js';
-export type { TwoProcessCluster, TwoProcessOptions } from './cluster.js';
-export { describeTwoProcesses } from './cluster.js';
+export type {
+  SharedBackendsFixture,
+  SharedBackendsFixtureOptions,
+  TwoProcessCluster,
+  TwoProcessOptions,
+} from './cluster.js';
+export { describeSharedBackends, describeTwoProcesses } from './cluster.js';
 export type { TestEnv } from './env.js';
 export { isCi } from './env.js';
 export type { Served } from './http.js';
