@@ -30,7 +30,7 @@ export type {
 } from '../src/schemas.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
-export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
 /**
  * Every answer of every app this file starts is checked against the document the app serves, and

@@ -25,7 +25,7 @@ export type {
   RotatedKey,
 } from '../src/routes/developer.js';
 
-export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
 /**
  * Every answer of every app this file starts is checked against the document the app serves, and

@@ -25,7 +25,7 @@ import type { AccessTokenView } from '../src/routes/auth.js';
 import type { DidView, TenantView } from '../src/schemas.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
-export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 /** One key-encryption key per test run, shared by every app of a file (as processes share one). */
 const KEY_ENCRYPTION_KEY = new Uint8Array(randomBytes(32));
 /**
