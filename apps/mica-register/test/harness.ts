@@ -1,17 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
-import {
-  auditApps,
-  connectAppRedis,
-  describeSharedBackends,
-  describeTwoProcesses,
-  listen,
-  readJson,
-  type Served,
-  type SharedBackendsFixture,
-  type TwoProcessCluster,
-} from '@portcullis/testing';
+import { appSuites, auditApps, connectAppRedis, listen, readJson, type Served } from '@portcullis/testing';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
 import type { Registered } from '../src/routes/developer.js';
@@ -144,40 +134,16 @@ export async function register(app: RunningApp, name = 'Dev Eloper'): Promise<Re
 /** Headers with a management token. */
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** The database of every multi-process suite of this app: one pool per process, migrated. */
-const sharedDatabase = {
-  open: (url: string) => createDatabase({ url, poolMax: 20 }),
-  prepare: (db: Database) => migrate(db, { directory: MIGRATIONS }),
-};
-
 /**
- * A suite over two app processes sharing one Postgres schema and one private `redis-server`, each
- * started with `options` (the shared fixture of `@portcullis/testing`).
- *
- * @example
- * describeCluster('two processes', {}, (cluster) => { it('…', async () => { cluster.a … cluster.b … }); });
+ * The multi-process suites of this app (`@portcullis/testing`): `describeCluster` starts two
+ * processes with the given options before the suite; `describeBackends` gives the shared Postgres
+ * schema and Redis to tests that start their own. One pool per process, migrated.
  */
-export function describeCluster(
-  title: string,
-  options: Omit<StartOptions, 'db' | 'redisUrl'>,
-  body: (cluster: TwoProcessCluster<Database, RunningApp>) => void,
-): void {
-  describeTwoProcesses(
-    title,
-    { ...sharedDatabase, start: (db, redisUrl) => startApp({ ...options, db, redisUrl }) },
-    body,
-  );
-}
-
-/**
- * A suite over the shared back ends alone, for tests that start their own processes.
- *
- * @example
- * describeBackends('outages', (shared) => { it('…', async () => { await startApp({ db: shared.dbA, redisUrl: shared.backends.redis.url }); }); });
- */
-export function describeBackends(
-  title: string,
-  body: (shared: SharedBackendsFixture<Database>) => void,
-): void {
-  describeSharedBackends(title, sharedDatabase, body);
-}
+export const { describeCluster, describeBackends } = appSuites(
+  {
+    open: (url: string) => createDatabase({ url, poolMax: 20 }),
+    prepare: (db: Database) => migrate(db, { directory: MIGRATIONS }),
+  },
+  (options: Omit<StartOptions, 'db' | 'redisUrl'>, db: Database, redisUrl: string) =>
+    startApp({ ...options, db, redisUrl }),
+);

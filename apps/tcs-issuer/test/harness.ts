@@ -4,17 +4,7 @@ import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import type { TcsErrorBody } from '@portcullis/errors';
 import { createPasswordHasher, type PasswordHasherOptions } from '@portcullis/hashing';
-import {
-  auditApps,
-  connectAppRedis,
-  describeSharedBackends,
-  describeTwoProcesses,
-  listen,
-  readJson,
-  type Served,
-  type SharedBackendsFixture,
-  type TwoProcessCluster,
-} from '@portcullis/testing';
+import { appSuites, auditApps, connectAppRedis, listen, readJson, type Served } from '@portcullis/testing';
 import type { JWK } from 'jose';
 import { expect } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -231,40 +221,17 @@ export function only<T>(items: readonly T[]): T {
   return items[0] as T;
 }
 
-/** The database of every multi-process suite of this app: one pool per process, migrated. */
-const sharedDatabase = {
-  open: (url: string) => createDatabase({ url, poolMax: 20 }),
-  prepare: (db: Database) => migrate(db, { directory: MIGRATIONS }),
-};
-
 /**
- * A suite over two app processes sharing one Postgres schema and one private `redis-server`, each
- * started with `options` (the shared fixture of `@portcullis/testing`).
- *
- * @example
- * describeCluster('two processes', {}, (cluster) => { it('…', async () => { cluster.a … cluster.b … }); });
+ * The multi-process suites of this app (`@portcullis/testing`): `describeCluster` starts two
+ * processes with the given options before the suite; `describeBackends` gives the shared Postgres
+ * schema and Redis to tests that start their own. One pool per process, migrated.
  */
-export function describeCluster(
-  title: string,
-  options: Omit<StartOptions, 'db' | 'redisUrl'>,
-  body: (cluster: TwoProcessCluster<Database, RunningApp>) => void,
-): void {
-  describeTwoProcesses(
-    title,
-    { ...sharedDatabase, start: (db, redisUrl) => startApp({ ...options, db, redisUrl }), together: true },
-    body,
-  );
-}
-
-/**
- * A suite over the shared back ends alone, for tests that start their own processes.
- *
- * @example
- * describeBackends('outages', (shared) => { it('…', async () => { await startApp({ db: shared.dbA, redisUrl: shared.backends.redis.url }); }); });
- */
-export function describeBackends(
-  title: string,
-  body: (shared: SharedBackendsFixture<Database>) => void,
-): void {
-  describeSharedBackends(title, sharedDatabase, body);
-}
+export const { describeCluster, describeBackends } = appSuites(
+  {
+    open: (url: string) => createDatabase({ url, poolMax: 20 }),
+    prepare: (db: Database) => migrate(db, { directory: MIGRATIONS }),
+  },
+  (options: Omit<StartOptions, 'db' | 'redisUrl'>, db: Database, redisUrl: string) =>
+    startApp({ ...options, db, redisUrl }),
+  { together: true },
+);

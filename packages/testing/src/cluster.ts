@@ -168,3 +168,44 @@ export function describeTwoProcesses<D extends Closable, A extends Closable>(
     });
   });
 }
+
+/** An app's multi-process suites; see {@link appSuites}. */
+export interface AppSuites<D extends Closable, A extends Closable, O> {
+  /** Two processes started with `options` before the suite (see {@link describeTwoProcesses}). */
+  describeCluster(title: string, options: O, body: (cluster: TwoProcessCluster<D, A>) => void): void;
+  /** The shared back ends alone, for tests that start their own processes (see {@link describeSharedBackends}). */
+  describeBackends(title: string, body: (shared: SharedBackendsFixture<D>) => void): void;
+}
+
+/**
+ * The multi-process suites of one app, bound once in its test harness to its database (`open`,
+ * `prepare`) and its way of starting a process, so no app repeats the fixture's set-up.
+ *
+ * @example
+ * export const { describeCluster, describeBackends } = appSuites(
+ *   { open: (url) => createDatabase({ url, poolMax: 20 }), prepare: (db) => migrate(db, { directory: MIGRATIONS }) },
+ *   (options, db, redisUrl) => startApp({ ...options, db, redisUrl }),
+ * );
+ */
+export function appSuites<D extends Closable, A extends Closable, O>(
+  database: SharedBackendsFixtureOptions<D>,
+  start: (options: O, db: D, redisUrl: string) => Promise<A>,
+  settings: { together?: boolean } = {},
+): AppSuites<D, A, O> {
+  return {
+    describeCluster(title, options, body) {
+      describeTwoProcesses(
+        title,
+        {
+          ...database,
+          start: (db, redisUrl) => start(options, db, redisUrl),
+          ...(settings.together === undefined ? {} : { together: settings.together }),
+        },
+        body,
+      );
+    },
+    describeBackends(title, body) {
+      describeSharedBackends(title, database, body);
+    },
+  };
+}

@@ -5,12 +5,13 @@ export { connectAppRedis, connectRedisClient, lineSink } from './app-clients.js'
 export type { FakeClock } from './clock.js';
 export { createFakeClock } from './clock.js';
 export type {
+  AppSuites,
   SharedBackendsFixture,
   SharedBackendsFixtureOptions,
   TwoProcessCluster,
   TwoProcessOptions,
 } from './cluster.js';
-export { describeSharedBackends, describeTwoProcesses } from './cluster.js';
+export { appSuites, describeSharedBackends, describeTwoProcesses } from './cluster.js';
 export type { TestEnv } from './env.js';
 export { isCi } from './env.js';
 export type { Served } from './http.js';
