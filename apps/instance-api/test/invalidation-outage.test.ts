@@ -1,59 +1,29 @@
-// SPEC §8, "an invalidation is never lost": two app processes sharing one Postgres and one
-// private Redis; A revokes a key while Redis is unreachable (for A alone, or for everyone) and
-// dies before Redis returns. B, whose cache was warm for the key, must refuse it within its L1 TTL
-// and never accept it again — also after Redis comes back still holding the stale L2 entry.
-import type { Database } from '@portcullis/db';
-import {
-  outboxProbe,
-  type RedisOutage,
-  runInvalidationOutage,
-  type SharedBackends,
-  waitUntil,
-} from '@portcullis/testing';
-import { afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  type CreatedKeyView,
-  createInstance,
-  describeBackends,
-  envelope,
-  type RunningApp,
-  startApp,
-} from './harness.js';
+import { outboxProbe, type RedisOutage, runInvalidationOutage, waitUntil } from '@portcullis/testing';
+import { expect, it } from 'vitest';
+import { type CreatedKeyView, createInstance, describeBackends, envelope, startApp } from './harness.js';
 
 /** B's L1 TTL: short, so "within the L1 TTL" is a bound a test can wait for. */
 const L1_TTL_MS = 1500;
 
 describeBackends('an invalidation is never lost to a Redis outage or a dying writer', (shared) => {
-  let backends: SharedBackends<Database>;
-  let dbA: Database;
-  let dbB: Database;
-  const running: RunningApp[] = [];
   let prefixSeq = 0;
-
-  beforeAll(() => {
-    backends = shared.backends;
-    dbA = shared.dbA;
-    dbB = shared.dbB;
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((app) => app.close()));
-  });
 
   /** Two processes of one deployment; rate limits in process memory so a paused Redis costs no wait. */
   const startPair = async () => {
     prefixSeq += 1;
     const common = {
-      redisUrl: backends.redis.url,
+      redisUrl: shared.backends.redis.url,
       redisPrefix: `pc:outage${prefixSeq}`,
       limitStore: 'memory',
     } as const;
-    const a = await startApp({ db: dbA, ...common });
-    const b = await startApp({ db: dbB, ...common, l1: { ttlMs: L1_TTL_MS } });
-    running.push(a, b);
+    const a = await startApp({ db: shared.dbA, ...common });
+    const b = await startApp({ db: shared.dbB, ...common, l1: { ttlMs: L1_TTL_MS } });
+    shared.closeAfterTest(a);
+    shared.closeAfterTest(b);
     return { a, b };
   };
 
-  const outboxRows = () => outboxProbe(dbA).count();
+  const outboxRows = () => outboxProbe(shared.dbA).count();
 
   it.each<[RedisOutage, string]>([
     ['writer-partitioned', 'only A lost Redis'],
@@ -83,7 +53,7 @@ describeBackends('an invalidation is never lost to a Redis outage or a dying wri
       });
 
       const result = await runInvalidationOutage({
-        redis: backends.redis,
+        redis: shared.backends.redis,
         outage,
         writer: a,
         change: async () => {

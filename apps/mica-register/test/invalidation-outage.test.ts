@@ -1,64 +1,32 @@
-// SPEC §8, "an invalidation is never lost": two MiCA app processes sharing one Postgres and one
-// private Redis; A revokes a developer key while Redis is unreachable (for A alone, or for
-// everyone) and dies before Redis returns. B, whose cache was warm for the key, must refuse it
-// within its L1 TTL and never accept it again — also after Redis comes back still holding the
-// stale L2 entry.
-import type { Database } from '@portcullis/db';
-import {
-  outboxProbe,
-  type RedisOutage,
-  runInvalidationOutage,
-  type SharedBackends,
-  waitUntil,
-} from '@portcullis/testing';
-import { afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  bearer,
-  body,
-  describeBackends,
-  type KeyListing,
-  type RunningApp,
-  register,
-  startApp,
-} from './harness.js';
+import { outboxProbe, type RedisOutage, runInvalidationOutage, waitUntil } from '@portcullis/testing';
+import { expect, it } from 'vitest';
+import { bearer, body, describeBackends, type KeyListing, register, startApp } from './harness.js';
 
 /** B's L1 TTL: short, so "within the L1 TTL" is a bound a test can wait for. */
 const L1_TTL_MS = 1500;
 const DATA = '/api/mica/v1/health';
 
 describeBackends('a developer key revocation is never lost to a Redis outage or a dying writer', (shared) => {
-  let backends: SharedBackends<Database>;
-  let dbA: Database;
-  let dbB: Database;
-  const running: RunningApp[] = [];
   let prefixSeq = 0;
-
-  beforeAll(() => {
-    backends = shared.backends;
-    dbA = shared.dbA;
-    dbB = shared.dbB;
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((app) => app.close()));
-  });
 
   /** Two processes of one deployment; per-key limits out of the way of the polling. */
   const startPair = async () => {
     prefixSeq += 1;
     const common = {
-      redisUrl: backends.redis.url,
+      redisUrl: shared.backends.redis.url,
       redisPrefix: `pc:mica-outage${prefixSeq}`,
       limits: { perMinute: 100_000, perDay: 1_000_000 },
       // As the app's own connection: a paused Redis costs a limiter call 500 ms, not forever.
       redisCommandTimeoutMs: 500,
     };
-    const a = await startApp({ db: dbA, ...common });
-    const b = await startApp({ db: dbB, ...common, l1: { ttlMs: L1_TTL_MS } });
-    running.push(a, b);
+    const a = await startApp({ db: shared.dbA, ...common });
+    const b = await startApp({ db: shared.dbB, ...common, l1: { ttlMs: L1_TTL_MS } });
+    shared.closeAfterTest(a);
+    shared.closeAfterTest(b);
     return { a, b };
   };
 
-  const outboxRows = () => outboxProbe(dbA).count();
+  const outboxRows = () => outboxProbe(shared.dbA).count();
 
   it.each<[RedisOutage, string]>([
     ['writer-partitioned', 'only A lost Redis'],
@@ -83,7 +51,7 @@ describeBackends('a developer key revocation is never lost to a Redis outage or 
       });
 
       const result = await runInvalidationOutage({
-        redis: backends.redis,
+        redis: shared.backends.redis,
         outage,
         writer: a,
         change: async () => {

@@ -1,51 +1,27 @@
-// SPEC §8, "an invalidation is never lost": two issuer processes sharing one Postgres and one
-// private Redis; A rotates a tenant's API key (revoking the old one) or suspends the tenant while
-// Redis is unreachable (for A alone, or for everyone) and dies before Redis returns. B, whose
-// cache was warm for the key, must refuse it within its L1 TTL and never accept it again — also
-// after Redis comes back still holding the stale L2 entry.
-import type { Database } from '@portcullis/db';
-import {
-  outboxProbe,
-  type RedisOutage,
-  runInvalidationOutage,
-  type SharedBackends,
-  waitUntil,
-} from '@portcullis/testing';
-import { afterEach, beforeAll, expect, it } from 'vitest';
-import { createTenant, describeBackends, type RunningApp, startApp, tenantAction } from './harness.js';
+import { outboxProbe, type RedisOutage, runInvalidationOutage, waitUntil } from '@portcullis/testing';
+import { expect, it } from 'vitest';
+import { createTenant, describeBackends, startApp, tenantAction } from './harness.js';
 
 /** B's L1 TTL: short, so "within the L1 TTL" is a bound a test can wait for. */
 const L1_TTL_MS = 1500;
 
 describeBackends('a tenant key change is never lost to a Redis outage or a dying writer', (shared) => {
-  let backends: SharedBackends<Database>;
-  let dbA: Database;
-  let dbB: Database;
-  const running: RunningApp[] = [];
   let prefixSeq = 0;
-
-  beforeAll(() => {
-    backends = shared.backends;
-    dbA = shared.dbA;
-    dbB = shared.dbB;
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((app) => app.close()));
-  });
 
   const startPair = async () => {
     prefixSeq += 1;
-    const common = { redisUrl: backends.redis.url, redisPrefix: `pc:tcs-outage${prefixSeq}` };
+    const common = { redisUrl: shared.backends.redis.url, redisPrefix: `pc:tcs-outage${prefixSeq}` };
     // Started together, as two processes of one deployment would: one signing key between them.
     const [a, b] = await Promise.all([
-      startApp({ db: dbA, ...common }),
-      startApp({ db: dbB, ...common, l1: { ttlMs: L1_TTL_MS } }),
+      startApp({ db: shared.dbA, ...common }),
+      startApp({ db: shared.dbB, ...common, l1: { ttlMs: L1_TTL_MS } }),
     ]);
-    running.push(a, b);
+    shared.closeAfterTest(a);
+    shared.closeAfterTest(b);
     return { a, b };
   };
 
-  const outboxRows = () => outboxProbe(dbA).count();
+  const outboxRows = () => outboxProbe(shared.dbA).count();
 
   it.each<[RedisOutage, 'rotates its key' | 'suspends it']>([
     ['writer-partitioned', 'rotates its key'],
@@ -68,7 +44,7 @@ describeBackends('a tenant key change is never lost to a Redis outage or a dying
       });
 
       const result = await runInvalidationOutage({
-        redis: backends.redis,
+        redis: shared.backends.redis,
         outage,
         writer: a,
         change: async () => {

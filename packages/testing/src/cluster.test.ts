@@ -1,7 +1,7 @@
 // describeTwoProcesses: both apps started on their own handles of one schema and one Redis, and
 // everything closed after the suite, apps first.
 import { afterAll, expect, it } from 'vitest';
-import { describeTwoProcesses } from './cluster.js';
+import { describeSharedBackends, describeTwoProcesses } from './cluster.js';
 import { postgresAvailability } from './postgres.js';
 
 interface FakeDb {
@@ -48,3 +48,19 @@ afterAll(() => {
     expect(events.slice(2)).toEqual(['app closed', 'app closed', 'db closed', 'db closed']);
   }
 });
+
+const closedAfterTest: string[] = [];
+describeSharedBackends(
+  'shared back ends alone',
+  { open: async (url) => ({ url, close: async () => undefined }) },
+  (shared) => {
+    it('hands out one schema on two handles and closes what a test registered after it', () => {
+      expect(shared.dbA.url).toBe(shared.dbB.url);
+      shared.closeAfterTest({ close: async () => void closedAfterTest.push('closed') });
+      expect(closedAfterTest).toEqual([]);
+    });
+    it('has closed the previous test’s app', () => {
+      expect(closedAfterTest).toEqual(['closed']);
+    });
+  },
+);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import {
   type Closable,
   type SharedBackends,
@@ -46,6 +46,8 @@ export interface SharedBackendsFixture<D extends Closable> {
   readonly dbA: D;
   /** The second database handle (the second process's). */
   readonly dbB: D;
+  /** Closes `app` after the current test, whatever its outcome; returns it. */
+  closeAfterTest<A extends Closable>(app: A): A;
 }
 
 /** Options of {@link describeSharedBackends}. */
@@ -81,7 +83,12 @@ export function describeSharedBackends<D extends Closable>(
     if (started === undefined) throw new Error(`"${title}": the back ends are not started`);
     return started;
   };
+  const running: Closable[] = [];
   const shared: SharedBackendsFixture<D> = {
+    closeAfterTest(app) {
+      running.push(app);
+      return app;
+    },
     get backends() {
       return get();
     },
@@ -99,6 +106,9 @@ export function describeSharedBackends<D extends Closable>(
         open: options.open,
         ...(options.prepare === undefined ? {} : { prepare: options.prepare }),
       });
+    });
+    afterEach(async () => {
+      await Promise.all(running.splice(0).map((app) => app.close()));
     });
     afterAll(async () => {
       const backends = started;
