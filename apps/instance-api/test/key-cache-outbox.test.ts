@@ -2,36 +2,23 @@
 // key_cache_outbox (every change to what the auth path caches, in the change's own transaction)
 // and which do not (the batched last-use writes, a hot path). No app runs here, so nothing
 // relays the rows away while the test reads them.
-import { createHash } from 'node:crypto';
-import type { Database } from '@portcullis/db';
-import { outboxProbe } from '@portcullis/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { digestKey as digest } from '@portcullis/hashing';
+import { outboxDatabase } from '@portcullis/testing';
+import { describe, expect, it } from 'vitest';
 import { recordLastUsed } from '../src/store/api-keys.js';
 import { pgliteDatabase } from './harness.js';
 
-const digest = (label: string) => createHash('sha256').update(label).digest('hex');
-
 describe('key cache outbox triggers', () => {
-  let db: Database;
-  let seq = 0;
-
-  beforeAll(async () => {
-    db = await pgliteDatabase();
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await outboxProbe(db).clear();
-  });
-
+  const outbox = outboxDatabase(pgliteDatabase);
   /** What the outbox holds, oldest first; empties it. */
-  const takeOutbox = () => outboxProbe(db).take();
+  const takeOutbox = () => outbox.take();
+  let seq = 0;
 
   const newInstance = async (): Promise<string> => {
     seq += 1;
     const id = `inst_${String(seq).padStart(24, '0')}`;
-    await db.query(
+    await outbox.db.query(
       `INSERT INTO instances (id, name, type, instance_ref, services, archived, created_at, updated_at)
        VALUES ($1, 'Acme', 'DEVELOPMENT', $2, $3, false, now(), now())`,
       [id, `Ref${String(seq).padStart(5, '0')}`, ['custody']],
@@ -42,7 +29,7 @@ describe('key cache outbox triggers', () => {
   const newKey = async (instanceId: string, label: string): Promise<{ id: string; digest: string }> => {
     seq += 1;
     const key = { id: `key_${String(seq).padStart(24, '0')}`, digest: digest(label) };
-    await db.query(
+    await outbox.db.query(
       `INSERT INTO api_keys (id, instance_id, name, key_digest, key_preview, status, created_at, updated_at)
        VALUES ($1, $2, 'k', $3, 'trusset_…', 'ACTIVE', now(), now())`,
       [key.id, instanceId, key.digest],
@@ -56,19 +43,23 @@ describe('key cache outbox triggers', () => {
     const key = await newKey(instanceId, 'created');
     expect(await takeOutbox()).toEqual([key.digest]);
 
-    await db.query(
+    await outbox.db.query(
       `UPDATE api_keys SET status = 'PAUSED', paused_until = now() + interval '1 hour' WHERE id = $1`,
       [key.id],
     );
-    await db.query(`UPDATE api_keys SET paused_until = now() + interval '2 hours' WHERE id = $1`, [key.id]);
-    await db.query(
+    await outbox.db.query(`UPDATE api_keys SET paused_until = now() + interval '2 hours' WHERE id = $1`, [
+      key.id,
+    ]);
+    await outbox.db.query(
       `UPDATE api_keys SET status = 'PENDING_ROTATION', expires_at = now() + interval '1 day' WHERE id = $1`,
       [key.id],
     );
-    await db.query(`UPDATE api_keys SET status = 'REVOKED', revoked_at = now() WHERE id = $1`, [key.id]);
+    await outbox.db.query(`UPDATE api_keys SET status = 'REVOKED', revoked_at = now() WHERE id = $1`, [
+      key.id,
+    ]);
     expect(await takeOutbox()).toEqual([key.digest, key.digest, key.digest, key.digest]);
 
-    await db.query('DELETE FROM api_keys WHERE id = $1', [key.id]);
+    await outbox.db.query('DELETE FROM api_keys WHERE id = $1', [key.id]);
     expect(await takeOutbox()).toEqual([key.digest]);
   });
 
@@ -79,19 +70,19 @@ describe('key cache outbox triggers', () => {
     await takeOutbox();
 
     await recordLastUsed(
-      db,
+      outbox.db,
       new Map([
         [key.id, { lastUsedMs: Date.now(), count: 3 }],
         [other.id, { lastUsedMs: Date.now(), count: 1 }],
       ]),
     );
-    await db.query(`UPDATE api_keys SET name = 'renamed', updated_at = now() WHERE id = $1`, [key.id]);
-    await db.query('UPDATE api_keys SET rotated_to = $2 WHERE id = $1', [key.id, other.id]);
-    await db.query(`UPDATE api_keys SET status = status, paused_until = paused_until WHERE id = $1`, [
+    await outbox.db.query(`UPDATE api_keys SET name = 'renamed', updated_at = now() WHERE id = $1`, [key.id]);
+    await outbox.db.query('UPDATE api_keys SET rotated_to = $2 WHERE id = $1', [key.id, other.id]);
+    await outbox.db.query(`UPDATE api_keys SET status = status, paused_until = paused_until WHERE id = $1`, [
       key.id,
     ]);
     expect(await takeOutbox()).toEqual([]);
-    const { rows } = await db.query<{ n: number }>(
+    const { rows } = await outbox.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM api_keys WHERE last_used_at IS NOT NULL AND instance_id = $1',
       [instanceId],
     );
@@ -108,18 +99,20 @@ describe('key cache outbox triggers', () => {
     const digests = keys.map((key) => key.digest).sort();
     await takeOutbox();
 
-    await db.query(`UPDATE instances SET name = 'Renamed', updated_at = now() WHERE id = $1`, [instanceId]);
-    await db.query('UPDATE instances SET services = services WHERE id = $1', [instanceId]);
+    await outbox.db.query(`UPDATE instances SET name = 'Renamed', updated_at = now() WHERE id = $1`, [
+      instanceId,
+    ]);
+    await outbox.db.query('UPDATE instances SET services = services WHERE id = $1', [instanceId]);
     expect(await takeOutbox()).toEqual([]);
 
-    await db.query('UPDATE instances SET services = $2 WHERE id = $1', [
+    await outbox.db.query('UPDATE instances SET services = $2 WHERE id = $1', [
       instanceId,
       ['custody', 'compliance'],
     ]);
     expect((await takeOutbox()).sort()).toEqual(digests);
-    await db.query('UPDATE instances SET archived = true WHERE id = $1', [instanceId]);
+    await outbox.db.query('UPDATE instances SET archived = true WHERE id = $1', [instanceId]);
     expect((await takeOutbox()).sort()).toEqual(digests);
-    await db.query(`UPDATE instances SET instance_ref = 'Zz999999' WHERE id = $1`, [instanceId]);
+    await outbox.db.query(`UPDATE instances SET instance_ref = 'Zz999999' WHERE id = $1`, [instanceId]);
     expect((await takeOutbox()).sort()).toEqual(digests);
   });
 
@@ -127,7 +120,7 @@ describe('key cache outbox triggers', () => {
     const instanceId = await newInstance();
     const keys = [await newKey(instanceId, 'd1'), await newKey(instanceId, 'd2')];
     await takeOutbox();
-    await db.query('DELETE FROM instances WHERE id = $1', [instanceId]);
+    await outbox.db.query('DELETE FROM instances WHERE id = $1', [instanceId]);
     expect((await takeOutbox()).sort()).toEqual(keys.map((key) => key.digest).sort());
   });
 
@@ -136,7 +129,7 @@ describe('key cache outbox triggers', () => {
     const key = await newKey(instanceId, 'rollback');
     await takeOutbox();
     await expect(
-      db.transaction(async (tx) => {
+      outbox.db.transaction(async (tx) => {
         await tx.query(`UPDATE api_keys SET status = 'REVOKED' WHERE id = $1`, [key.id]);
         throw new Error('abort');
       }),

@@ -2,35 +2,22 @@
 // in key_cache_outbox (every change to what the auth path caches, in the change's own
 // transaction) and which do not. No app runs here, so nothing relays the rows away while the test
 // reads them.
-import { createHash } from 'node:crypto';
-import type { Database } from '@portcullis/db';
-import { outboxProbe } from '@portcullis/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { digestKey as digest } from '@portcullis/hashing';
+import { outboxDatabase } from '@portcullis/testing';
+import { describe, expect, it } from 'vitest';
 import { pgliteDatabase } from './harness.js';
 
-const digest = (label: string) => createHash('sha256').update(label).digest('hex');
-
 describe('key cache outbox triggers', () => {
-  let db: Database;
-  let seq = 0;
-
-  beforeAll(async () => {
-    db = await pgliteDatabase();
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await outboxProbe(db).clear();
-  });
-
+  const outbox = outboxDatabase(pgliteDatabase);
   /** What the outbox holds, oldest first; empties it. */
-  const takeOutbox = () => outboxProbe(db).take();
+  const takeOutbox = () => outbox.take();
+  let seq = 0;
 
   const newTenant = async (): Promise<string> => {
     seq += 1;
     const id = `ten_${String(seq).padStart(24, '0')}`;
-    await db.query(
+    await outbox.db.query(
       `INSERT INTO tenants (id, slug, organization_name, owner_email, signing_profile, environment, status, created_at, updated_at)
        VALUES ($1, $2, 'Acme', 'o@acme.example', 'eddsa_did', 'sandbox', 'pending', now(), now())`,
       [id, `tenant-${seq}`],
@@ -45,7 +32,7 @@ describe('key cache outbox triggers', () => {
   ): Promise<{ id: string; digest: string }> => {
     seq += 1;
     const key = { id: `tak_${String(seq).padStart(24, '0')}`, digest: digest(label) };
-    await db.query(
+    await outbox.db.query(
       `INSERT INTO tenant_api_keys (id, tenant_id, key_digest, key_prefix, created_at, revoked_at)
        VALUES ($1, $2, $3, 'tcs_sandbox_', now(), CASE WHEN $4 THEN now() END)`,
       [key.id, tenantId, key.digest, revoked],
@@ -57,9 +44,9 @@ describe('key cache outbox triggers', () => {
     const tenantId = await newTenant();
     const key = await newKey(tenantId, 'created');
     expect(await takeOutbox()).toEqual([key.digest]);
-    await db.query('UPDATE tenant_api_keys SET revoked_at = now() WHERE id = $1', [key.id]);
+    await outbox.db.query('UPDATE tenant_api_keys SET revoked_at = now() WHERE id = $1', [key.id]);
     expect(await takeOutbox()).toEqual([key.digest]);
-    await db.query('DELETE FROM tenant_api_keys WHERE id = $1', [key.id]);
+    await outbox.db.query('DELETE FROM tenant_api_keys WHERE id = $1', [key.id]);
     expect(await takeOutbox()).toEqual([key.digest]);
   });
 
@@ -69,16 +56,20 @@ describe('key cache outbox triggers', () => {
     const digests = keys.map((key) => key.digest).sort();
     await takeOutbox();
 
-    await db.query(
+    await outbox.db.query(
       `UPDATE tenants SET organization_name = 'Renamed', owner_email = 'x@acme.example', updated_at = now() WHERE id = $1`,
       [tenantId],
     );
-    await db.query('UPDATE tenants SET status = status WHERE id = $1', [tenantId]);
+    await outbox.db.query('UPDATE tenants SET status = status WHERE id = $1', [tenantId]);
     expect(await takeOutbox()).toEqual([]);
 
-    await db.query(`UPDATE tenants SET status = 'approved', approved_at = now() WHERE id = $1`, [tenantId]);
+    await outbox.db.query(`UPDATE tenants SET status = 'approved', approved_at = now() WHERE id = $1`, [
+      tenantId,
+    ]);
     expect((await takeOutbox()).sort()).toEqual(digests);
-    await db.query(`UPDATE tenants SET status = 'suspended', suspended_at = now() WHERE id = $1`, [tenantId]);
+    await outbox.db.query(`UPDATE tenants SET status = 'suspended', suspended_at = now() WHERE id = $1`, [
+      tenantId,
+    ]);
     expect((await takeOutbox()).sort()).toEqual(digests);
   });
 
@@ -86,7 +77,7 @@ describe('key cache outbox triggers', () => {
     const tenantId = await newTenant();
     const keys = [await newKey(tenantId, 'd1', true), await newKey(tenantId, 'd2')];
     await takeOutbox();
-    await db.query('DELETE FROM tenants WHERE id = $1', [tenantId]);
+    await outbox.db.query('DELETE FROM tenants WHERE id = $1', [tenantId]);
     expect((await takeOutbox()).sort()).toEqual(keys.map((key) => key.digest).sort());
   });
 });

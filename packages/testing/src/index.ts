@@ -31,8 +31,8 @@ export type {
   ResponseCheckOptions,
 } from './openapi-responses.js';
 export { documentedOperations, registeredOperations, responseCheck } from './openapi-responses.js';
-export type { OutboxProbe, OutboxQueryable } from './outbox.js';
-export { outboxProbe, waitUntil } from './outbox.js';
+export type { OutboxDatabase, OutboxProbe, OutboxQueryable } from './outbox.js';
+export { outboxDatabase, outboxProbe, waitUntil } from './outbox.js';
 export type {
   DocumentedOperation,
   HttpSpellingSendOptions,

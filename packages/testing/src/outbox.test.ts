@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
-import { outboxProbe, waitUntil } from './outbox.js';
+import { outboxDatabase, outboxProbe, waitUntil } from './outbox.js';
 
 describe('outboxProbe', () => {
   it('counts, takes in order and clears the rows of a real outbox table', async () => {
@@ -33,5 +33,24 @@ describe('waitUntil', () => {
     await expect(waitUntil(async () => false, { timeoutMs: 30, intervalMs: 5 })).rejects.toThrow(
       'condition not reached within 30 ms',
     );
+  });
+});
+
+describe('outboxDatabase', () => {
+  const outbox = outboxDatabase(async () => {
+    const db = await PGlite.create();
+    await db.query('CREATE TABLE key_cache_outbox (id bigserial PRIMARY KEY, cache_id text NOT NULL)');
+    return db;
+  });
+
+  it('opens the database before the suite and lets a test take what it recorded', async () => {
+    await outbox.db.query("INSERT INTO key_cache_outbox (cache_id) VALUES ('left-over')");
+    await outbox.db.query("INSERT INTO key_cache_outbox (cache_id) VALUES ('x')");
+    expect(await outbox.take()).toEqual(['left-over', 'x']);
+    await outbox.db.query("INSERT INTO key_cache_outbox (cache_id) VALUES ('not taken')");
+  });
+
+  it('empties the outbox before each test', async () => {
+    expect(await outbox.take()).toEqual([]);
   });
 });

@@ -1,3 +1,5 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+
 /** The part of a database handle the outbox helpers need (`@portcullis/db`'s `Database` fits). */
 export interface OutboxQueryable {
   query<R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
@@ -56,4 +58,50 @@ export async function waitUntil(
     if (performance.now() > deadline) throw new Error(`condition not reached within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
   }
+}
+
+/** What the tests of an outbox suite use; see {@link outboxDatabase}. */
+export interface OutboxDatabase<D> {
+  /** The migrated database of the suite. */
+  readonly db: D;
+  /** The recorded cache ids, oldest first; empties the outbox. */
+  take(): Promise<string[]>;
+}
+
+/**
+ * The fixture of a suite that tests an app's outbox triggers on a database no app runs on (so
+ * nothing relays the rows away): `open()` before the suite, the outbox emptied before each test,
+ * the database closed after the suite. Call it inside a `describe`.
+ *
+ * @example
+ * describe('key cache outbox triggers', () => {
+ *   const outbox = outboxDatabase(pgliteDatabase);
+ *   it('records a revoked key', async () => { …; expect(await outbox.take()).toEqual([digest]); });
+ * });
+ */
+export function outboxDatabase<D extends OutboxQueryable & { close(): Promise<void> }>(
+  open: () => Promise<D>,
+  table = 'key_cache_outbox',
+): OutboxDatabase<D> {
+  let opened: D | undefined;
+  const db = () => {
+    if (opened === undefined) throw new Error('outboxDatabase: the database is not open');
+    return opened;
+  };
+  beforeAll(async () => {
+    opened = await open();
+  });
+  afterAll(async () => {
+    await opened?.close();
+    opened = undefined;
+  });
+  beforeEach(async () => {
+    await outboxProbe(db(), table).clear();
+  });
+  return {
+    get db() {
+      return db();
+    },
+    take: () => outboxProbe(db(), table).take(),
+  };
 }
