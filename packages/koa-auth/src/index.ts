@@ -23,6 +23,8 @@ export type {
   InstancePrincipal,
 } from './instance-key-auth.js';
 export { instanceKeyAuth, requireService } from './instance-key-auth.js';
+export type { FormBodyOptions, FormBodyProblem, FormBodyState } from './form-body.js';
+export { formBody } from './form-body.js';
 export type { JsonBodyOptions, JsonBodyProblem, JsonBodyState } from './json-body.js';
 export { jsonBody, jsonBodyProblemMessage } from './json-body.js';
 export type { MaybePromise } from './maybe-async.js';

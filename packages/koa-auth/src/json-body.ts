@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 
 /** State set by {@link jsonBody}: the parsed body, or `undefined` when the request had none. */
 export interface JsonBodyState {
@@ -50,22 +50,14 @@ export function jsonBody(options: JsonBodyOptions): Middleware<JsonBodyState> {
 
   return async function jsonBody(ctx, next) {
     ctx.state.body = undefined;
-    const declared = Number(ctx.get('content-length') || 0);
-    if (declared > limitBytes) throw tooLarge();
-
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limitBytes) throw tooLarge();
-      chunks.push(chunk);
-    }
+    const bytes = await readBounded(ctx, limitBytes, tooLarge);
+    const size = bytes.length;
     if (size === 0) return next();
 
     if (!isJsonContentType(ctx.get('content-type'))) throw invalid('content-type');
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, size));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
       throw invalid('encoding');
     }
@@ -79,6 +71,27 @@ export function jsonBody(options: JsonBodyOptions): Middleware<JsonBodyState> {
     ctx.state.body = value;
     await next();
   };
+}
+
+/**
+ * Reads the whole request body, refusing one over `limitBytes` (before reading when
+ * `Content-Length` already says so, else as soon as the count passes it).
+ */
+export async function readBounded(
+  ctx: ParameterizedContext,
+  limitBytes: number,
+  tooLarge: () => unknown,
+): Promise<Buffer> {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > limitBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 function isJsonContentType(header: string): boolean {

@@ -53,7 +53,8 @@ function operation(route: RouteDeclaration): ZodOpenApiOperationObject {
     ...(request.query === undefined ? {} : { query: request.query }),
     ...(request.headers === undefined ? {} : { header: request.headers }),
   };
-  const body = request.body;
+  const body = request.body ?? request.form;
+  const mediaType = request.body === undefined ? 'application/x-www-form-urlencoded' : 'application/json';
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -69,7 +70,7 @@ function operation(route: RouteDeclaration): ZodOpenApiOperationObject {
           requestBody: {
             // A schema that accepts `undefined` (an optional body) makes the body optional.
             required: !body.safeParse(undefined).success,
-            content: { 'application/json': { schema: body } },
+            content: { [mediaType]: { schema: body } },
           },
         }),
     responses,

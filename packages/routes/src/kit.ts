@@ -12,6 +12,8 @@ export interface RouteKitOptions {
   invalid: (details: FieldProblem[]) => unknown;
   /** The app's JSON body reader (`jsonBody()` of `@portcullis/koa-auth` with the app's 413 and 400). */
   jsonBody: Middleware;
+  /** The app's form body reader (`formBody()` of `@portcullis/koa-auth`): required by routes that declare `form`. */
+  formBody?: Middleware;
 }
 
 /** A route's handler: gets the validated input, returns a declared JSON answer or {@link WRITTEN}. */
@@ -35,6 +37,13 @@ export interface MountOptions<S> {
    * leads to. Parsed queries are shared between requests: a handler must not change one.
    */
   queryCache?: QueryCacheOptions;
+  /**
+   * This route's own 400 for fields that fail their schemas, instead of the kit's: a route that
+   * speaks another error dialect than the app's (an OAuth endpoint's `invalid_request`).
+   */
+  invalid?: (details: FieldProblem[]) => unknown;
+  /** This route's own body reader, instead of the kit's `jsonBody` / `formBody` (its errors in the route's dialect). */
+  bodyReader?: Middleware<S>;
 }
 
 /** Bounds of {@link MountOptions.queryCache}. */
@@ -135,7 +144,17 @@ export function createRouteKit<S = unknown>(options: RouteKitOptions): RouteKit<
     mount(router, declaration, handler, mountOptions = {}) {
       record(declaration);
       const request = declaration.request ?? {};
-      const { params, query, headers, body } = request;
+      const { params, query, headers } = request;
+      if (request.body !== undefined && request.form !== undefined) {
+        throw new Error(`${declaration.operationId} declares both a JSON and a form body`);
+      }
+      const body = request.body ?? request.form;
+      const invalid = mountOptions.invalid ?? options.invalid;
+      const reader =
+        mountOptions.bodyReader ?? (request.form === undefined ? options.jsonBody : options.formBody);
+      if (body !== undefined && reader === undefined) {
+        throw new Error(`${declaration.operationId} declares a form body and the kit has no formBody reader`);
+      }
       const empty = {};
       const parseQuery =
         query === undefined
@@ -172,7 +191,7 @@ export function createRouteKit<S = unknown>(options: RouteKitOptions): RouteKit<
           const parsed = params.safeParse(ctx.params);
           if (!parsed.success) {
             throw declaration.invalidParams === undefined
-              ? options.invalid(fieldProblems(parsed.error))
+              ? invalid(fieldProblems(parsed.error))
               : declaration.invalidParams();
           }
           input.params = parsed.data;
@@ -185,12 +204,12 @@ export function createRouteKit<S = unknown>(options: RouteKitOptions): RouteKit<
         if (parseQuery !== undefined) take(parseQuery(ctx.querystring, ctx.query), 'query');
         if (headers !== undefined) take(headers.safeParse(ctx.headers), 'headers');
         if (body !== undefined) take(body.safeParse((ctx.state as { body?: unknown }).body), 'body');
-        if (problems.length > 0) throw options.invalid(problems.slice(0, 20));
+        if (problems.length > 0) throw invalid(problems.slice(0, 20));
         return respond(ctx, handler(ctx, input as unknown as RouteInput<typeof declaration>) as Reply);
       };
 
       const chain: Middleware<S>[] = [...(mountOptions.before ?? [])];
-      if (body !== undefined) chain.push(options.jsonBody as Middleware<S>);
+      if (body !== undefined) chain.push(reader as Middleware<S>);
       chain.push(...(mountOptions.afterBody ?? []), run);
       const path = relativePath(router as unknown as RouterWithPrefix, declaration.path);
       // @koa/router's method functions share one signature; the declaration picks which.

@@ -20,6 +20,11 @@ export interface RouteRequest {
   headers?: ZodObjectSchema;
   /** The JSON body (`application/json`). Accepting no body at all is part of the schema. */
   body?: z.ZodType;
+  /**
+   * A form body (`application/x-www-form-urlencoded`, e.g. an OAuth token request) instead of a
+   * JSON one: parameters by name, each a string. Read by the kit's `formBody` reader.
+   */
+  form?: ZodObjectSchema;
 }
 
 /** One response the route can give: its description, headers, and body schema by media type. */
@@ -85,7 +90,7 @@ export interface RouteInput<D extends RouteDeclaration> {
   params: Part<D, 'params', Record<string, never>>;
   query: Part<D, 'query', Record<string, never>>;
   headers: Part<D, 'headers', Record<string, never>>;
-  body: Part<D, 'body', undefined>;
+  body: Part<D, 'body', Part<D, 'form', undefined>>;
 }
 
 type JsonBodyOf<R> = R extends { content: { 'application/json': { schema: infer S extends z.ZodType } } }

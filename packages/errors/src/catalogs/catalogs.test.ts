@@ -133,19 +133,32 @@ describe('tcsApiErrors (SPEC §6.2–§6.3)', () => {
 });
 
 describe('OAuth catalogs (SPEC §6.3–§6.4)', () => {
-  it('answers 400 for every token endpoint error, DPoP ones included', () => {
+  it('answers 400 for every token endpoint error, DPoP ones included, and 503 for an outage', () => {
     expect(table(tokenEndpointErrors)).toEqual({
+      invalid_request: [400, 'The request is missing a parameter or is malformed', true],
+      unsupported_grant_type: [400, 'Only the pre-authorized code grant is supported', true],
+      invalid_tx_code: [400, 'The transaction code is wrong', true],
       invalid_grant: [400, 'Pre-authorized code is expired or has already been used', true],
       invalid_dpop_proof: [400, 'Invalid DPoP proof', true],
       use_dpop_nonce: [400, 'Authorization server requires nonce in DPoP proof', true],
+      temporarily_unavailable: [503, 'Service temporarily unavailable', true],
     });
   });
 
-  it('answers 401 for every credential endpoint error, DPoP ones included', () => {
+  it('answers 401 for token and DPoP problems at the credential endpoint, 400 for the request errors of OpenID4VCI', () => {
     expect(table(credentialEndpointErrors)).toEqual({
       invalid_token: [401, 'The access token is invalid or expired', true],
       invalid_dpop_proof: [401, 'Invalid DPoP proof', true],
       use_dpop_nonce: [401, 'Resource server requires nonce in DPoP proof', true],
+      invalid_request: [400, 'The access token must be sent in the Authorization header', true],
+      invalid_credential_request: [400, 'The credential request is malformed', true],
+      unknown_credential_configuration: [400, 'The access token does not cover this credential configuration', true],
+      unknown_credential_identifier: [400, 'This issuer returns no credential identifiers', true],
+      invalid_proof: [400, 'The key proof is invalid', true],
+      invalid_nonce: [400, 'The proof nonce is unknown, expired or already used', true],
+      invalid_encryption_parameters: [400, 'Credential response encryption is not supported', true],
+      credential_request_denied: [400, 'The issuer no longer issues this credential', true],
+      temporarily_unavailable: [503, 'Service temporarily unavailable', true],
     });
   });
 
