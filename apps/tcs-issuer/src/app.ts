@@ -1,6 +1,13 @@
 import { healthRoutes, type Metrics, useRequestPipeline } from '@portcullis/app-kit';
 import type { Database } from '@portcullis/db';
-import { isCodedError, renderTcs, tcsApiErrors } from '@portcullis/errors';
+import {
+  CodedError,
+  credentialEndpointErrors,
+  isCodedError,
+  renderOAuth,
+  renderTcs,
+  tcsApiErrors,
+} from '@portcullis/errors';
 import { type PasswordHasher, PasswordHasherBusyError } from '@portcullis/hashing';
 import type { KeyCache } from '@portcullis/key-cache';
 import {
@@ -13,7 +20,7 @@ import {
   type WindowLimiter,
 } from '@portcullis/koa-auth';
 import { appRouter, serveOpenApi } from '@portcullis/routes';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { Sealer } from './crypto/seal.js';
 import {
@@ -24,9 +31,14 @@ import {
   requestIdHeaders,
   tcsHealth,
 } from './http.js';
+import type { StatusListService } from './issuance/status-lists.js';
 import { adminTenantRoutes } from './routes/admin-tenants.js';
 import { authRoutes } from './routes/auth.js';
 import { didRoutes } from './routes/dids.js';
+import { type IssuerMetadataDeps, issuerMetadataRoutes } from './routes/issuer-metadata.js';
+import { type OAuthDeps, oauthRoutes } from './routes/oauth.js';
+import { offerRoutes } from './routes/offers.js';
+import { credentialStatusRoutes, statusListRoutes } from './routes/status.js';
 import { tenantRoutes } from './routes/tenant.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { type AppState, sessionVerifier } from './state.js';
@@ -51,6 +63,23 @@ function decideKey(row: TenantKeyRow | null): AuthDecision<TenantKeyRow, TenantK
   if (row.revoked) return REVOKED_KEY;
   if (row.status !== 'approved') return NOT_APPROVED;
   return { ok: true, principal: row };
+}
+
+/**
+ * An error met on an OAuth endpoint, in OAuth terms: its own OAuth errors as they are; an outage,
+ * a shed request or the app's 413 as `temporarily_unavailable` / `invalid_request`; anything else
+ * `server_error` (the renderer's default).
+ */
+function oauthError(err: unknown): unknown {
+  if (err instanceof PasswordHasherBusyError)
+    return credentialEndpointErrors.error('temporarily_unavailable');
+  if (isCodedError(err) && err.code === 'SERVICE_UNAVAILABLE') {
+    return credentialEndpointErrors.error('temporarily_unavailable', { cause: err });
+  }
+  if (isCodedError(err) && err.code === 'PAYLOAD_TOO_LARGE') {
+    return new CodedError({ code: 'invalid_request', status: 413, message: 'Request body is too large' });
+  }
+  return err;
 }
 
 /** Everything the app needs, created by `server.ts` (or a test) and injected. */
@@ -81,6 +110,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Counts every authentication decision by scheme, reason and code (`countAuthOutcomes`). */
   authOutcomes: AuthOutcomeHook;
+  /** Issuance: nonces, DPoP, signers, status lists, the credential issuer. */
+  issuance: OAuthDeps['issuance'] & IssuerMetadataDeps['issuance'] & { statusLists: StatusListService };
   /** Readiness checks by name; each rejects when its dependency is down. */
   checks: Record<string, () => Promise<void>>;
   trustProxy?: boolean;
@@ -113,12 +144,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   useRequestPipeline(app, {
     logger,
     metrics,
-    render: (err) =>
-      renderTcs(
-        err instanceof PasswordHasherBusyError
-          ? tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause: err, retryAfterSeconds: 1 })
-          : err,
-      ),
+    render: (err, ctx) =>
+      ctx.state.oauth === true
+        ? renderOAuth(oauthError(err))
+        : renderTcs(
+            err instanceof PasswordHasherBusyError
+              ? tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause: err, retryAfterSeconds: 1 })
+              : err,
+          ),
     unavailable: (cause) => tcsApiErrors.error('SERVICE_UNAVAILABLE', { cause }),
     notFound: () => tcsApiErrors.error('NOT_FOUND', { message: 'Route not found' }),
     methodNotAllowed: () => tcsApiErrors.error('METHOD_NOT_ALLOWED'),
@@ -184,20 +217,32 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(session.routes());
 
   // Issuer routes with a tenant API key; an L1 hit is decided synchronously.
+  const keyAuth = tcsKeyAuth<TenantKeyRow>({
+    onOutcome: deps.authOutcomes,
+    lookup: (digest) => {
+      const row = keyCache.read(digest);
+      return row instanceof Promise ? row.then(decideKey) : decideKey(row);
+    },
+  }) as Middleware<AppState>;
   const keyed = appRouter<AppState>();
-  keyed.use(
-    '/v1/tenant',
-    tcsKeyAuth({
-      onOutcome: deps.authOutcomes,
-      lookup: (digest) => {
-        const row = keyCache.read(digest);
-        return row instanceof Promise ? row.then(decideKey) : decideKey(row);
-      },
-    }),
-  );
+  keyed.use('/v1/tenant', keyAuth);
+  keyed.use('/v1/credentials', keyAuth);
   const tenant = tenantRoutes(kit);
   keyed.use(tenant.routes(), tenant.allowedMethods());
+  const credentials = credentialStatusRoutes(deps, kit);
+  keyed.use(credentials.routes(), credentials.allowedMethods());
   app.use(keyed.routes());
+
+  // Issuance: offers (created with the API key, fetched by wallets), discovery, the OAuth
+  // endpoints, and the public status lists.
+  for (const router of [
+    offerRoutes(deps, kit, keyAuth),
+    issuerMetadataRoutes(deps, kit),
+    oauthRoutes(deps, kit),
+    statusListRoutes(deps.issuance, kit),
+  ]) {
+    app.use(router.routes()).use(router.allowedMethods());
+  }
 
   openApi.document();
   return app;

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import {
   countAuthOutcomes,
   countRateLimitRefusals,
@@ -7,13 +8,20 @@ import {
   reportCacheEvents,
 } from '@portcullis/app-kit';
 import type { Database } from '@portcullis/db';
+import { createNonceIssuer, createPostgresReplayStore, createRedisReplayStore } from '@portcullis/dpop';
 import { createPasswordHasher, type PasswordHasher } from '@portcullis/hashing';
 import { createKeyCache, createSqlOutbox } from '@portcullis/key-cache';
 import { createWindowLimiter } from '@portcullis/koa-auth';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app.js';
+import type { LocalCa } from './crypto/ca.js';
 import { createSealer } from './crypto/seal.js';
+import { createRedisCredentialNonces, createSqlCredentialNonces } from './issuance/c-nonces.js';
+import { C_NONCE_TTL_SECONDS, endpointsOf, ISSUANCE_TOKEN_TTL_SECONDS } from './issuance/configurations.js';
+import { createCredentialIssuer } from './issuance/issue.js';
+import { createTenantSigners } from './issuance/signer.js';
+import { createStatusListService } from './issuance/status-lists.js';
 import { findTenantKey, type TenantKeyRow } from './store/tenants.js';
 import { createTokenService } from './tokens.js';
 
@@ -24,8 +32,10 @@ export interface BuildDepsOptions {
   /** Subscriber connection for cache invalidations; required with `redis`. */
   subscriber?: Redis | undefined;
   adminToken: string;
-  /** Seals every stored private key (32 bytes). */
+  /** Seals every stored private key (32 bytes); the issuance secrets are derived from it. */
   keyEncryptionKey: Uint8Array;
+  /** The local CA of `es256_x509` leaf certificates (`loadOrCreateCa`). */
+  ca: LocalCa;
   publicUrl: string;
   logger: Logger;
   now?: () => number;
@@ -70,6 +80,33 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
   });
   observeKeyCache(metrics, keyCache);
 
+  // Secrets every process of a deployment shares, derived from the one key-encryption key (each
+  // under its own label, so none can stand for another): transaction-code HMACs, DPoP nonces.
+  const derive = (label: string) =>
+    new Uint8Array(
+      hkdfSync('sha256', options.keyEncryptionKey, new Uint8Array(0), `portcullis tcs ${label}`, 32),
+    );
+  const signers = createTenantSigners({ db, sealer, ca: options.ca, publicUrl, now });
+  const issuance = {
+    nonces: redis
+      ? createRedisCredentialNonces({ redis, prefix: `${prefix}:cnonce:`, ttlMs: C_NONCE_TTL_SECONDS * 1000 })
+      : createSqlCredentialNonces({ db, ttlMs: C_NONCE_TTL_SECONDS * 1000, now }),
+    dpopNonces: createNonceIssuer({ secrets: [derive('dpop-nonce')], now }),
+    replay: redis
+      ? createRedisReplayStore({ redis, prefix: `${prefix}:dpop:jti:` })
+      : createPostgresReplayStore({
+          db,
+          now,
+          onCleanupError: (error) =>
+            logger.warn({ err: (error as Error).message }, 'DPoP replay cleanup failed'),
+        }),
+    txCodeKey: derive('tx-code'),
+    signers,
+    caCertificatePem: options.ca.certificatePem,
+    statusLists: createStatusListService({ db, signers, publicUrl, now }),
+    issue: createCredentialIssuer({ db, signers, publicUrl }),
+  };
+
   const limits = { loginFailuresPer15Min: 15, adminAuthPer15Min: 15, ...options.limits };
   const onStoreError = (error: Error) => logger.warn({ err: error.message }, 'rate limiter store failed');
   const refusals = countRateLimitRefusals(metrics);
@@ -93,7 +130,10 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       issuer: publicUrl,
       ttlSeconds: options.accessTokenTtlSeconds ?? 900,
       now,
+      credentialEndpoint: endpointsOf(publicUrl).credential,
+      issuanceTtlSeconds: ISSUANCE_TOKEN_TTL_SECONDS,
     }),
+    issuance,
     sealer,
     hasher: options.hasher ?? createPasswordHasher(),
     limiters: {

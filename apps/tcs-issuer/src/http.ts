@@ -3,6 +3,7 @@ import {
   type Catalog,
   catalogErrors,
   type HttpErrorStatus,
+  oauthErrorSchema,
   tcsApiErrors,
   tcsApiKeyErrors,
   tcsErrorSchema,
@@ -252,10 +253,10 @@ export interface DocumentedLimits {
 export function documentOptions(publicUrl: string, limits: DocumentedLimits): DocumentOptions {
   return {
     info: {
-      title: 'Portcullis TCS issuer — Trust Registry',
+      title: 'Portcullis TCS issuer',
       version: '0.1.0',
       description:
-        'Tenant onboarding, login, DIDs and the API-key guard of the TCS credential issuer. A success body is the data itself. Every error is `{ statusCode, message, error }` with `error` the reason phrase of `statusCode`; the three API-key messages are published and byte-exact. No stack trace or internal message reaches a client: an unexpected failure is a 500 `Internal server error`, a database outage a 503 `Service temporarily unavailable`. An unknown route is a 404 `Route not found`; a documented path called with another method a 405 `Method not allowed` with `Allow`. Every response carries `X-Request-Id`.',
+        'Tenant onboarding, login, DIDs, the API-key guard and OpenID4VCI issuance of the TCS credential issuer. Outside the OAuth endpoints (`/v1/token`, `/v1/nonce`, `/v1/credential`, which answer in the OAuth format), a success body is the data itself. Every error is `{ statusCode, message, error }` with `error` the reason phrase of `statusCode`; the three API-key messages are published and byte-exact. No stack trace or internal message reaches a client: an unexpected failure is a 500 `Internal server error`, a database outage a 503 `Service temporarily unavailable`. An unknown route is a 404 `Route not found`; a documented path called with another method a 405 `Method not allowed` with `Allow`. Every response carries `X-Request-Id`.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: publicUrl }],
@@ -271,6 +272,13 @@ export function documentOptions(publicUrl: string, limits: DocumentedLimits): Do
         bearerFormat: 'JWT',
         description:
           'A login access token from `POST /v1/auth/login`: an ES256 JWT checked against the account on every request. Missing → 401 `Bearer token is required`; malformed, expired, of a suspended tenant, or older than the last password change → 401 `Invalid or expired token`.',
+      },
+      issuanceToken: {
+        type: 'http',
+        scheme: 'DPoP',
+        bearerFormat: 'JWT',
+        description:
+          'An issuance access token from `POST /v1/token` (ES256 `at+jwt`, 300 s), as `Authorization: DPoP <token>` with a `DPoP` proof (RFC 9449), or `Authorization: Bearer <token>` for an unbound token of an `eddsa_did` tenant. Never in the query or body. Refused → 401 `invalid_token` with `WWW-Authenticate: DPoP …`.',
       },
       apiKey: {
         type: 'apiKey',
@@ -290,6 +298,99 @@ export function documentOptions(publicUrl: string, limits: DocumentedLimits): Do
       },
       { name: 'DIDs', description: "The logged-in tenant's DIDs, `Authorization: Bearer <JWT>`." },
       { name: 'Tenant', description: 'Issuer routes with a tenant API key, `X-API-Key`.' },
+      {
+        name: 'Offers',
+        description: 'Credential offers: created with the tenant API key, fetched by wallets.',
+      },
+      {
+        name: 'Issuance',
+        description:
+          'OpenID4VCI 1.0 (pre-authorized code flow) with DPoP (RFC 9449). OAuth format: every answer has `Cache-Control: no-store`; an error is exactly `{ error, error_description }`.',
+      },
     ],
   };
+}
+
+// OAuth endpoints (`/v1/token`, `/v1/nonce`, `/v1/credential`) speak OAuth: every answer has
+// `Cache-Control: no-store`; an error is exactly `{ error, error_description }`; a 401 carries a
+// `WWW-Authenticate: DPoP …` challenge; DPoP answers carry a fresh `DPoP-Nonce`.
+
+const noStore = z.literal('no-store').meta({ description: 'OAuth answers are never cached.' });
+const dpopNonceHeader = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,256}$/)
+  .meta({ header: { id: 'DPoP-Nonce' }, description: 'A fresh server nonce for the next DPoP proof.' });
+const wwwAuthenticateHeader = z
+  .string()
+  .regex(/^DPoP error="[a-z_]+"/)
+  .meta({
+    description: 'The challenge: `DPoP error="…", error_description="…", algs="ES256 EdDSA"`.',
+  });
+
+/** Headers of an OAuth answer: the request id and `Cache-Control: no-store`, plus `headers`. */
+function oauthHeaders(headers: Record<string, z.ZodType>): ZodObjectSchema {
+  return z.object({ 'X-Request-Id': requestIdHeader, 'Cache-Control': noStore, ...headers });
+}
+
+/** An OAuth success answer (`Cache-Control: no-store`). `dpopNonce`: `required` or `optional` header. */
+export function oauthOk<S extends z.ZodType>(
+  description: string,
+  schema: S,
+  dpopNonce?: 'required' | 'optional',
+): { description: string; headers: ZodObjectSchema; content: { 'application/json': { schema: S } } } {
+  return {
+    description,
+    headers: oauthHeaders(
+      dpopNonce === undefined
+        ? {}
+        : { 'DPoP-Nonce': dpopNonce === 'required' ? dpopNonceHeader : dpopNonceHeader.optional() },
+    ),
+    content: { 'application/json': { schema } },
+  };
+}
+
+/** One OAuth error a route can answer: its status and code. */
+export interface OAuthError {
+  status: HttpErrorStatus;
+  code: string;
+  /** What provokes it, for the document. */
+  when: string;
+}
+
+/** The OAuth errors of a catalog's codes, each with what provokes it. */
+export function oauthErrorsOf<C extends string>(
+  catalog: Catalog<C>,
+  codes: Partial<Record<C, string>>,
+): OAuthError[] {
+  return (Object.entries(codes) as Array<[C, string]>).map(([code, when]) => ({
+    status: catalog.spec(code).status,
+    code,
+    when,
+  }));
+}
+
+/**
+ * The documented error answers of an OAuth route, one per status: `{ error, error_description }`
+ * with the codes of that status, `Cache-Control: no-store`, `WWW-Authenticate` on a 401, and an
+ * optional `DPoP-Nonce` (present whenever the route issued one before failing).
+ */
+export function oauthErrorResponses(errors: readonly OAuthError[]): {
+  [S in HttpErrorStatus]?: RouteResponse;
+} {
+  const byStatus = new Map<HttpErrorStatus, OAuthError[]>();
+  for (const error of errors) byStatus.set(error.status, [...(byStatus.get(error.status) ?? []), error]);
+  const out: { [S in HttpErrorStatus]?: RouteResponse } = {};
+  for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
+    const list = byStatus.get(status) ?? [];
+    const codes = [...new Set(list.map((e) => e.code))];
+    out[status] = {
+      description: list.map((e) => `\`${e.code}\`: ${e.when}`).join('; '),
+      headers: oauthHeaders({
+        'DPoP-Nonce': dpopNonceHeader.optional(),
+        ...(status === 401 ? { 'WWW-Authenticate': wwwAuthenticateHeader } : {}),
+      }),
+      content: { 'application/json': { schema: oauthErrorSchema(codes) } },
+    };
+  }
+  return out;
 }

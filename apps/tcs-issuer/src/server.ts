@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectRedisPair, createLogger, openDatabase, runService } from '@portcullis/app-kit';
 import { createApp } from './app.js';
+import { loadOrCreateCa } from './crypto/ca.js';
+import { createSealer } from './crypto/seal.js';
 import { buildDeps } from './deps.js';
 import { readConfig } from './env.js';
 import { loadOrCreateKeyFile } from './key-file.js';
@@ -17,6 +19,12 @@ const config = result.config;
 const logger = createLogger({ app: 'tcs-issuer', level: config.logLevel });
 const keyEncryptionKey =
   config.keyEncryptionKey ?? (await loadOrCreateKeyFile(join(config.dataDir, 'key-encryption-key')));
+// The local CA of es256_x509 leaf certificates, created in DATA_DIR on first start.
+const ca = await loadOrCreateCa({
+  dataDir: config.dataDir,
+  sealer: createSealer(keyEncryptionKey),
+  now: Date.now,
+});
 const db = await openDatabase(config, fileURLToPath(new URL('../migrations', import.meta.url)));
 const pair = config.redisUrl ? await connectRedisPair(config.redisUrl, logger) : undefined;
 
@@ -26,6 +34,7 @@ const deps = buildDeps({
   subscriber: pair?.subscriber,
   adminToken: config.adminToken,
   keyEncryptionKey,
+  ca,
   publicUrl: config.publicUrl,
   accessTokenTtlSeconds: config.accessTokenTtlSeconds,
   logger,

@@ -1,5 +1,7 @@
 import type { Queryable } from '@portcullis/db';
+import type { DpopProof, PresentedAccessToken } from '@portcullis/koa-auth';
 import type { ParameterizedContext } from 'koa';
+import type { IssuanceGrant } from './routes/oauth.js';
 import type { SigningProfile } from './schemas.js';
 import { findAccount } from './store/accounts.js';
 import type { TenantKeyRow } from './store/tenants.js';
@@ -25,6 +27,16 @@ export interface AppState {
   tenant?: TenantKeyRow;
   /** Set once a login access token was accepted (`Authorization: Bearer`). */
   bearer?: Session;
+  /** Set by the OAuth endpoints: their errors are rendered in the OAuth format. */
+  oauth?: boolean;
+  /** The signing profile that decides DPoP at the token or credential endpoint. */
+  issuanceProfile?: SigningProfile;
+  /** The verified issuance access token of a credential request, and its tenant. */
+  issuanceGrant?: IssuanceGrant;
+  /** The access token as presented, for the DPoP check (`ath`, `cnf.jkt`). */
+  presentedToken?: PresentedAccessToken;
+  /** The accepted DPoP proof of this request, if one was sent. */
+  dpop?: DpopProof;
 }
 
 export type AppContext = ParameterizedContext<AppState>;

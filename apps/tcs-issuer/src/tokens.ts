@@ -6,6 +6,7 @@ import {
   generateKeyPair,
   importJWK,
   type JWK,
+  type JWTPayload,
   errors as joseErrors,
   jwtVerify,
   SignJWT,
@@ -32,6 +33,22 @@ export interface TokenService {
   verify(token: string): Promise<SessionClaims | null>;
   /** The JWKS document: every signing key's public half. */
   jwks(): JwksView;
+  /** A signed issuance access token (audience the credential endpoint) and its lifetime in seconds. */
+  issueAccess(claims: IssuanceClaims): Promise<{ token: string; expiresIn: number }>;
+  /** The claims of a valid issuance access token, or `null` for anything else (never throws on input). */
+  verifyAccess(token: string): Promise<IssuanceClaims | null>;
+}
+
+/** What an issuance access token stands for (OpenID4VCI pre-authorized code flow). */
+export interface IssuanceClaims {
+  /** The tenant id. */
+  tenant: string;
+  /** The offer whose code was exchanged. */
+  offer: string;
+  /** The credential configuration ids the token covers. */
+  configurations: string[];
+  /** RFC 7638 thumbprint of the DPoP key the token is bound to (`cnf.jkt`), when it is. */
+  jkt?: string | undefined;
 }
 
 export interface TokenServiceOptions {
@@ -43,6 +60,10 @@ export interface TokenServiceOptions {
   ttlSeconds: number;
   /** Clock, ms since the epoch. */
   now: () => number;
+  /** Audience of issuance access tokens: the credential endpoint URL. */
+  credentialEndpoint: string;
+  /** Issuance access token lifetime, seconds. */
+  issuanceTtlSeconds: number;
 }
 
 // Login tokens are for the Trust Registry API only. Issuance access tokens are signed
@@ -72,7 +93,7 @@ interface LoadedKey {
  * const { token } = await tokens.issue({ sub: uuid, tenant: tenantId, pwv: 1 });
  */
 export function createTokenService(options: TokenServiceOptions): TokenService {
-  const { db, sealer, issuer, ttlSeconds, now } = options;
+  const { db, sealer, issuer, ttlSeconds, now, credentialEndpoint, issuanceTtlSeconds } = options;
   const audience = `${issuer.replace(/\/+$/, '')}${REGISTRY_AUDIENCE_SUFFIX}`;
   const keys = new Map<string, LoadedKey>();
   let active: LoadedKey | undefined;
@@ -141,38 +162,80 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     },
 
     async verify(token) {
-      if (token.length > MAX_TOKEN_LENGTH) return null;
-      try {
-        const { payload } = await jwtVerify(
-          token,
-          async (header) => {
-            const key = typeof header.kid === 'string' ? keys.get(header.kid) : undefined;
-            if (!key) throw new joseErrors.JWKSNoMatchingKey();
-            return key.publicKey;
-          },
-          {
-            algorithms: ['ES256'],
-            issuer,
-            audience,
-            typ: TOKEN_TYPE,
-            requiredClaims: ['sub', 'exp', 'iat', 'jti'],
-            currentDate: new Date(now()),
-            clockTolerance: 5,
-          },
-        );
-        const { sub, tenant, pwv } = payload;
-        if (typeof sub !== 'string' || typeof tenant !== 'string') return null;
-        if (typeof pwv !== 'number' || !Number.isSafeInteger(pwv)) return null;
-        return { sub, tenant, pwv };
-      } catch (error) {
-        // Every jose error is a property of the token (bad signature, expired, wrong audience…).
-        if (error instanceof joseErrors.JOSEError) return null;
-        throw error;
+      const payload = await verified(token, audience);
+      if (payload === null) return null;
+      const { sub, tenant, pwv } = payload;
+      if (typeof sub !== 'string' || typeof tenant !== 'string') return null;
+      if (typeof pwv !== 'number' || !Number.isSafeInteger(pwv)) return null;
+      return { sub, tenant, pwv };
+    },
+
+    async issueAccess(claims) {
+      if (!active) throw new Error('token service not started');
+      const issuedAt = Math.floor(now() / 1000);
+      const token = await new SignJWT({
+        tenant: claims.tenant,
+        credential_configuration_ids: claims.configurations,
+        ...(claims.jkt === undefined ? {} : { cnf: { jkt: claims.jkt } }),
+      })
+        .setProtectedHeader({ alg: 'ES256', kid: active.kid, typ: TOKEN_TYPE })
+        .setIssuer(issuer)
+        .setAudience(credentialEndpoint)
+        .setSubject(claims.offer)
+        .setJti(randomUUID())
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + issuanceTtlSeconds)
+        .sign(active.privateKey);
+      return { token, expiresIn: issuanceTtlSeconds };
+    },
+
+    async verifyAccess(token) {
+      const payload = await verified(token, credentialEndpoint);
+      if (payload === null) return null;
+      const { sub, tenant, credential_configuration_ids: configurations, cnf } = payload;
+      if (typeof sub !== 'string' || typeof tenant !== 'string') return null;
+      if (!Array.isArray(configurations) || !configurations.every((id) => typeof id === 'string'))
+        return null;
+      let jkt: string | undefined;
+      if (cnf !== undefined) {
+        const bound = (cnf as { jkt?: unknown } | null)?.jkt;
+        if (typeof bound !== 'string') return null;
+        jkt = bound;
       }
+      return { tenant, offer: sub, configurations, jkt };
     },
 
     jwks() {
       return { keys: [...keys.values()].map((key) => key.publicJwk) };
     },
   };
+
+  /** The payload of a token of ours for `aud`, or null for anything else. */
+  async function verified(token: string, aud: string): Promise<JWTPayload | null> {
+    if (token.length > MAX_TOKEN_LENGTH) return null;
+    try {
+      const { payload } = await jwtVerify(
+        token,
+        async (header) => {
+          const key = typeof header.kid === 'string' ? keys.get(header.kid) : undefined;
+          if (!key) throw new joseErrors.JWKSNoMatchingKey();
+          return key.publicKey;
+        },
+        {
+          algorithms: ['ES256'],
+          issuer,
+          audience: aud,
+          typ: TOKEN_TYPE,
+          requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+          currentDate: new Date(now()),
+          clockTolerance: 5,
+        },
+      );
+      return payload;
+    } catch (error) {
+      // Every jose error is a property of the token (bad signature, expired, wrong audience…).
+      if (error instanceof joseErrors.JOSEError) return null;
+      throw error;
+    }
+  }
 }

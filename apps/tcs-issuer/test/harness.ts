@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
@@ -8,7 +9,9 @@ import { appSuites, auditApps, connectAppRedis, listen, readJson, type Served } 
 import type { JWK } from 'jose';
 import { expect } from 'vitest';
 import { createApp } from '../src/app.js';
+import { type LocalCa, loadOrCreateCa } from '../src/crypto/ca.js';
 import { generateDidKey } from '../src/crypto/did-key.js';
+import { createSealer } from '../src/crypto/seal.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
 import type { CreatedTenantView } from '../src/routes/admin-tenants.js';
 import type { AccessTokenView } from '../src/routes/auth.js';
@@ -37,6 +40,17 @@ const audit = auditApps({
 });
 /** Every secret of this test file; none may appear in a log line. */
 export const issuedSecrets = audit.secrets;
+
+let caOfFile: Promise<LocalCa> | undefined;
+/** The local CA of this test file's apps (processes of one deployment share their DATA_DIR). */
+function fileCa(): Promise<LocalCa> {
+  caOfFile ??= loadOrCreateCa({
+    dataDir: undefined,
+    sealer: createSealer(KEY_ENCRYPTION_KEY),
+    now: Date.now,
+  });
+  return caOfFile;
+}
 
 /** A migrated embedded database in memory. */
 export async function pgliteDatabase(): Promise<Database> {
@@ -72,7 +86,7 @@ export interface StartOptions
   redisUrl?: string;
   /** argon2 options of the app's hasher (default {@link TEST_ARGON2}); ignored with `hasher`. */
   argon2?: PasswordHasherOptions;
-  /** `PUBLIC_URL`; default the app's own loopback URL is not known before listening, so a fixed one. */
+  /** `PUBLIC_URL`: a fixed one by default; `'self'` for the app's own loopback URL. */
   publicUrl?: string;
   /** Changes the wired collaborators before the app is built (e.g. recording limiters). */
   instrument?: (deps: ReturnType<typeof buildDeps>) => void;
@@ -82,13 +96,18 @@ export interface StartOptions
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { redisUrl, db, argon2, publicUrl, instrument, ...rest } = options;
   const { redis, subscriber, disconnect } = await connectAppRedis(redisUrl);
+  // Listening first, so `publicUrl: 'self'` can name the app's own address (wallet clients fetch
+  // the metadata and endpoints the app announces).
+  let handler: RequestListener = (_req, res) => res.writeHead(503).end();
+  const served: Served = await listen((req, res) => handler(req, res));
   const deps = buildDeps({
     db,
     redis,
     subscriber,
     adminToken: ADMIN_TOKEN,
     keyEncryptionKey: KEY_ENCRYPTION_KEY,
-    publicUrl: publicUrl ?? 'https://tcs.example.test',
+    ca: await fileCa(),
+    publicUrl: publicUrl === 'self' ? served.url : (publicUrl ?? 'https://tcs.example.test'),
     logger: createLogger({ app: 'tcs-issuer', level: 'debug', destination: audit.logDestination() }),
     hasher: createPasswordHasher(argon2 ?? TEST_ARGON2),
     limits: { loginFailuresPer15Min: 10_000, adminAuthPer15Min: 10_000 },
@@ -98,7 +117,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   await deps.keyCache.start();
   await deps.tokens.start();
   const watched = audit.watch(createApp(deps).callback());
-  const served: Served = await listen(watched.handler);
+  handler = watched.handler;
   await watched.useDocument(served.url);
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -50,7 +50,13 @@ describe('path spellings (SPEC §4.4)', () => {
     const document = (await (await fetch(`${app.url}/openapi.json`)).json()) as Parameters<
       typeof documentedOperationsOf
     >[0];
-    const operations = documentedOperationsOf(document, { slug: 'no-such-tenant', tenant: 'no-such-tenant' });
+    const operations = documentedOperationsOf(document, {
+      slug: 'no-such-tenant',
+      tenant: 'no-such-tenant',
+      offer_id: '00000000-0000-4000-8000-000000000000',
+      credential_id: '00000000-0000-4000-8000-000000000000',
+      list: '1',
+    });
     expect(operations.length).toBeGreaterThanOrEqual(14);
     await checkPathSpellings({
       operations,
