@@ -60,7 +60,7 @@ const createdOfferSchema = z
   .object({
     offer_id: z.uuid(),
     credential_offer_uri: z.url(),
-    deep_link: z.string().startsWith('openid-credential-offer://?credential_offer_uri='),
+    deep_link: z.string().regex(/^openid-credential-offer:\/\/\?credential_offer_uri=/),
     expires_at: z.iso.datetime(),
     tx_code: z
       .string()
