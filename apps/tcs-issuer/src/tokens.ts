@@ -40,7 +40,7 @@ export interface TokenService {
 }
 
 /** What an issuance access token stands for (OpenID4VCI pre-authorized code flow). */
-export interface IssuanceClaims {
+interface IssuanceClaims {
   /** The tenant id. */
   tenant: string;
   /** The offer whose code was exchanged. */

@@ -61,7 +61,9 @@ describe('formBody', () => {
   });
 
   it('refuses another media type, bad percent-encodings, lone surrogates and too many parameters', async () => {
-    expect(await (await post('{"a":1}', 'application/json')).json()).toMatchObject({ problem: 'content-type' });
+    expect(await (await post('{"a":1}', 'application/json')).json()).toMatchObject({
+      problem: 'content-type',
+    });
     expect(await (await post('a=%E0%A4%A')).json()).toMatchObject({ problem: 'encoding' });
     expect(await (await post('a=%ED%A0%80')).json()).toMatchObject({ problem: 'encoding' });
     expect(await (await post('a=1&b=2&c=3&d=4&e=5')).json()).toMatchObject({ problem: 'too-many' });

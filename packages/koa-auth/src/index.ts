@@ -17,14 +17,14 @@ export type {
 export { authorizationCredentials, dpopAuth } from './dpop-auth.js';
 export type { ErrorHandlerOptions, ErrorRenderer, ErrorResponder } from './error-handler.js';
 export { errorHandler, errorResponder } from './error-handler.js';
+export type { FormBodyOptions, FormBodyProblem, FormBodyState } from './form-body.js';
+export { formBody } from './form-body.js';
 export type {
   InstanceKeyAuthOptions,
   InstanceKeyAuthState,
   InstancePrincipal,
 } from './instance-key-auth.js';
 export { instanceKeyAuth, requireService } from './instance-key-auth.js';
-export type { FormBodyOptions, FormBodyProblem, FormBodyState } from './form-body.js';
-export { formBody } from './form-body.js';
 export type { JsonBodyOptions, JsonBodyProblem, JsonBodyState } from './json-body.js';
 export { jsonBody, jsonBodyProblemMessage } from './json-body.js';
 export type { MaybePromise } from './maybe-async.js';

@@ -46,7 +46,7 @@ const crypto = webcrypto;
 type CryptoKey = webcrypto.CryptoKey;
 
 /** What {@link LocalCa.issueLeaf} certifies. */
-export interface LeafRequest {
+interface LeafRequest {
   /** The P-256 public key to certify: `{ kty: 'EC', crv: 'P-256', x, y }` (other members are ignored). */
   publicJwk: JWK;
   /** The issuer URL (`PUBLIC_URL/<slug>`): the leaf's subjectAltName URI; its host is the DNS (or IP) name. */

@@ -17,7 +17,7 @@ export const ISSUANCE_TOKEN_TTL_SECONDS = 300;
 /** Lifetime of a `c_nonce`, seconds. */
 export const C_NONCE_TTL_SECONDS = 300;
 
-export const STANDARD_CONFIGURATION_ID = 'TuringCerts_Standard_Credential_v2_sd_jwt';
+const STANDARD_CONFIGURATION_ID = 'TuringCerts_Standard_Credential_v2_sd_jwt';
 
 interface CredentialConfiguration {
   readonly vct: string;
@@ -68,7 +68,7 @@ export function credentialConfiguration(id: string): CredentialConfiguration | u
 }
 
 /** The JWS algorithms a tenant's credentials are signed with, as the metadata lists them. */
-export function signingAlgValues(profile: SigningProfile): CredentialAlgorithm[] | ['EdDSA', 'Ed25519'] {
+function signingAlgValues(profile: SigningProfile): CredentialAlgorithm[] | ['EdDSA', 'Ed25519'] {
   return profile === 'eddsa_did' ? ['EdDSA', 'Ed25519'] : ['ES256'];
 }
 

@@ -6,7 +6,7 @@ import { parseDidKey } from '../crypto/did-key.js';
 // Key proofs of a credential request (OpenID4VCI 1.0 Appendix F.1, `proof_type: jwt`). Each check
 // names what failed in a fixed sentence, never quoting the proof.
 
-export const PROOF_TYP = 'openid4vci-proof+jwt';
+const PROOF_TYP = 'openid4vci-proof+jwt';
 /** How far `iat` may be from now, seconds, either way. */
 const MAX_IAT_SKEW_SECONDS = 300;
 /** Longest proof looked at, characters. */

@@ -7,7 +7,7 @@ import { deflateSync } from 'node:zlib';
 import { type CredentialSigner, STATUS_LIST_SIZE, STATUS_LIST_TTL_SECONDS } from './types.js';
 
 /** Bits per entry of our lists: 0 valid, 1 revoked, 2 suspended, 3 unused. */
-export const STATUS_LIST_BITS = 2;
+const STATUS_LIST_BITS = 2;
 /** Largest list {@link encodeStatusList} builds (2^24 entries, 4 MiB before compression). */
 const MAX_STATUS_LIST_SIZE = 2 ** 24;
 

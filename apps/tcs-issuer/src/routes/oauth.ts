@@ -72,7 +72,7 @@ export type IssueCredentials = (input: {
  * both endpoints; `eddsa_did` accepts Bearer, binds the token when a proof is sent, and checks a
  * nonce only when the proof carries one.
  */
-export function dpopPolicyOf(profile: SigningProfile): DpopPolicy {
+function dpopPolicyOf(profile: SigningProfile): DpopPolicy {
   return profile === 'es256_x509'
     ? { dpop: 'required', nonce: 'required' }
     : { dpop: 'optional', nonce: 'optional' };

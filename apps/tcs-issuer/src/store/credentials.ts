@@ -100,7 +100,7 @@ export function recordIssuedCredentials(
  * @example
  * await db.transaction((tx) => recordIssuedCredentialsIn(tx, input));
  */
-export async function recordIssuedCredentialsIn(
+async function recordIssuedCredentialsIn(
   tx: Queryable,
   input: NewIssuedCredentials,
   options: AllocationOptions = {},

@@ -9,7 +9,7 @@ import type { SigningProfile, TenantStatus } from '../schemas.js';
 // would be read back by anyone holding the database.
 
 /** Wrong tx_code answers an offer takes; the last one spends its code. */
-export const MAX_TX_CODE_FAILURES = 5;
+const MAX_TX_CODE_FAILURES = 5;
 /** Longest pre-authorized code looked up (ours are 43 characters). */
 const MAX_CODE_LENGTH = 512;
 
@@ -86,12 +86,13 @@ export async function findLiveOffer(
   now: Date,
 ): Promise<LiveOffer | null> {
   const { rows } = await db.query<{
+    id: string;
     slug: string;
     credential_configuration_id: string;
     code_sealed: string;
     has_tx_code: boolean;
   }>(
-    `SELECT t.slug, o.credential_configuration_id, o.code_sealed, o.tx_code_digest IS NOT NULL AS has_tx_code
+    `SELECT o.id, t.slug, o.credential_configuration_id, o.code_sealed, o.tx_code_digest IS NOT NULL AS has_tx_code
        FROM offers o JOIN tenants t ON t.id = o.tenant_id
       WHERE o.id = $1 AND o.spent_at IS NULL AND o.expires_at > $2`,
     [offerId, now],
@@ -101,7 +102,9 @@ export async function findLiveOffer(
   return {
     slug: row.slug,
     credentialConfigurationId: row.credential_configuration_id,
-    code: sealer.open(row.code_sealed, `offer:${offerId}`),
+    // The stored id, not the caller's spelling: a uuid matches in any letter case, its seal only in
+    // the one it was sealed with.
+    code: sealer.open(row.code_sealed, `offer:${row.id}`),
     hasTxCode: row.has_tx_code,
   };
 }

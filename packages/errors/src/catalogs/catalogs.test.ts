@@ -152,7 +152,11 @@ describe('OAuth catalogs (SPEC §6.3–§6.4)', () => {
       use_dpop_nonce: [401, 'Resource server requires nonce in DPoP proof', true],
       invalid_request: [400, 'The access token must be sent in the Authorization header', true],
       invalid_credential_request: [400, 'The credential request is malformed', true],
-      unknown_credential_configuration: [400, 'The access token does not cover this credential configuration', true],
+      unknown_credential_configuration: [
+        400,
+        'The access token does not cover this credential configuration',
+        true,
+      ],
       unknown_credential_identifier: [400, 'This issuer returns no credential identifiers', true],
       invalid_proof: [400, 'The key proof is invalid', true],
       invalid_nonce: [400, 'The proof nonce is unknown, expired or already used', true],
