@@ -1,5 +1,6 @@
 import type { Queryable } from '@portcullis/db';
 import { readStatusListEntries, readStatusListHead, type StatusListHead } from '../store/credentials.js';
+import { freshReads } from './fresh-reads.js';
 import { encodeStatusList, signStatusListToken } from './status-list-token.js';
 import { STATUS_LIST_SIZE, STATUS_LIST_TTL_SECONDS, type TenantSigners } from './types.js';
 
@@ -76,8 +77,9 @@ interface InFlight {
 /**
  * Serves each tenant's status lists as signed `statuslist+jwt` tokens (`sub` = the list's
  * {@link statusListUri}, `ttl` {@link STATUS_LIST_TTL_SECONDS}, `exp` = `iat` +
- * {@link STATUS_LIST_VALIDITY_SECONDS}). Every fetch costs one indexed query (the list's version
- * and the tenant's issuing DID); a token is signed again when either changed, or when the cached
+ * {@link STATUS_LIST_VALIDITY_SECONDS}). Every fetch checks the list's version and the tenant's
+ * issuing DID with an indexed query that started after the fetch arrived (fetches arriving
+ * together share one: {@link freshReads}); a token is signed again when either changed, or when the cached
  * one is {@link STATUS_LIST_RESIGN_SECONDS} old. Concurrent fetches that need the same new token
  * share one signature. Lists of suspended tenants are still served: relying parties must keep
  * seeing their revocations.
@@ -91,6 +93,13 @@ export function createStatusListService(options: StatusListServiceOptions): Stat
   const maxCached = options.maxCached ?? DEFAULT_MAX_CACHED;
   const cache = new Map<string, Signed>();
   const inFlight = new Map<string, InFlight>();
+  // The version check of every fetch, coalesced without staleness: a fetch joins the next query
+  // that starts after it arrived, so a change committed before it is always seen, and a burst of
+  // fetches of one list costs one query per round trip instead of one each.
+  const readHead = freshReads(
+    (list: { slug: string; listId: number }) => readStatusListHead(db, list),
+    (list) => `${list.slug}/${list.listId}`,
+  );
 
   const store = (key: string, signed: Signed) => {
     const held = cache.get(key);
@@ -143,7 +152,7 @@ export function createStatusListService(options: StatusListServiceOptions): Stat
 
   return {
     async token(slug, listId) {
-      const head = await readStatusListHead(db, { slug, listId });
+      const head = await readHead({ slug, listId });
       // No issuing DID, nothing to sign with: answered without reading the list.
       if (head === null || head.issuingDidId === null) return null;
       const key = `${slug}/${listId}`;
