@@ -185,7 +185,7 @@ const credentialBody = z
   .meta({ id: 'CredentialRequest', description: 'OpenID4VCI 1.0 §8.2; unknown members are ignored.' });
 
 const CREDENTIAL_ERRORS: OAuthError[] = oauthErrorsOf(credentialEndpointErrors, {
-  invalid_request: 'an access token in the query string or the body',
+  invalid_request: 'an access token in the query string or the body; a form-encoded body',
   invalid_credential_request: `a malformed body; both \`proof\` and \`proofs\`; both or neither of \`credential_configuration_id\` and \`credential_identifier\`; more than ${BATCH_SIZE} proofs or more than one proof type`,
   unknown_credential_configuration: 'a configuration the token does not cover',
   unknown_credential_identifier: 'any `credential_identifier`',
@@ -365,7 +365,13 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
     accessToken: (ctx) => ctx.state.presentedToken,
   });
   const credentialAuth: Middleware<AppState> = async (ctx, next) => {
-    if (Object.hasOwn(ctx.query, 'access_token')) throw credentialEndpointErrors.error('invalid_request');
+    // RFC 6750 §2.2–2.3 methods are refused: the token travels in the Authorization header only.
+    if (
+      Object.hasOwn(ctx.query, 'access_token') ||
+      typeof ctx.is('application/x-www-form-urlencoded') === 'string'
+    ) {
+      throw credentialEndpointErrors.error('invalid_request');
+    }
     const credentials = authorizationCredentials(ctx.get('authorization'));
     if (credentials.ok) {
       const claims = await tokens.verifyAccess(credentials.token);
