@@ -1398,6 +1398,14 @@ describe('offers', () => {
     expect(answer.message).toMatch(message);
   });
 
+  it('serves an offer whatever the letter case of its id (a uuid is case-insensitive)', async () => {
+    const offer = await newOffer(eddsa);
+    const res = await app.request(`/v1/offers/${offer.offerId.toUpperCase()}`);
+    expect(res.status).toBe(200);
+    const document = await body<{ grants: Record<string, { 'pre-authorized_code': string }> }>(res);
+    expect(document.grants[PRE_AUTHORIZED]?.['pre-authorized_code']).toBe(offer.code);
+  });
+
   it('serves no offer (404) once its code is exchanged', async () => {
     const offer = await newOffer(eddsa);
     expect((await tokenRequest(grant(offer.code))).status).toBe(200);
