@@ -85,14 +85,20 @@ const noop = async () => undefined;
 // Token endpoint
 
 const tokenForm = z
-  .looseObject({
-    grant_type: z.string().meta({ description: `\`${PRE_AUTHORIZED_GRANT}\`.` }),
-    'pre-authorized_code': z.string().optional().meta({ description: 'The code from the credential offer.' }),
-    tx_code: z
-      .string()
-      .optional()
-      .meta({ description: 'The 6-digit transaction code, when the offer has one (and only then).' }),
-  })
+  .looseObject(
+    {
+      grant_type: z.string().meta({ description: `\`${PRE_AUTHORIZED_GRANT}\`.` }),
+      'pre-authorized_code': z
+        .string()
+        .optional()
+        .meta({ description: 'The code from the credential offer.' }),
+      tx_code: z
+        .string()
+        .optional()
+        .meta({ description: 'The 6-digit transaction code, when the offer has one (and only then).' }),
+    },
+    { error: 'must be a form-encoded body' },
+  )
   .meta({
     description:
       'Form parameters (`application/x-www-form-urlencoded`). `client_id`, `client_assertion`, `user_pin`, `resource`, `authorization_details` and other unknown parameters are ignored; a parameter sent twice is refused.',
@@ -160,28 +166,31 @@ const nonceRoute = defineRoute({
 // Credential endpoint
 
 const credentialBody = z
-  .looseObject({
-    credential_configuration_id: z
-      .string()
-      .optional()
-      .meta({ description: 'One of the token’s configurations.' }),
-    credential_identifier: z.string().optional().meta({
-      description: 'Not supported: this issuer returns no identifiers (`unknown_credential_identifier`).',
-    }),
-    proofs: z
-      .unknown()
-      .optional()
-      .meta({
-        description: `\`{ "jwt": [ … ] }\`: 1 to ${BATCH_SIZE} key proofs (\`openid4vci-proof+jwt\`), one credential each.`,
+  .looseObject(
+    {
+      credential_configuration_id: z
+        .string()
+        .optional()
+        .meta({ description: 'One of the token’s configurations.' }),
+      credential_identifier: z.string().optional().meta({
+        description: 'Not supported: this issuer returns no identifiers (`unknown_credential_identifier`).',
       }),
-    proof: z.unknown().optional().meta({
-      description: 'Pre-1.0 wallets: `{ "proof_type": "jwt", "jwt": … }`, alone (never with `proofs`).',
-    }),
-    credential_response_encryption: z
-      .unknown()
-      .optional()
-      .meta({ description: 'Not supported (`invalid_encryption_parameters`).' }),
-  })
+      proofs: z
+        .unknown()
+        .optional()
+        .meta({
+          description: `\`{ "jwt": [ … ] }\`: 1 to ${BATCH_SIZE} key proofs (\`openid4vci-proof+jwt\`), one credential each.`,
+        }),
+      proof: z.unknown().optional().meta({
+        description: 'Pre-1.0 wallets: `{ "proof_type": "jwt", "jwt": … }`, alone (never with `proofs`).',
+      }),
+      credential_response_encryption: z
+        .unknown()
+        .optional()
+        .meta({ description: 'Not supported (`invalid_encryption_parameters`).' }),
+    },
+    { error: 'must be a JSON object' },
+  )
   .meta({ id: 'CredentialRequest', description: 'OpenID4VCI 1.0 §8.2; unknown members are ignored.' });
 
 const CREDENTIAL_ERRORS: OAuthError[] = oauthErrorsOf(credentialEndpointErrors, {
@@ -473,15 +482,10 @@ export interface IssuanceGrant {
  * The structural rules of a credential request, in the order of the OpenID4VCI 1.0 error table:
  * each refusal is the code that names it.
  */
-function credentialRequest(body: z.output<typeof credentialBody> | undefined): {
+function credentialRequest(body: z.output<typeof credentialBody>): {
   configurationId: string;
   proofs: unknown[];
 } {
-  if (body === undefined) {
-    throw credentialEndpointErrors.error('invalid_credential_request', {
-      message: 'A JSON body is required',
-    });
-  }
   if (Object.hasOwn(body, 'access_token')) throw credentialEndpointErrors.error('invalid_request');
   if (body.credential_response_encryption !== undefined) {
     throw credentialEndpointErrors.error('invalid_encryption_parameters');
