@@ -1,5 +1,6 @@
 import { healthRoutes, type Metrics, useRequestPipeline } from '@portcullis/app-kit';
 import type { Database } from '@portcullis/db';
+import { DpopInfrastructureError } from '@portcullis/dpop';
 import {
   CodedError,
   credentialEndpointErrors,
@@ -31,6 +32,7 @@ import {
   requestIdHeaders,
   tcsHealth,
 } from './http.js';
+import { NonceStoreUnavailableError } from './issuance/c-nonces.js';
 import type { StatusListService } from './issuance/status-lists.js';
 import { adminTenantRoutes } from './routes/admin-tenants.js';
 import { authRoutes } from './routes/auth.js';
@@ -66,13 +68,15 @@ function decideKey(row: TenantKeyRow | null): AuthDecision<TenantKeyRow, TenantK
 }
 
 /**
- * An error met on an OAuth endpoint, in OAuth terms: its own OAuth errors as they are; an outage,
- * a shed request or the app's 413 as `temporarily_unavailable` / `invalid_request`; anything else
+ * An error met on an OAuth endpoint, in OAuth terms: its own OAuth errors as they are; an outage
+ * (the database, the DPoP replay store, the nonce store) or the app's 413 as `temporarily_unavailable` / `invalid_request`; anything else
  * `server_error` (the renderer's default).
  */
 function oauthError(err: unknown): unknown {
-  if (err instanceof PasswordHasherBusyError)
-    return credentialEndpointErrors.error('temporarily_unavailable');
+  // A DPoP replay store or nonce store that cannot answer fails the request closed, as an outage.
+  if (err instanceof DpopInfrastructureError || err instanceof NonceStoreUnavailableError) {
+    return credentialEndpointErrors.error('temporarily_unavailable', { cause: err });
+  }
   if (isCodedError(err) && err.code === 'SERVICE_UNAVAILABLE') {
     return credentialEndpointErrors.error('temporarily_unavailable', { cause: err });
   }

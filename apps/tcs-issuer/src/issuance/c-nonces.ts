@@ -14,6 +14,23 @@ export interface CredentialNonces {
   consume(nonce: string): Promise<boolean>;
 }
 
+/** The nonce store did not answer (Redis or the database down): the request fails closed, 503. */
+export class NonceStoreUnavailableError extends Error {
+  override readonly name = 'NonceStoreUnavailableError';
+  constructor(cause: unknown) {
+    super('credential nonce store unavailable', { cause });
+  }
+}
+
+/** `operation`, its failure turned into {@link NonceStoreUnavailableError}. */
+async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new NonceStoreUnavailableError(error);
+  }
+}
+
 // Anything longer is no nonce of ours (43 characters); refused before hashing.
 const MAX_NONCE_LENGTH = 128;
 const digestOf = (nonce: string) => createHash('sha256').update(nonce).digest('hex');
@@ -36,12 +53,12 @@ export function createRedisCredentialNonces(options: {
   return {
     async issue() {
       const nonce = newNonce();
-      await redis.set(`${prefix}${digestOf(nonce)}`, '1', 'PX', ttlMs);
+      await guarded(() => redis.set(`${prefix}${digestOf(nonce)}`, '1', 'PX', ttlMs));
       return nonce;
     },
     async consume(nonce) {
       if (nonce.length === 0 || nonce.length > MAX_NONCE_LENGTH) return false;
-      return (await redis.del(`${prefix}${digestOf(nonce)}`)) === 1;
+      return (await guarded(() => redis.del(`${prefix}${digestOf(nonce)}`))) === 1;
     },
   };
 }
@@ -66,20 +83,24 @@ export function createSqlCredentialNonces(options: {
     async issue() {
       const nonce = newNonce();
       const at = now();
-      await db.query(
-        `WITH expired AS (
+      await guarded(() =>
+        db.query(
+          `WITH expired AS (
            DELETE FROM credential_nonces WHERE digest IN (
              SELECT digest FROM credential_nonces WHERE expires_at <= $3 LIMIT 100))
          INSERT INTO credential_nonces (digest, expires_at) VALUES ($1, $2)`,
-        [digestOf(nonce), new Date(at + ttlMs), new Date(at)],
+          [digestOf(nonce), new Date(at + ttlMs), new Date(at)],
+        ),
       );
       return nonce;
     },
     async consume(nonce) {
       if (nonce.length === 0 || nonce.length > MAX_NONCE_LENGTH) return false;
-      const { rows } = await db.query(
-        'DELETE FROM credential_nonces WHERE digest = $1 AND expires_at > $2 RETURNING 1',
-        [digestOf(nonce), new Date(now())],
+      const { rows } = await guarded(() =>
+        db.query('DELETE FROM credential_nonces WHERE digest = $1 AND expires_at > $2 RETURNING 1', [
+          digestOf(nonce),
+          new Date(now()),
+        ]),
       );
       return rows.length === 1;
     },
