@@ -16,11 +16,13 @@ import {
   wrkMissingLine,
 } from './lib/harness.mjs';
 import { renderTable } from './lib/table.mjs';
+import { credentialSuite } from './suites/credential.mjs';
 import { dpopSuite } from './suites/dpop.mjs';
 import { instanceAuthSuite } from './suites/instance-auth.mjs';
 import { loginFloodSuite } from './suites/login-flood.mjs';
 import { micaSuite } from './suites/mica.mjs';
 import { revocationSuite } from './suites/revocation.mjs';
+import { statusListSuite } from './suites/status-list.mjs';
 
 const settings = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 5),
@@ -38,6 +40,8 @@ const suites = {
   dpop: dpopSuite,
   revocation: (s) => revocationSuite({ ...s, databaseUrl }),
   loginFlood: (s) => loginFloodSuite({ ...s, databaseUrl }),
+  credential: credentialSuite,
+  statusList: statusListSuite,
 };
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(name in suites));

@@ -134,7 +134,7 @@ export function cpusAllowed(pid) {
  * core was saturated (then req/s measures the generator, not the server) and whether other work
  * on the machine was competing.
  */
-function coreTicks() {
+export function coreTicks() {
   if (!hasProc) return null;
   const out = [];
   for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
@@ -148,7 +148,7 @@ function coreTicks() {
   return out;
 }
 
-function coreBusyBetween(before, after) {
+export function coreBusyBetween(before, after) {
   if (!before || !after) return null;
   return Object.fromEntries(
     after.map((a, core) => {
