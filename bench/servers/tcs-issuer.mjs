@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { createDatabase, migrate } from '@portcullis/db';
 import { pino } from 'pino';
 import { createApp } from '../../apps/tcs-issuer/dist/app.js';
+import { loadOrCreateCa } from '../../apps/tcs-issuer/dist/crypto/ca.js';
+import { createSealer } from '../../apps/tcs-issuer/dist/crypto/seal.js';
 import { buildDeps } from '../../apps/tcs-issuer/dist/deps.js';
 import { serveCpuEndpoint } from './cpu-endpoint.mjs';
 
@@ -18,10 +20,12 @@ const db = await createDatabase(
   values['database-url'] ? { url: values['database-url'] } : { dataDir: 'memory://' },
 );
 await migrate(db, { directory: new URL('../../apps/tcs-issuer/migrations', import.meta.url).pathname });
+const keyEncryptionKey = randomBytes(32);
 const deps = buildDeps({
   db,
   adminToken,
-  keyEncryptionKey: randomBytes(32),
+  keyEncryptionKey,
+  ca: await loadOrCreateCa({ dataDir: undefined, sealer: createSealer(keyEncryptionKey), now: Date.now }),
   publicUrl: 'http://127.0.0.1',
   logger: pino({ level: 'silent' }),
   // The flood is of successful logins (never counted), so the limits play no part; raised anyway

@@ -35,7 +35,7 @@ beforeAll(async () => {
       const replay = deps.issuance.replay;
       deps.issuance.replay = {
         remember: (jkt, jti, ttlMs) => {
-          if (replayDown) throw new DpopInfrastructureError('replay-store', new Error('replay store down'));
+          if (replayDown) throw new DpopInfrastructureError('replay-store', 'replay store down');
           return replay.remember(jkt, jti, ttlMs);
         },
       };
