@@ -24,6 +24,30 @@ describeDatabaseContract({
 });
 
 describe('PGlite backend', () => {
+  it('counts every finished statement and whole transaction, failed ones too, one at a time', async () => {
+    const db = await createDatabase({ dataDir: 'memory://' });
+    try {
+      const count = () => db.finishedWork?.() ?? Number.NaN;
+      const start = count();
+      await db.query('CREATE TABLE counted (id int)');
+      expect(count()).toBe(start + 1);
+      await db.transaction(async (tx) => {
+        await tx.query('INSERT INTO counted VALUES (1)');
+        await tx.query('INSERT INTO counted VALUES (2)');
+        // Inside the transaction nothing has finished yet: the whole transaction is one piece.
+        expect(count()).toBe(start + 1);
+      });
+      expect(count()).toBe(start + 2);
+      await expect(db.query('SELECT * FROM no_such_table')).rejects.toThrow();
+      expect(count()).toBe(start + 3);
+      // Concurrent work still finishes one piece at a time: each await sees its own increment or more.
+      await Promise.all(Array.from({ length: 10 }, () => db.query('SELECT 1')));
+      expect(count()).toBe(start + 13);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+
   it('runs in memory with memory://', async () => {
     const db = await createDatabase({ dataDir: 'memory://' });
     try {

@@ -60,6 +60,8 @@ export async function createPgliteDatabase(dataDir: string, settings: PgliteSett
   const pg = await openPglite(dataDir);
   const lock = new SessionLock();
   let closing: Promise<void> | undefined;
+  // Counted while the lock is held: work finishes strictly one piece after another.
+  let finished = 0;
 
   async function exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (closing) throw closedError();
@@ -67,12 +69,14 @@ export async function createPgliteDatabase(dataDir: string, settings: PgliteSett
     try {
       return await work();
     } finally {
+      finished += 1;
       release();
     }
   }
 
   return {
     kind: 'pglite',
+    finishedWork: () => finished,
     async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
       const values = normalizeParams(params);
       return exclusive(async () => {

@@ -24,6 +24,18 @@ export interface Queryable {
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /**
+   * Embedded database only (`undefined` for Postgres): how many statements and whole transactions
+   * have finished on its one session so far. The embedded database has one session, used by one
+   * process, and runs one piece of work at a time, so while this count is unchanged nothing has
+   * been written since it was read: a cache of a read may be served again without asking, exactly.
+   *
+   * @example
+   * const before = db.finishedWork?.();
+   * const head = await db.query('SELECT version FROM status_lists WHERE …');
+   * // valid while db.finishedWork() === before + 1 (only this read finished in between)
+   */
+  readonly finishedWork?: (() => number) | undefined;
+  /**
    * Runs `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it
    * throws (the error is rethrown). Use only `tx` inside `fn`.
    */

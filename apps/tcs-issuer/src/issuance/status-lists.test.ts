@@ -2,7 +2,7 @@
 // what a token says, when a cached one is served again and when it is signed anew.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, type Database, migrate, type Queryable } from '@portcullis/db';
+import { createDatabase, type Database, migrate } from '@portcullis/db';
 import { createFakeClock } from '@portcullis/testing';
 import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
@@ -110,13 +110,15 @@ describe('status list service', () => {
   };
 
   /** The service over counting wrappers: statements run, tokens signed, and the last signer used. */
-  const observed = (options: Partial<StatusListServiceOptions> = {}) => {
+  const observed = (options: Partial<StatusListServiceOptions> = {}, embedded = false) => {
     const seen = { queries: 0, signatures: 0, signer: undefined as CredentialSigner | undefined };
-    const counted: Queryable = {
+    const counted: StatusListServiceOptions['db'] = {
       query(sql, params) {
         seen.queries += 1;
         return db.query(sql, params);
       },
+      // Without the count, the service checks the version with a query on every fetch.
+      finishedWork: embedded ? db.finishedWork : undefined,
     };
     const countingSigners: TenantSigners = {
       async forTenant(tenant) {
@@ -229,6 +231,31 @@ describe('status list service', () => {
     await setStatus(listed, first, 'valid');
     expect(statusAt((await service.token(listed.slug, 1)) as string, first.idx)).toBe(0);
     expect(seen.signatures).toBe(3);
+  });
+
+  it('on the embedded database, serves the list again with no query while no statement ran, and a change in the very next answer', async () => {
+    expect(db.finishedWork).toBeTypeOf('function');
+    const listed = await tenantWithList();
+    const [first] = listed.entries as [AllocatedCredential];
+    const { service, seen } = observed({}, true);
+    const token = await service.token(listed.slug, 1);
+    // The signing read the list after the version check: the next fetch checks once more.
+    expect(await service.token(listed.slug, 1)).toBe(token);
+    seen.queries = 0;
+    expect(await service.token(listed.slug, 1)).toBe(token);
+    expect(await service.token(listed.slug, 1)).toBe(token);
+    expect(seen.queries).toBe(0);
+
+    // Any statement finished since (here the change itself) makes the next fetch ask again.
+    await setStatus(listed, first, 'suspended');
+    const changed = (await service.token(listed.slug, 1)) as string;
+    expect(statusAt(changed, first.idx)).toBe(2);
+    // A read that is not a write still makes the next fetch ask once, then the answer is kept again.
+    await db.query('SELECT 1');
+    seen.queries = 0;
+    expect(await service.token(listed.slug, 1)).toBe(changed);
+    expect(await service.token(listed.slug, 1)).toBe(changed);
+    expect(seen.queries).toBe(1);
   });
 
   it('sees a change made through another process’s service (no invalidation message needed)', async () => {

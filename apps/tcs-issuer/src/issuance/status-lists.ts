@@ -1,4 +1,4 @@
-import type { Queryable } from '@portcullis/db';
+import type { Database, Queryable } from '@portcullis/db';
 import { readStatusListEntries, readStatusListHead, type StatusListHead } from '../store/credentials.js';
 import { freshReads } from './fresh-reads.js';
 import { encodeStatusList, signStatusListToken } from './status-list-token.js';
@@ -39,7 +39,7 @@ export function statusListUri(publicUrl: string, slug: string, listId: number): 
 
 /** What {@link createStatusListService} needs. */
 export interface StatusListServiceOptions {
-  db: Queryable;
+  db: Queryable & Pick<Database, 'finishedWork'>;
   /** The tenants' signers: a list is signed like the tenant's credentials. */
   signers: TenantSigners;
   /** `PUBLIC_URL`, the base of each list's `uri` (its `sub`). */
@@ -93,13 +93,32 @@ export function createStatusListService(options: StatusListServiceOptions): Stat
   const maxCached = options.maxCached ?? DEFAULT_MAX_CACHED;
   const cache = new Map<string, Signed>();
   const inFlight = new Map<string, InFlight>();
-  // The version check of every fetch, coalesced without staleness: a fetch joins the next query
-  // that starts after it arrived, so a change committed before it is always seen, and a burst of
-  // fetches of one list costs one query per round trip instead of one each.
-  const readHead = freshReads(
+  // The version check of every fetch, never stale: a fetch joins the next query that starts after
+  // it arrived (a change committed before it is always seen), so a burst of fetches of one list
+  // costs one query per round trip. On the embedded database, which this process alone writes and
+  // which runs one piece of work at a time, a head read is served again while no other statement
+  // has finished since it: nothing can have changed.
+  const queryHead = freshReads(
     (list: { slug: string; listId: number }) => readStatusListHead(db, list),
     (list) => `${list.slug}/${list.listId}`,
   );
+  const finishedWork = db.finishedWork;
+  const unchanged = new Map<string, { at: number; head: StatusListHead | null }>();
+  const readHead = async (list: { slug: string; listId: number }): Promise<StatusListHead | null> => {
+    if (finishedWork === undefined) return queryHead(list);
+    const key = `${list.slug}/${list.listId}`;
+    const before = finishedWork();
+    const known = unchanged.get(key);
+    if (known !== undefined && known.at === before) return known.head;
+    const head = await queryHead(list);
+    const after = finishedWork();
+    // Only this read finished in between: the answer holds until the next piece of work finishes.
+    if (after === before + 1) {
+      if (unchanged.size >= maxCached) unchanged.clear();
+      unchanged.set(key, { at: after, head });
+    }
+    return head;
+  };
 
   const store = (key: string, signed: Signed) => {
     const held = cache.get(key);
