@@ -3,150 +3,70 @@
 // 401) on the OAuth endpoints, `{ statusCode, message, error }` elsewhere. Property tests with
 // bounded runs against a running app on PGlite; the generators mix garbage with valid codes,
 // tokens, nonces and signed proofs, so the checks behind the first guard run too.
-import { createHash, sign as cryptoSign, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
-import type { Database } from '@portcullis/db';
 import fc from 'fast-check';
-import type { JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvedTenant, body, issuedSecrets, pgliteDatabase, type RunningApp, startApp } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { issuedSecrets } from './harness.js';
+import {
+  bearer,
+  CLAIMS,
+  CONFIG_ID,
+  type DpopEndpoint,
+  type IssuanceTenant,
+  issuanceTenants,
+  issuanceWallet,
+  newKey,
+  noteTxCode,
+  PRE_AUTHORIZED,
+  pgliteIssuer,
+  single,
+} from './issuance-client.js';
 
-const PRE_AUTHORIZED = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
-const CONFIG_ID = 'TuringCerts_Standard_Credential_v2_sd_jwt';
-const CLAIMS = { credentialName: 'Certified Kubernetes Administrator', issuedTime: '2026-01-31T12:00:00Z' };
-
-let db: Database;
-let app: RunningApp;
-let base: string;
-type Tenant = Awaited<ReturnType<typeof approvedTenant>>;
-let eddsa: Tenant;
-let es256: Tenant;
+const app = pgliteIssuer();
+const wallet = issuanceWallet(() => [app]);
+let eddsa: IssuanceTenant;
+let es256: IssuanceTenant;
 /** A credential of `eddsa`'s, whose status the properties may change. */
 let credentialId: string;
 
-interface Key {
-  alg: 'ES256' | 'EdDSA';
-  privateKey: KeyObject;
-  publicJwk: JWK;
-}
-
-function newKey(alg: 'ES256' | 'EdDSA' = 'ES256'): Key {
-  const pair =
-    alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
-  issuedSecrets.add((pair.privateKey.export({ format: 'jwk' }) as JWK).d as string);
-  return { alg, privateKey: pair.privateKey, publicJwk: pair.publicKey.export({ format: 'jwk' }) as JWK };
-}
 /** Keys made once: generating one per run would cost more than the request. */
 const keys = { es256: newKey('ES256'), eddsa: newKey('EdDSA'), dpop: newKey('ES256') };
-
-const b64json = (value: unknown) => Buffer.from(JSON.stringify(value) ?? 'null').toString('base64url');
-
-/** A compact JWS over any header and payload, signed by `key` (whatever the header claims). */
-function signJws(header: unknown, payload: unknown, key: Key): string {
-  const input = Buffer.from(`${b64json(header)}.${b64json(payload)}`);
-  const signature =
-    key.alg === 'ES256'
-      ? cryptoSign('sha256', input, { key: key.privateKey, dsaEncoding: 'ieee-p1363' })
-      : cryptoSign(null, input, key.privateKey);
-  const jws = `${input.toString()}.${signature.toString('base64url')}`;
-  issuedSecrets.add(jws);
-  return jws;
-}
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-const ath = (token: string) => createHash('sha256').update(token).digest('base64url');
-
-async function newCode(tenant: Tenant): Promise<{ offerId: string; code: string }> {
-  const res = await app.request('/v1/offers', {
-    method: 'POST',
-    headers: { 'x-api-key': tenant.apiKey },
-    json: { credential: { config_id: CONFIG_ID, claims: CLAIMS }, flow: 'pre-authorized' },
-  });
-  expect(res.status).toBe(201);
-  const { offer_id: offerId } = await body<{ offer_id: string }>(res);
-  const offer = await body<{ grants: Record<string, { 'pre-authorized_code': string }> }>(
-    await app.request(`/v1/offers/${offerId}`),
-  );
-  const code = offer.grants[PRE_AUTHORIZED]?.['pre-authorized_code'] as string;
-  issuedSecrets.add(code);
-  return { offerId, code };
-}
-
-async function nonces(): Promise<{ cNonce: string; dpopNonce: string }> {
-  const res = await app.request('/v1/nonce', { method: 'POST' });
-  expect(res.status).toBe(200);
-  return {
-    cNonce: (await body<{ c_nonce: string }>(res)).c_nonce,
-    dpopNonce: res.headers.get('dpop-nonce') as string,
-  };
-}
-
-function tokenForm(code: string, dpop?: string) {
-  return app.request('/v1/token', {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: PRE_AUTHORIZED, 'pre-authorized_code': code }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(dpop === undefined ? {} : { dpop }) },
-  });
-}
-
-const dpopProof = (path: string, nonce: string | undefined, token?: string) =>
-  signJws(
-    { typ: 'dpop+jwt', alg: 'ES256', jwk: keys.dpop.publicJwk },
-    {
-      jti: randomUUID(),
-      htm: 'POST',
-      htu: `${base}${path}`,
-      iat: nowSeconds(),
-      ...(nonce === undefined ? {} : { nonce }),
-      ...(token === undefined ? {} : { ath: ath(token) }),
-    },
-    keys.dpop,
-  );
 
 /** Live tokens for the whole file (issuance tokens last 300 s; the file takes well under that). */
 let bearerToken: string;
 let boundToken: string;
 
 beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db, publicUrl: 'self' });
-  base = app.url;
-  eddsa = await approvedTenant(app, { signingProfile: 'eddsa_did' });
-  es256 = await approvedTenant(app, { signingProfile: 'es256_x509' });
-  const bearer = await tokenForm((await newCode(eddsa)).code);
-  bearerToken = (await body<{ access_token: string }>(bearer)).access_token;
-  const bound = await tokenForm(
-    (await newCode(es256)).code,
-    dpopProof('/v1/token', (await nonces()).dpopNonce),
-  );
-  boundToken = (await body<{ access_token: string }>(bound)).access_token;
+  ({ eddsa_did: eddsa, es256_x509: es256 } = await issuanceTenants(app));
+  bearerToken = await wallet.accessToken(eddsa);
+  boundToken = await wallet.accessToken(es256, keys.dpop);
   // One issued credential, so its status list exists and its status can be changed.
-  const { cNonce } = await nonces();
-  const { offerId, code } = await newCode(eddsa);
-  const token = (await body<{ access_token: string }>(await tokenForm(code))).access_token;
-  const issued = await app.request('/v1/credential', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    json: { credential_configuration_id: CONFIG_ID, proofs: { jwt: [keyProof(keys.eddsa, eddsa, cNonce)] } },
-  });
+  const { cNonce } = await wallet.nonces();
+  const { offerId, code } = await wallet.offer(eddsa);
+  const token = await wallet.exchange(code);
+  const issued = await wallet.credentialRequest(
+    single(wallet.keyProof(keys.eddsa, eddsa, cNonce)),
+    bearer(token),
+  );
   expect(issued.status).toBe(200);
-  const list = await app.request(`/v1/credentials?offer_id=${offerId}`, {
-    headers: { 'x-api-key': eddsa.apiKey },
-  });
-  credentialId = (await body<{ credentials: Array<{ credential_id: string }> }>(list)).credentials[0]
-    ?.credential_id as string;
+  credentialId = (await wallet.issuedCredentials(eddsa, offerId))[0]?.credential_id as string;
   expect(credentialId).toMatch(/^[0-9a-f-]{36}$/);
 });
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
-});
 
-function keyProof(key: Key, tenant: Tenant, nonce: string, header: object = {}, claims: object = {}): string {
-  return signJws(
-    { typ: 'openid4vci-proof+jwt', alg: key.alg, jwk: key.publicJwk, ...header },
-    { aud: `${base}/${tenant.tenant.slug}`, iat: nowSeconds(), nonce, ...claims },
-    key,
-  );
+/**
+ * `POST <path>` with `payload` sent as is (no body when undefined) and the `headers` that are set:
+ * a hostile request, so nothing is encoded or added.
+ */
+function post(
+  path: string,
+  payload: string | Uint8Array | undefined,
+  headers: Record<string, string | undefined>,
+): Promise<Response> {
+  const set = Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return fetch(`${app.url}${path}`, {
+    method: 'POST',
+    headers: Object.fromEntries(set),
+    ...(payload === undefined ? {} : { body: payload }),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,7 +211,7 @@ const formBody = (code: () => string) =>
   );
 
 /** A DPoP header: garbage, a JWT-shaped string, or a real proof with odd claims. */
-const dpopHeader = (path: string) =>
+const dpopHeader = (path: DpopEndpoint) =>
   fc.oneof(
     headerText,
     jwtish,
@@ -312,14 +232,15 @@ const dpopHeader = (path: string) =>
           },
         ),
       )
-      .map(([header, claims]) =>
-        signJws(
-          { typ: 'dpop+jwt', alg: 'ES256', jwk: keys.dpop.publicJwk, ...header },
-          { jti: randomUUID(), htm: 'POST', htu: `${base}${path}`, iat: nowSeconds(), ...claims },
-          keys.dpop,
-        ),
-      ),
+      .map(([header, claims]) => wallet.dpop(keys.dpop, path, { header, claims })),
   );
+
+/** An API key: garbage, or either tenant's. */
+const apiKey = fc.oneof(
+  headerText,
+  fc.constant(null).map(() => eddsa.apiKey),
+  fc.constant(null).map(() => es256.apiKey),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Properties
@@ -328,7 +249,7 @@ describe('hostile input on the issuance routes', () => {
   it('never answers 5xx on POST /v1/token, and answers every error in the OAuth format', async () => {
     // Valid codes now and then, so some requests get as far as the exchange (each spends one).
     const codes: string[] = [];
-    for (let i = 0; i < 5; i++) codes.push((await newCode(i % 2 === 0 ? eddsa : es256)).code);
+    for (let i = 0; i < 5; i++) codes.push((await wallet.offer(i % 2 === 0 ? eddsa : es256)).code);
     let picked = 0;
     const code = () => codes[picked++ % codes.length] as string;
     await fc.assert(
@@ -340,13 +261,7 @@ describe('hostile input on the issuance routes', () => {
         ),
         fc.option(dpopHeader('/v1/token'), { nil: undefined, freq: 2 }),
         async (payload, type, dpop) => {
-          const headers: Record<string, string> = { 'content-type': type };
-          if (dpop !== undefined) headers.dpop = dpop;
-          const res = await fetch(`${base}/v1/token`, {
-            method: 'POST',
-            headers,
-            ...(payload === undefined ? {} : { body: payload }),
-          });
+          const res = await post('/v1/token', payload, { 'content-type': type, dpop });
           await expectOAuthHandled(res, 'POST /v1/token');
         },
       ),
@@ -361,13 +276,7 @@ describe('hostile input on the issuance routes', () => {
         contentType,
         fc.option(headerText, { nil: undefined }),
         async (payload, type, auth) => {
-          const headers: Record<string, string> = { 'content-type': type };
-          if (auth !== undefined) headers.authorization = auth;
-          const res = await fetch(`${base}/v1/nonce`, {
-            method: 'POST',
-            headers,
-            ...(payload === undefined ? {} : { body: payload }),
-          });
+          const res = await post('/v1/nonce', payload, { 'content-type': type, authorization: auth });
           await expectOAuthHandled(res, 'POST /v1/nonce');
         },
       ),
@@ -393,7 +302,7 @@ describe('hostile input on the issuance routes', () => {
     const fixed = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<Made<T>> => arb.map((value) => () => value);
     const validProof = fc
       .constantFrom(keys.es256, keys.eddsa)
-      .map((key) => (nonce: string) => keyProof(key, eddsa, nonce));
+      .map((key) => (nonce: string) => wallet.keyProof(key, eddsa, nonce));
     const proofValue: fc.Arbitrary<Made<unknown>> = fc.oneof(
       validProof,
       fixed(jwtish),
@@ -419,7 +328,7 @@ describe('hostile input on the issuance routes', () => {
         .map(
           ([key, header, claims]) =>
             (nonce: string) =>
-              keyProof(key, eddsa, nonce, header, claims),
+              wallet.keyProof(key, eddsa, nonce, { header, claims }),
         ),
     );
     const all =
@@ -485,16 +394,17 @@ describe('hostile input on the issuance routes', () => {
           { weight: 1, arbitrary: contentType },
         ),
         async (makeBody, auth, dpopChoice, type) => {
-          const { cNonce, dpopNonce } = await nonces();
-          const payload = makeBody(cNonce);
-          const headers: Record<string, string> = { 'content-type': type };
-          if (auth !== undefined) headers.authorization = auth;
-          if (dpopChoice === 'good') headers.dpop = dpopProof('/v1/credential', dpopNonce, boundToken);
-          else if (dpopChoice !== 'none') headers.dpop = dpopChoice;
-          const res = await fetch(`${base}/v1/credential`, {
-            method: 'POST',
-            headers,
-            ...(payload === undefined ? {} : { body: payload }),
+          const { cNonce, dpopNonce } = await wallet.nonces();
+          const dpop =
+            dpopChoice === 'good'
+              ? wallet.dpop(keys.dpop, '/v1/credential', { nonce: dpopNonce, token: boundToken })
+              : dpopChoice === 'none'
+                ? undefined
+                : dpopChoice;
+          const res = await post('/v1/credential', makeBody(cNonce), {
+            'content-type': type,
+            authorization: auth,
+            dpop,
           });
           await expectOAuthHandled(res, 'POST /v1/credential');
         },
@@ -541,29 +451,17 @@ describe('hostile input on the issuance routes', () => {
         )
         .map((v) => JSON.stringify(v)),
     );
-    const apiKey = fc.oneof(
-      headerText,
-      fc.constant(null).map(() => eddsa.apiKey),
-      fc.constant(null).map(() => es256.apiKey),
-    );
     await fc.assert(
       fc.asyncProperty(
         offerBody,
         fc.oneof(contentType, fc.constant('application/json')),
         fc.option(apiKey, { nil: undefined }),
         async (payload, type, key) => {
-          const headers: Record<string, string> = { 'content-type': type };
-          if (key !== undefined) headers['x-api-key'] = key;
-          const res = await fetch(`${base}/v1/offers`, {
-            method: 'POST',
-            headers,
-            ...(payload === undefined ? {} : { body: payload }),
-          });
+          const res = await post('/v1/offers', payload, { 'content-type': type, 'x-api-key': key });
           const text = await expectTcsHandled(res, 'POST /v1/offers');
           if (res.status === 201) {
             const created = JSON.parse(text) as { tx_code?: string };
-            if (created.tx_code !== undefined)
-              issuedSecrets.add(`"${created.tx_code}"`).add(`tx_code=${created.tx_code}`);
+            if (created.tx_code !== undefined) noteTxCode(created.tx_code);
           }
         },
       ),
@@ -572,7 +470,7 @@ describe('hostile input on the issuance routes', () => {
   });
 
   it('never answers 5xx on GET /v1/offers/:id', async () => {
-    const live = await newCode(eddsa);
+    const live = await wallet.offer(eddsa);
     const id = fc.oneof(
       fc.uuid(),
       fc.constant(live.offerId),
@@ -583,7 +481,7 @@ describe('hostile input on the issuance routes', () => {
     );
     await fc.assert(
       fc.asyncProperty(id, async (offerId) => {
-        const res = await fetch(`${base}/v1/offers/${offerId}`);
+        const res = await fetch(`${app.url}/v1/offers/${offerId}`);
         const text = await expectTcsHandled(res, 'GET /v1/offers/:id');
         if (res.status === 200) {
           const offer = JSON.parse(text) as { grants: Record<string, { 'pre-authorized_code': string }> };
@@ -620,7 +518,7 @@ describe('hostile input on the issuance routes', () => {
         ),
         fc.oneof(fc.constantFrom('1', '2'), fc.nat().map(String), segment),
         async (tenant, list) => {
-          const res = await fetch(`${base}/v1/status-lists/${tenant}/${list}`);
+          const res = await fetch(`${app.url}/v1/status-lists/${tenant}/${list}`);
           await expectTcsHandled(res, 'GET /v1/status-lists/:tenant/:list');
           if (res.status === 200)
             expect(res.headers.get('content-type')).toContain('application/statuslist+jwt');
@@ -649,11 +547,6 @@ describe('hostile input on the issuance routes', () => {
         )
         .map((v) => JSON.stringify(v)),
     );
-    const apiKey = fc.oneof(
-      headerText,
-      fc.constant(null).map(() => eddsa.apiKey),
-      fc.constant(null).map(() => es256.apiKey),
-    );
     // Now and then a well-formed change of the tenant's own credential, so changes happen too.
     const wellFormed = fc.constantFrom('valid', 'suspended', 'revoked').map((status) => ({
       credential: credentialId,
@@ -671,12 +564,9 @@ describe('hostile input on the issuance routes', () => {
       fc.asyncProperty(
         fc.oneof({ weight: 1, arbitrary: wellFormed }, { weight: 3, arbitrary: anyRequest }),
         async ({ credential, payload, type, key }) => {
-          const headers: Record<string, string> = { 'content-type': type };
-          if (key !== undefined) headers['x-api-key'] = key;
-          const res = await fetch(`${base}/v1/credentials/${credential}/status`, {
-            method: 'POST',
-            headers,
-            ...(payload === undefined ? {} : { body: payload }),
+          const res = await post(`/v1/credentials/${credential}/status`, payload, {
+            'content-type': type,
+            'x-api-key': key,
           });
           await expectTcsHandled(res, 'POST /v1/credentials/:id/status');
         },

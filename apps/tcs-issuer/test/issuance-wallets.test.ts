@@ -5,18 +5,7 @@
 // `kid`, or its x5c leaf chained to /.well-known/ca.pem), and its status is followed on the
 // signed status list through suspension, reinstatement and revocation.
 import 'reflect-metadata';
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type JsonWebKey,
-  type KeyObject,
-  randomBytes,
-  sign,
-  verify,
-  webcrypto,
-} from 'node:crypto';
+import { createHash, createPublicKey, type JsonWebKey, randomBytes, verify, webcrypto } from 'node:crypto';
 import { clientAuthenticationAnonymous, type Jwk, type JwtSigner, setGlobalConfig } from '@openid4vc/oauth2';
 import {
   type CredentialOfferObject,
@@ -24,93 +13,52 @@ import {
   Openid4vciClient,
 } from '@openid4vc/openid4vci';
 import * as x509 from '@peculiar/x509';
-import type { Database } from '@portcullis/db';
 import { digest } from '@sd-jwt/crypto-nodejs';
 import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import * as dpop from 'dpop';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type JWK, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDidKey } from '../src/crypto/did-key.js';
+import { body, issuedSecrets, listDidsOf, only } from './harness.js';
 import {
-  approvedTenant,
-  body,
-  didKeyPair,
-  issuedSecrets,
-  listDidsOf,
-  only,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
-} from './harness.js';
+  CONFIG_ID,
+  type CreatedOffer,
+  didKeyHolder,
+  type IssuanceTenant,
+  type IssuedCredentialView,
+  issuanceTenant,
+  issuanceWallet,
+  type Key,
+  newKey,
+  PRE_AUTHORIZED,
+  pgliteIssuer,
+  type SigningProfile,
+  signJws,
+} from './issuance-client.js';
 
-const CONFIGURATION_ID = 'TuringCerts_Standard_Credential_v2_sd_jwt';
-const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
 const YEAR_SECONDS = 365 * 24 * 3600;
 /** Members of the issuer-signed payload that must travel in clear, never as disclosures. */
 const FRAME_CLAIMS = ['iss', 'vct', 'iat', 'exp', 'cnf', 'status'] as const;
 const STATUS = { valid: 0, revoked: 1, suspended: 2 } as const;
 
-type Profile = 'eddsa_did' | 'es256_x509';
-type Tenant = Awaited<ReturnType<typeof approvedTenant>>;
-
-let db: Database;
-let app: RunningApp;
-
-beforeAll(async () => {
-  // The wallet library refuses http URLs unless told otherwise; the app listens on loopback http.
-  setGlobalConfig({ allowInsecureUrls: true });
-  db = await pgliteDatabase();
-  app = await startApp({ db, publicUrl: 'self' });
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
-});
+// The wallet library refuses http URLs unless told otherwise; the app listens on loopback http.
+beforeAll(() => setGlobalConfig({ allowInsecureUrls: true }));
+const app = pgliteIssuer();
+/** The tenant side of the tests: offers and the tenant API. */
+const tenantSide = issuanceWallet(() => [app]);
 
 // ---------------------------------------------------------------------------------------------
-// Holder keys and JWS, with node:crypto
+// Holder keys, with node:crypto
 
-interface HolderKey {
-  alg: 'ES256' | 'EdDSA';
-  privateKey: KeyObject;
-  publicJwk: JWK;
-  /** Set when the proof names the key by its did:key verification method instead of `jwk`. */
-  didUrl?: string;
-}
-
-/** A fresh holder key pair; its private part is registered so no log line may hold it. */
-function holderKey(alg: 'ES256' | 'EdDSA'): HolderKey {
-  const { privateKey, publicKey } =
-    alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  issuedSecrets.add(privateKey.export({ format: 'jwk' }).d as string);
-  return { alg, privateKey, publicJwk: publicKey.export({ format: 'jwk' }) as JWK };
-}
+/** A holder key; `didUrl` is set when proofs name it by its did:key verification method, not `jwk`. */
+type HolderKey = Key & { didUrl?: string };
 
 /** A holder key that proofs name by `kid` (a did:key verification method). */
 async function didHolderKey(): Promise<HolderKey> {
-  const { did, privateJwk } = await didKeyPair('EdDSA');
-  const parsed = parseDidKey(did);
-  if (!parsed.ok) throw new Error('harness did:key does not parse');
-  return {
-    alg: 'EdDSA',
-    privateKey: createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' }),
-    publicJwk: parsed.publicJwk,
-    didUrl: parsed.verificationMethod,
-  };
-}
-
-const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** A compact JWS over `header` and `payload`, signed with the holder's key (ES256 in JOSE r‖s form). */
-function signJws(key: HolderKey, header: Record<string, unknown>, payload: Record<string, unknown>): string {
-  const input = `${b64url(header)}.${b64url(payload)}`;
-  const signature =
-    key.alg === 'EdDSA'
-      ? sign(null, Buffer.from(input), key.privateKey)
-      : sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-  return `${input}.${signature.toString('base64url')}`;
+  const holder = await didKeyHolder();
+  return { ...holder, didUrl: holder.kid };
 }
 
 /** The `(data, signature) => boolean` an SD-JWT verifier needs, for an issuer's public key. */
@@ -133,7 +81,7 @@ function publicMembers(jwk: JWK): JWK {
 
 /** The `vct` the issuer metadata announces for the configuration. */
 function vctOf(metadata: IssuerMetadataResult): string {
-  const vct = metadata.credentialIssuer.credential_configurations_supported[CONFIGURATION_ID]?.vct;
+  const vct = metadata.credentialIssuer.credential_configurations_supported[CONFIG_ID]?.vct;
   if (typeof vct !== 'string' || vct === '') throw new Error('the metadata names no vct');
   return vct;
 }
@@ -143,42 +91,7 @@ function vctOf(metadata: IssuerMetadataResult): string {
 
 const offerClaims = (name: string) => ({ credentialName: name, issuedTime: '2026-01-31T12:00:00Z' });
 
-interface CreatedOffer {
-  offer_id: string;
-  credential_offer_uri: string;
-  deep_link: string;
-  expires_at: string;
-  tx_code?: string;
-}
-
-async function createOffer(tenant: Tenant, claims: Record<string, unknown>, txCode: boolean) {
-  const res = await app.request('/v1/offers', {
-    method: 'POST',
-    headers: { 'x-api-key': tenant.apiKey },
-    json: { credential: { config_id: CONFIGURATION_ID, claims }, flow: 'pre-authorized', tx_code: txCode },
-  });
-  expect(res.status).toBe(201);
-  return body<CreatedOffer>(res);
-}
-
-interface IssuedCredentialView {
-  credential_id: string;
-  offer_id: string;
-  credential_configuration_id: string;
-  status: 'valid' | 'suspended' | 'revoked';
-  issued_at: string;
-  status_list: { idx: number; uri: string };
-}
-
-async function listIssued(tenant: Tenant, offerId: string): Promise<IssuedCredentialView[]> {
-  const res = await app.request(`/v1/credentials?offer_id=${offerId}`, {
-    headers: { 'x-api-key': tenant.apiKey },
-  });
-  expect(res.status).toBe(200);
-  return (await body<{ credentials: IssuedCredentialView[] }>(res)).credentials;
-}
-
-const changeStatus = (tenant: Tenant, credentialId: string, status: IssuedCredentialView['status']) =>
+const changeStatus = (tenant: IssuanceTenant, credentialId: string, status: IssuedCredentialView['status']) =>
   app.request(`/v1/credentials/${credentialId}/status`, {
     method: 'POST',
     headers: { 'x-api-key': tenant.apiKey },
@@ -249,7 +162,7 @@ function owfClient(keys: HolderKey[], log: Exchange[]): Openid4vciClient {
       clientAuthentication: clientAuthenticationAnonymous(),
       signJwt: (signer, { header, payload }) => {
         const key = keyOf(signer);
-        return { jwt: signJws(key, header, payload), signerJwk: key.publicJwk as Jwk };
+        return { jwt: signJws(header, payload, key), signerJwk: key.publicJwk as Jwk };
       },
     },
   });
@@ -274,17 +187,17 @@ interface OwfIssuance {
  * credentials with DPoP.
  */
 async function issueWithOwf(
-  tenant: Tenant,
+  tenant: IssuanceTenant,
   claims: Record<string, unknown>,
   proofKeys: HolderKey[],
 ): Promise<OwfIssuance> {
-  const created = await createOffer(tenant, claims, true);
-  const dpopKey = holderKey(proofKeys[0]?.alg ?? 'ES256');
+  const created = await tenantSide.createOffer(tenant, { claims, txCode: true });
+  const dpopKey = newKey(proofKeys[0]?.alg ?? 'ES256');
   const log: Exchange[] = [];
   const client = owfClient([dpopKey, ...proofKeys], log);
 
   const offer = await client.resolveCredentialOffer(created.deep_link);
-  const code = offer.grants?.[PRE_AUTHORIZED_GRANT]?.['pre-authorized_code'];
+  const code = offer.grants?.[PRE_AUTHORIZED]?.['pre-authorized_code'];
   if (code !== undefined) issuedSecrets.add(code);
   const metadata = await client.resolveIssuerMetadata(offer.credential_issuer);
   const dpopSigner = jwkSigner(dpopKey);
@@ -301,7 +214,7 @@ async function issueWithOwf(
   for (const key of proofKeys) {
     const { jwt } = await client.createCredentialRequestJwtProof({
       issuerMetadata: metadata,
-      credentialConfigurationId: CONFIGURATION_ID,
+      credentialConfigurationId: CONFIG_ID,
       signer: jwkSigner(key),
       nonce: c_nonce,
     });
@@ -309,7 +222,7 @@ async function issueWithOwf(
   }
   const response = await client.retrieveCredentials({
     issuerMetadata: metadata,
-    credentialConfigurationId: CONFIGURATION_ID,
+    credentialConfigurationId: CONFIG_ID,
     proofs: { jwt: proofs },
     accessToken: token.accessTokenResponse.access_token,
     dpop: { signer: dpopSigner, ...(token.dpop?.nonce === undefined ? {} : { nonce: token.dpop.nonce }) },
@@ -329,8 +242,8 @@ async function issueWithOwf(
 
 /** The issuer key of a JWS header, after checking it against what the issuer publishes. */
 async function trustedIssuerKey(
-  profile: Profile,
-  tenant: Tenant,
+  profile: SigningProfile,
+  tenant: IssuanceTenant,
   header: Record<string, unknown>,
 ): Promise<{ issuer: string; publicJwk: JWK }> {
   if (profile === 'eddsa_did') {
@@ -397,8 +310,8 @@ function sdJwtVerifier(issuerKey: JWK): SDJwtVcInstance {
  * the offer's claims as the only disclosures.
  */
 async function checkCredential(
-  profile: Profile,
-  tenant: Tenant,
+  profile: SigningProfile,
+  tenant: IssuanceTenant,
   sdJwt: string,
   expected: { vct: string; claims: Record<string, unknown>; holder: HolderKey },
 ): Promise<CheckedCredential> {
@@ -470,30 +383,30 @@ async function listedStatus(status: { idx: number; uri: string }, issuerKey: JWK
 describe.each(['eddsa_did', 'es256_x509'] as const)(
   'issuance to independent wallets, %s tenant',
   (profile) => {
-    let tenant: Tenant;
+    let tenant: IssuanceTenant;
     const holderAlg = profile === 'eddsa_did' ? 'EdDSA' : 'ES256';
     const dpopRequired = profile === 'es256_x509';
 
     beforeAll(async () => {
-      tenant = await approvedTenant(app, { signingProfile: profile });
+      tenant = await issuanceTenant(app, profile);
     });
 
     it('issues a bound SD-JWT VC to the OWF wallet library: offer, metadata, tx_code and DPoP token, nonce, proof', async () => {
       const claims = offerClaims('Wallet Library Credential');
-      const holder = holderKey(holderAlg);
+      const holder = newKey(holderAlg);
       const { created, offer, metadata, credentials, log } = await issueWithOwf(tenant, claims, [holder]);
 
       const issuer = `${app.url}/${tenant.tenant.slug}`;
       expect(created.credential_offer_uri).toBe(`${app.url}/v1/offers/${created.offer_id}`);
       expect(offer.credential_issuer).toBe(issuer);
-      expect(offer.credential_configuration_ids).toEqual([CONFIGURATION_ID]);
-      expect(offer.grants?.[PRE_AUTHORIZED_GRANT]?.tx_code).toMatchObject({
+      expect(offer.credential_configuration_ids).toEqual([CONFIG_ID]);
+      expect(offer.grants?.[PRE_AUTHORIZED]?.tx_code).toMatchObject({
         length: 6,
         input_mode: 'numeric',
       });
       expect(metadata.credentialIssuer.credential_issuer).toBe(issuer);
       expect(metadata.authorizationServers.map((as) => as.issuer)).toEqual([app.url]);
-      const configuration = metadata.credentialIssuer.credential_configurations_supported[CONFIGURATION_ID];
+      const configuration = metadata.credentialIssuer.credential_configurations_supported[CONFIG_ID];
       expect(configuration).toMatchObject({ format: 'dc+sd-jwt' });
 
       // The token endpoint: es256_x509 demands a server nonce, which the library fetches on its own.
@@ -517,7 +430,7 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
       const sdJwt = only(credentials);
       const checked = await checkCredential(profile, tenant, sdJwt, { vct, claims, holder });
       // The signature is really checked: a verifier trusting another key of the same type refuses it.
-      const stranger = holderKey(profile === 'eddsa_did' ? 'EdDSA' : 'ES256');
+      const stranger = newKey(profile === 'eddsa_did' ? 'EdDSA' : 'ES256');
       await expect(sdJwtVerifier(stranger.publicJwk).verify(sdJwt)).rejects.toThrow();
 
       // SD-JWT VC issuer metadata lists the very key the credential verifies with.
@@ -532,7 +445,7 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
 
     it('issues to oauth4webapi + dpop with a hand-built credential request', async () => {
       const claims = offerClaims('Hand Built Credential');
-      const created = await createOffer(tenant, claims, false);
+      const created = await tenantSide.createOffer(tenant, { claims, txCode: false });
 
       const offerRes = await fetch(created.credential_offer_uri);
       expect(offerRes.status).toBe(200);
@@ -540,7 +453,7 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
         credential_issuer: string;
         grants: Record<string, { 'pre-authorized_code': string; tx_code?: unknown }>;
       };
-      const grant = offer.grants[PRE_AUTHORIZED_GRANT];
+      const grant = offer.grants[PRE_AUTHORIZED];
       if (grant === undefined) throw new Error('no pre-authorized grant in the offer');
       expect(grant).not.toHaveProperty('tx_code');
       issuedSecrets.add(grant['pre-authorized_code']);
@@ -571,7 +484,7 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
             as,
             client,
             oauth.None(),
-            PRE_AUTHORIZED_GRANT,
+            PRE_AUTHORIZED,
             { 'pre-authorized_code': grant['pre-authorized_code'] },
             { DPoP: handle, [oauth.allowInsecureRequests]: true },
           ),
@@ -598,7 +511,7 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
       const dpopNonce = nonceRes.headers.get('dpop-nonce');
       expect(dpopNonce).toEqual(expect.any(String));
 
-      const holder = holderKey(holderAlg);
+      const holder = newKey(holderAlg);
       const proof = await new SignJWT({ aud: offer.credential_issuer, nonce: c_nonce })
         .setProtectedHeader({
           alg: holder.alg,
@@ -620,14 +533,14 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
           ),
           'content-type': 'application/json',
         },
-        body: JSON.stringify({ credential_configuration_id: CONFIGURATION_ID, proofs: { jwt: [proof] } }),
+        body: JSON.stringify({ credential_configuration_id: CONFIG_ID, proofs: { jwt: [proof] } }),
       });
       expect(credentialRes.status).toBe(200);
       expect(credentialRes.headers.get('cache-control')).toBe('no-store');
       const answer = (await credentialRes.json()) as { credentials: Array<{ credential: string }> };
       expect(Object.keys(answer)).toEqual(['credentials']);
       await checkCredential(profile, tenant, only(answer.credentials).credential, {
-        vct: metadata.credential_configurations_supported[CONFIGURATION_ID]?.vct ?? '',
+        vct: metadata.credential_configurations_supported[CONFIG_ID]?.vct ?? '',
         claims,
         holder,
       });
@@ -635,7 +548,7 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
 
     it('publishes status changes on the signed status list: suspended 2, reinstated 0, revoked 1 and final', async () => {
       const claims = offerClaims('Status Credential');
-      const holder = holderKey(holderAlg);
+      const holder = newKey(holderAlg);
       const { created, metadata, credentials } = await issueWithOwf(tenant, claims, [holder]);
       const vct = vctOf(metadata);
       const sdJwt = only(credentials);
@@ -645,10 +558,10 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
         holder,
       });
 
-      const issued = only(await listIssued(tenant, created.offer_id));
+      const issued = only(await tenantSide.issuedCredentials(tenant, created.offer_id));
       expect(issued).toMatchObject({
         offer_id: created.offer_id,
-        credential_configuration_id: CONFIGURATION_ID,
+        credential_configuration_id: CONFIG_ID,
         status: 'valid',
         status_list: status,
       });
@@ -688,13 +601,13 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
       expect(again.status).toBe(200);
       expect((await body<{ credential: IssuedCredentialView }>(again)).credential.status).toBe('revoked');
       expect(await listedStatus(status, issuerKey)).toBe(STATUS.revoked);
-      expect(only(await listIssued(tenant, created.offer_id)).status).toBe('revoked');
+      expect(only(await tenantSide.issuedCredentials(tenant, created.offer_id)).status).toBe('revoked');
     });
 
     it('issues a batch of 3 credentials for 3 proofs, each bound to its own key with its own status entry', async () => {
       const claims = offerClaims('Batch Credential');
       // Two jwk proofs of either algorithm and one that names its key by did:key.
-      const holders = [holderKey('ES256'), holderKey('EdDSA'), await didHolderKey()];
+      const holders = [newKey('ES256'), newKey('EdDSA'), await didHolderKey()];
       const { created, metadata, credentials } = await issueWithOwf(tenant, claims, holders);
       const vct = vctOf(metadata);
       expect(credentials).toHaveLength(3);
@@ -709,7 +622,7 @@ describe.each(['eddsa_did', 'es256_x509'] as const)(
       expect(new Set(entries).size).toBe(3);
 
       // The tenant API lists the same three entries, all valid, and so does the status list.
-      const issued = await listIssued(tenant, created.offer_id);
+      const issued = await tenantSide.issuedCredentials(tenant, created.offer_id);
       expect(issued.map((c) => `${c.status_list.uri}#${c.status_list.idx}`).sort()).toEqual(
         [...entries].sort(),
       );
