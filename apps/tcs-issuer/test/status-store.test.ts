@@ -164,6 +164,29 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
       expect(steps.filter((step) => step === 1)).toHaveLength(0);
     });
 
+    it('records into a list with room in one statement, rows and counter together, with no transaction', async () => {
+      const tenant = await newTenant();
+      const offerId = await newOffer(tenant.id);
+      await recordIssuedCredentials(db, issue(tenant.id, offerId)); // opens list 1 (the transaction)
+      const seen = { queries: 0, transactions: 0 };
+      const counted: Database = {
+        ...db,
+        query(sql, params) {
+          seen.queries += 1;
+          return db.query(sql, params);
+        },
+        transaction(fn) {
+          seen.transactions += 1;
+          return db.transaction(fn);
+        },
+      };
+      const recorded = await recordIssuedCredentials(counted, issue(tenant.id, offerId, 3));
+      expect(seen).toEqual({ queries: 1, transactions: 0 });
+      expect(recorded).toHaveLength(3);
+      expect(new Set(recorded.map((entry) => entry.idx)).size).toBe(3);
+      expect(await listsOf(tenant.id)).toEqual([{ list_id: 1, allocated: 4, version: '0' }]);
+    });
+
     it('draws again when an index is taken, in the database or within the batch', async () => {
       const tenant = await newTenant();
       const offerId = await newOffer(tenant.id);

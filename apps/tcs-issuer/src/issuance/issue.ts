@@ -25,7 +25,8 @@ export function createCredentialIssuer(deps: {
   return async (input) => {
     const configuration = credentialConfiguration(input.credentialConfigurationId);
     if (configuration === undefined) throw new Error('issuing a configuration that does not exist');
-    const signer = await signers.forTenant(input.tenant);
+    const signer =
+      input.issuingDidId === null ? null : await signers.forIssuingDid(input.tenant, input.issuingDidId);
     // Approval gives every tenant an issuing DID, so none here is a broken invariant (a 500).
     if (signer === null) throw new Error('an approved tenant has no issuing DID');
     const holderJkts = input.holderJwks.map((jwk) => {

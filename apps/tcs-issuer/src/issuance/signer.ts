@@ -212,13 +212,26 @@ export function createTenantSigners(options: TenantSignersOptions): TenantSigner
     return { signer, renewAt: notAfter - CREDENTIAL_LIFETIME_MS };
   }
 
-  return {
+  const fitsTenant =
+    (tenant: SigningTenant) =>
+    (entry: CachedSigner | undefined): entry is CachedSigner =>
+      entry !== undefined && entry.slug === tenant.slug && entry.profile === tenant.signingProfile;
+
+  const signers: TenantSigners = {
+    async forIssuingDid(tenant, didId) {
+      const cached = cache.get(didId);
+      if (fitsTenant(tenant)(cached) && cached.tenantId === tenant.id) {
+        const { signer, renewAt } = await cached.built;
+        if (renewAt > now()) return signer;
+      }
+      return signers.forTenant(tenant);
+    },
+
     async forTenant(tenant) {
       const row = await findIssuingDidByTenantId(db, tenant.id);
       if (row === null) return null;
 
-      const fits = (entry: CachedSigner | undefined): entry is CachedSigner =>
-        entry !== undefined && entry.slug === tenant.slug && entry.profile === tenant.signingProfile;
+      const fits = fitsTenant(tenant);
       const cached = cache.get(row.id);
       if (fits(cached)) {
         const { signer, renewAt } = await cached.built;
@@ -261,4 +274,5 @@ export function createTenantSigners(options: TenantSignersOptions): TenantSigner
       }
     },
   };
+  return signers;
 }

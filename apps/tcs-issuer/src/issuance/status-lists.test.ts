@@ -121,6 +121,9 @@ describe('status list service', () => {
       finishedWork: embedded ? db.finishedWork : undefined,
     };
     const countingSigners: TenantSigners = {
+      forIssuingDid(tenant) {
+        return countingSigners.forTenant(tenant);
+      },
       async forTenant(tenant) {
         const signer = await signers.forTenant(tenant);
         if (signer === null) return null;

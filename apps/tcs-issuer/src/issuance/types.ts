@@ -40,6 +40,12 @@ export interface SigningTenant {
 export interface TenantSigners {
   /** The signer of the tenant's issuing DID, or `null` when it has none. */
   forTenant(tenant: SigningTenant): Promise<CredentialSigner | null>;
+  /**
+   * The signer of the DID `didId`, which the caller has just read as the tenant's issuing DID (in
+   * the query that loaded the request's other facts): served from the cache without a query when
+   * it holds that DID's signer, else as {@link forTenant}.
+   */
+  forIssuingDid(tenant: SigningTenant, didId: string): Promise<CredentialSigner | null>;
 }
 
 /** Status of an issued credential, and its 2-bit value on a status list. */

@@ -29,7 +29,8 @@ import type { SigningProfile } from '../schemas.js';
 import type { AppState } from '../state.js';
 import {
   findOfferByCode,
-  offerContent,
+  type IssuanceContext,
+  issuanceContext,
   recordWrongTxCode,
   redeemOffer,
   txCodeMatches,
@@ -59,6 +60,8 @@ export interface OAuthDeps {
 /** Issues one SD-JWT VC per holder key for an offer; the status entries are recorded with them. */
 export type IssueCredentials = (input: {
   tenant: { id: string; slug: string; signingProfile: SigningProfile };
+  /** The tenant's issuing DID as read for this request (null: none, a broken invariant). */
+  issuingDidId: string | null;
   offerId: string;
   credentialConfigurationId: string;
   claims: Record<string, unknown>;
@@ -384,14 +387,17 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
     const credentials = authorizationCredentials(ctx.get('authorization'));
     if (credentials.ok) {
       const claims = await tokens.verifyAccess(credentials.token);
-      const tenant = claims === null ? null : await findIssuingTenant(db, claims.tenant);
-      if (claims === null || tenant === null) {
+      const context =
+        claims === null
+          ? null
+          : await issuanceContext(db, { offerId: claims.offer, tenantId: claims.tenant });
+      if (claims === null || context === null) {
         throw credentialEndpointErrors.error('invalid_token', {
           headers: { 'DPoP-Nonce': issuance.dpopNonces.issue() },
         });
       }
-      ctx.state.issuanceProfile = tenant.signingProfile;
-      ctx.state.issuanceGrant = { claims, tenant };
+      ctx.state.issuanceProfile = context.tenant.signingProfile;
+      ctx.state.issuanceGrant = { token: claims, ...context };
       ctx.state.presentedToken = { scheme: credentials.scheme, token: credentials.token, jkt: claims.jkt };
     }
     // No usable Authorization header: DPoP answers `invalid_token` with a fresh nonce.
@@ -408,7 +414,7 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
       if (grant === undefined) throw new Error('credential route mounted without its token check');
       const request = credentialRequest(body);
       const configuration = credentialConfiguration(request.configurationId);
-      if (configuration === undefined || !grant.claims.configurations.includes(request.configurationId)) {
+      if (configuration === undefined || !grant.token.configurations.includes(request.configurationId)) {
         throw credentialEndpointErrors.error('unknown_credential_configuration');
       }
       if (grant.tenant.status !== 'approved')
@@ -429,14 +435,13 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
         });
       }
       if (!(await issuance.nonces.consume(nonce))) throw credentialEndpointErrors.error('invalid_nonce');
-      const content = await offerContent(db, grant.claims.offer);
-      if (content === null) throw credentialEndpointErrors.error('invalid_token');
       const issuedAt = Math.floor(now / 1000);
       const credentials = await issuance.issue({
         tenant: grant.tenant,
-        offerId: grant.claims.offer,
+        offerId: grant.token.offer,
+        issuingDidId: grant.issuingDidId,
         credentialConfigurationId: request.configurationId,
-        claims: content.claims,
+        claims: grant.claims,
         holderJwks: accepted.map((proof) => proof.jwk),
         issuedAt,
         expiresAt: issuedAt + CREDENTIAL_LIFETIME_SECONDS,
@@ -458,24 +463,10 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
   return router;
 }
 
-/** The tenant behind an issuance token, with its status now (it may have been suspended since). */
-async function findIssuingTenant(db: Database, tenantId: string) {
-  const { rows } = await db.query<{
-    id: string;
-    slug: string;
-    signing_profile: SigningProfile;
-    status: string;
-  }>('SELECT id, slug, signing_profile, status FROM tenants WHERE id = $1', [tenantId]);
-  const row = rows[0];
-  return row === undefined
-    ? null
-    : { id: row.id, slug: row.slug, signingProfile: row.signing_profile, status: row.status };
-}
-
 /** Issuance facts a verified token carries into the credential route. */
-export interface IssuanceGrant {
-  claims: NonNullable<Awaited<ReturnType<TokenService['verifyAccess']>>>;
-  tenant: NonNullable<Awaited<ReturnType<typeof findIssuingTenant>>>;
+export interface IssuanceGrant extends IssuanceContext {
+  /** The verified access token's claims. */
+  token: NonNullable<Awaited<ReturnType<TokenService['verifyAccess']>>>;
 }
 
 /**

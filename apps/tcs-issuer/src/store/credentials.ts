@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '@portcullis/db';
+import { type Database, isUniqueViolation, type Queryable } from '@portcullis/db';
 import type { Result } from '@portcullis/errors';
 import { type CredentialStatus, STATUS_LIST_SIZE, STATUS_VALUES } from '../issuance/types.js';
 import type { SigningProfile } from '../schemas.js';
@@ -84,12 +84,90 @@ export interface AllocationOptions {
  * });
  * const status = { status_list: { idx: entry.idx, uri: statusListUri(publicUrl, slug, entry.listId) } };
  */
-export function recordIssuedCredentials(
+export async function recordIssuedCredentials(
   db: Database,
   input: NewIssuedCredentials,
   options: AllocationOptions = {},
 ): Promise<AllocatedCredential[]> {
-  return db.transaction((tx) => recordIssuedCredentialsIn(tx, input, options));
+  // The common case in one statement, all or nothing; the transaction handles the rest (a new
+  // list to open, a run of taken indexes, or an offer that is not the tenant's, which it names).
+  const fast = await recordInOneStatement(db, input, options);
+  if ('recorded' in fast) return fast.recorded;
+  return db.transaction((tx) => recordIssuedCredentialsIn(tx, input, options, fast.drawn));
+}
+
+/**
+ * Records the credentials in one statement when the tenant's newest list has room for them: the
+ * rows and the list's counter are written together or not at all (autocommit), with indexes drawn
+ * at random over the whole list as in the transaction. Nothing is written, and the indexes drawn
+ * are handed to the transaction as its first draws (so the draws are the same either way), when
+ * the list must change (none yet, or it would pass its fill threshold), the offer is not the
+ * tenant's, or a drawn index was taken (the insert fails as a whole on the unique constraint).
+ */
+async function recordInOneStatement(
+  db: Queryable,
+  input: NewIssuedCredentials,
+  options: AllocationOptions,
+): Promise<{ recorded: AllocatedCredential[] } | { drawn: number[] }> {
+  const count = input.holderJkts.length;
+  if (count < 1 || count > MAX_PER_CALL) return { drawn: [] };
+  const draw = options.randomIndex ?? ((size: number) => randomInt(size));
+  {
+    const taken = new Set<number>();
+    const entries: Array<{ id: string; jkt: string; idx: number }> = [];
+    for (const jkt of input.holderJkts) {
+      let idx = draw(STATUS_LIST_SIZE);
+      for (let draws = 1; taken.has(idx); draws += 1) {
+        // Distinct draws that will not come: the transaction's bounded loop decides.
+        if (draws >= MAX_DRAWS) return { drawn: entries.map((entry) => entry.idx) };
+        idx = draw(STATUS_LIST_SIZE);
+      }
+      taken.add(idx);
+      entries.push({ id: randomUUID(), jkt, idx });
+    }
+    const values = entries.map(
+      (_, i) => `($${8 + i * 3}::uuid, $${9 + i * 3}::integer, $${10 + i * 3}::text)`,
+    );
+    try {
+      const { rows } = await db.query<{ list_id: number }>(
+        `WITH head AS (
+           SELECT s.list_id FROM status_lists s
+            WHERE s.tenant_id = $1
+              AND s.list_id = (SELECT max(list_id) FROM status_lists WHERE tenant_id = $1)
+              AND s.allocated + $6 <= $7
+              AND EXISTS (SELECT 1 FROM offers WHERE id = $2 AND tenant_id = $1)
+         ), inserted AS (
+           INSERT INTO issued_credentials
+             (id, tenant_id, offer_id, credential_configuration_id, status, list_id, idx, holder_jkt, issued_at, expires_at)
+           SELECT v.id, $1::text, $2::uuid, $3::text, 'valid', head.list_id, v.idx, v.jkt, $4::timestamptz, $5::timestamptz
+             FROM head, (VALUES ${values.join(', ')}) AS v (id, idx, jkt)
+           RETURNING list_id
+         ), counted AS (
+           UPDATE status_lists SET allocated = allocated + (SELECT count(*) FROM inserted)
+            WHERE tenant_id = $1 AND list_id = (SELECT list_id FROM head)
+         )
+         SELECT list_id FROM inserted`,
+        [
+          input.tenantId,
+          input.offerId,
+          input.credentialConfigurationId,
+          input.issuedAt,
+          input.expiresAt,
+          count,
+          STATUS_LIST_FILL_THRESHOLD,
+          ...entries.flatMap((entry) => [entry.id, entry.idx, entry.jkt]),
+        ],
+      );
+      const listId = rows[0]?.list_id;
+      if (listId !== undefined) {
+        return { recorded: entries.map((entry) => ({ credentialId: entry.id, listId, idx: entry.idx })) };
+      }
+    } catch (error) {
+      // A drawn index was taken: the whole statement was undone.
+      if (!isUniqueViolation(error)) throw error;
+    }
+    return { drawn: entries.map((entry) => entry.idx) };
+  }
 }
 
 /**
@@ -104,6 +182,8 @@ async function recordIssuedCredentialsIn(
   tx: Queryable,
   input: NewIssuedCredentials,
   options: AllocationOptions = {},
+  /** Indexes already drawn for the first credentials (by the one-statement try): their first draws. */
+  predrawn: readonly number[] = [],
 ): Promise<AllocatedCredential[]> {
   const count = input.holderJkts.length;
   if (count < 1 || count > MAX_PER_CALL) {
@@ -141,7 +221,12 @@ async function recordIssuedCredentialsIn(
     );
   }
 
-  const pending = input.holderJkts.map((jkt) => ({ id: randomUUID(), jkt, idx: -1, draws: 0 }));
+  const pending = input.holderJkts.map((jkt, i) => {
+    const idx = predrawn[i];
+    return idx === undefined
+      ? { id: randomUUID(), jkt, idx: -1, draws: 0, fresh: false }
+      : { id: randomUUID(), jkt, idx, draws: 1, fresh: true };
+  });
   // Indexes this call already holds on the list.
   const held = new Set<number>();
   let waiting = pending;
@@ -149,6 +234,13 @@ async function recordIssuedCredentialsIn(
     // Distinct within the statement too, so one multi-row insert never collides with itself.
     const taken = new Set<number>(held);
     for (const entry of waiting) {
+      // A predrawn index is used as is for the first insert (predrawn indexes are distinct).
+      if (entry.fresh && !taken.has(entry.idx)) {
+        entry.fresh = false;
+        taken.add(entry.idx);
+        continue;
+      }
+      entry.fresh = false;
       do {
         if (entry.draws >= MAX_DRAWS) {
           throw new Error(`status list allocation found no free index in ${MAX_DRAWS} draws`);

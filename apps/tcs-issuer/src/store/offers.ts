@@ -194,17 +194,49 @@ export async function redeemOffer(db: Queryable, offerId: string, now: Date): Pr
   return rows.length === 1;
 }
 
-/** The claims and configuration an offer was made with, for issuing its credentials. */
-export async function offerContent(
+/** Everything a credential request needs about its offer and tenant, read in one query. */
+export interface IssuanceContext {
+  tenant: { id: string; slug: string; signingProfile: SigningProfile; status: TenantStatus };
+  /** The tenant's issuing DID now, or null when it has none. */
+  issuingDidId: string | null;
+  claims: Record<string, unknown>;
+  credentialConfigurationId: string;
+}
+
+/**
+ * The offer an issuance token was granted for, with its tenant (status as of now: it may have
+ * been suspended since) and the tenant's issuing DID: one round trip per credential request.
+ * `null` when the offer is gone or not the tenant's.
+ *
+ * @example
+ * const context = await issuanceContext(db, { offerId: claims.offer, tenantId: claims.tenant });
+ */
+export async function issuanceContext(
   db: Queryable,
-  offerId: string,
-): Promise<{ claims: Record<string, unknown>; credentialConfigurationId: string } | null> {
-  const { rows } = await db.query<{ claims: Record<string, unknown>; credential_configuration_id: string }>(
-    'SELECT claims, credential_configuration_id FROM offers WHERE id = $1',
-    [offerId],
+  grant: { offerId: string; tenantId: string },
+): Promise<IssuanceContext | null> {
+  const { rows } = await db.query<{
+    id: string;
+    slug: string;
+    signing_profile: SigningProfile;
+    status: TenantStatus;
+    did_id: string | null;
+    claims: Record<string, unknown>;
+    credential_configuration_id: string;
+  }>(
+    `SELECT t.id, t.slug, t.signing_profile, t.status, d.id AS did_id, o.claims, o.credential_configuration_id
+       FROM offers o
+       JOIN tenants t ON t.id = o.tenant_id
+       LEFT JOIN dids d ON d.tenant_id = t.id AND d.issuing
+      WHERE o.id = $1 AND o.tenant_id = $2`,
+    [grant.offerId, grant.tenantId],
   );
   const row = rows[0];
-  return row === undefined
-    ? null
-    : { claims: row.claims, credentialConfigurationId: row.credential_configuration_id };
+  if (row === undefined) return null;
+  return {
+    tenant: { id: row.id, slug: row.slug, signingProfile: row.signing_profile, status: row.status },
+    issuingDidId: row.did_id,
+    claims: row.claims,
+    credentialConfigurationId: row.credential_configuration_id,
+  };
 }
