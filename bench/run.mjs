@@ -40,7 +40,7 @@ const suites = {
   dpop: dpopSuite,
   revocation: (s) => revocationSuite({ ...s, databaseUrl }),
   loginFlood: (s) => loginFloodSuite({ ...s, databaseUrl }),
-  credential: credentialSuite,
+  credential: (s) => credentialSuite({ ...s, databaseUrl }),
   statusList: statusListSuite,
 };
 const only = process.argv.slice(2);

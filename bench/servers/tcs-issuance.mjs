@@ -7,7 +7,9 @@
 // Prints one JSON line { port, publicUrl, barePort, controlPort, cpuPort, slug, apiKey } when ready.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
 import { createDatabase, migrate } from '@portcullis/db';
+import { Redis } from 'ioredis';
 import Koa from 'koa';
 import { pino } from 'pino';
 import { createApp } from '../../apps/tcs-issuer/dist/app.js';
@@ -20,7 +22,17 @@ const STATUS_LIST_MEDIA_TYPE = 'application/statuslist+jwt';
 const adminToken = randomBytes(32).toString('hex');
 const keyEncryptionKey = new Uint8Array(randomBytes(32));
 
-const db = await createDatabase({ dataDir: 'memory://' });
+// `--database-url` and `--redis-url`: one process of a multi-process deployment (Postgres, and
+// Redis for c_nonces, DPoP jtis, the key cache and limits) instead of the single-node default.
+const { values } = parseArgs({
+  options: { 'database-url': { type: 'string' }, 'redis-url': { type: 'string' } },
+});
+const db = await createDatabase(
+  values['database-url'] ? { url: values['database-url'] } : { dataDir: 'memory://' },
+);
+const redisUrl = values['redis-url'];
+const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+const subscriber = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
 await migrate(db, { directory: new URL('../../apps/tcs-issuer/migrations', import.meta.url).pathname });
 const ca = await loadOrCreateCa({
   dataDir: undefined,
@@ -38,6 +50,9 @@ const publicUrl = `http://127.0.0.1:${server.address().port}`;
 
 const deps = buildDeps({
   db,
+  redis,
+  subscriber,
+  redisPrefix: `bench:${randomBytes(4).toString('hex')}`,
   adminToken,
   keyEncryptionKey,
   ca,
@@ -111,6 +126,8 @@ process.on('SIGTERM', async () => {
     s.closeAllConnections();
   }
   await deps.keyCache.close();
+  redis?.disconnect();
+  subscriber?.disconnect();
   await db.close();
   process.exit(0);
 });

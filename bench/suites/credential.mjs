@@ -25,12 +25,14 @@
 // - CPU per credential for both: the process's CPU over the round (from /proc, as the other
 //   suites) ÷ credentials.
 import { fileURLToPath } from 'node:url';
+import { createPostgresSchema } from '@portcullis/testing';
 import {
   coreBusyBetween,
   coreTicks,
   median,
   round3,
   spread,
+  startPinnedRedis,
   startServer,
   summarize,
   verdict,
@@ -131,7 +133,36 @@ async function floorRound(floor, agent, requests, { jwks, credentialSigningInput
 }
 
 export async function credentialSuite(settings) {
-  const app = await startServer(appServer, [], 'tcs-issuer (es256_x509 tenant, embedded database)');
+  // A process of a multi-process deployment, as production runs it: Postgres (a fresh schema) and
+  // its own pinned Redis for c_nonces, DPoP jtis and the key cache. Without a reachable Postgres,
+  // the single-node default (embedded database, no Redis), said in the results.
+  let schema;
+  let redis;
+  let database;
+  try {
+    schema = await createPostgresSchema(settings.databaseUrl, {
+      prefix: 'bench_cred',
+      connectTimeoutMs: 3_000,
+    });
+    redis = await startPinnedRedis('redis (credential)');
+    database = 'postgres (fresh schema) and redis (c_nonces, DPoP jtis, key cache)';
+  } catch (error) {
+    await schema?.drop();
+    schema = undefined;
+    // Never echo the URL: it may hold a password.
+    database = `embedded (in memory), no Redis (Postgres or Redis not available: ${error.message})`;
+    process.stdout.write(`credential: ${database}\n`);
+  }
+  const args = schema && redis ? ['--database-url', schema.url, '--redis-url', redis.url] : [];
+  const app = await startServer(
+    appServer,
+    args,
+    `tcs-issuer (es256_x509 tenant, ${schema ? 'postgres + redis' : 'embedded database'})`,
+  ).catch(async (error) => {
+    await schema?.drop();
+    await redis?.stop();
+    throw error;
+  });
   let floor;
   const wallet = createWallet({
     publicUrl: app.publicUrl,
@@ -200,7 +231,7 @@ export async function credentialSuite(settings) {
         credentialsPerRound: perRound,
         credentialBytes: credential.length,
         credentialSigningInputBytes: credentialSigningInput.length,
-        database: 'embedded (in memory), no Redis',
+        database,
         floor:
           'per request: 3 × ES256 crypto.verify (DPoP proof, access token, key proof) + 1 × ES256 crypto.sign of a credential-sized input; decoding and key import before the run',
         prepareSeconds: { median: round3(median(prepareSeconds)), rounds: prepareSeconds },
@@ -212,5 +243,7 @@ export async function credentialSuite(settings) {
     wallet.close();
     await floor?.stop();
     await app.stop();
+    await schema?.drop();
+    await redis?.stop();
   }
 }
