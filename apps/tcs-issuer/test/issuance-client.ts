@@ -287,7 +287,7 @@ export interface DpopOptions {
 }
 
 /** What a key proof may change from a good one. */
-export interface KeyProofOptions {
+interface KeyProofOptions {
   /** Header members added or replaced (`undefined` drops one). */
   header?: Record<string, unknown>;
   /** Payload members added or replaced (`undefined` drops one). */
@@ -297,7 +297,7 @@ export interface KeyProofOptions {
 }
 
 /** What an offer carries beyond {@link CONFIG_ID}. */
-export interface OfferOptions {
+interface OfferOptions {
   /** The offer's claims (default {@link CLAIMS}). */
   claims?: Record<string, unknown>;
   /** Sent as `tx_code` when given. */
@@ -316,14 +316,14 @@ export interface CreatedOffer {
 }
 
 /** An offer as a wallet holds it: its id, its pre-authorized code and its tx_code if any. */
-export interface Offer {
+interface Offer {
   offerId: string;
   code: string;
   txCode: string | undefined;
 }
 
 /** A c_nonce and a DPoP nonce, from `POST /v1/nonce`. */
-export interface Nonces {
+interface Nonces {
   cNonce: string;
   dpopNonce: string;
 }
