@@ -251,7 +251,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     ) {
       return null;
     }
-    const nowSeconds = now() / 1000;
+    // Whole seconds, as NumericDate claims are compared (RFC 7519 §2).
+    const nowSeconds = Math.floor(now() / 1000);
     if (exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS) return null;
     if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds + CLOCK_TOLERANCE_SECONDS))
       return null;
