@@ -229,7 +229,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     const key = keys.get(header.kid);
     if (key === undefined || !BASE64URL.test(encodedSignature)) return null;
     const signature = Buffer.from(encodedSignature, 'base64url');
-    if (signature.length !== 64) return null;
+    // Canonical encoding only: one token, one string (unused low bits of the last character set
+    // would decode to the same signature).
+    if (signature.length !== 64 || signature.toString('base64url') !== encodedSignature) return null;
     const signed = cryptoVerify(
       'sha256',
       Buffer.from(`${encodedHeader}.${encodedPayload}`),
