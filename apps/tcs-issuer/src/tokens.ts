@@ -9,6 +9,7 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose';
+import { BASE64URL, decodeJsonSegment } from './crypto/jws-parts.js';
 import type { Sealer } from './crypto/seal.js';
 import type { JwksView, PublicSigningJwk } from './schemas.js';
 
@@ -223,7 +224,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     const parts = token.split('.');
     if (parts.length !== 3) return null;
     const [encodedHeader = '', encodedPayload = '', encodedSignature = ''] = parts;
-    const header = decodeJsonObject(encodedHeader);
+    const header = decodeJsonSegment(encodedHeader);
     if (header === null || header.alg !== 'ES256' || header.typ !== TOKEN_TYPE) return null;
     if (header.crit !== undefined || typeof header.kid !== 'string') return null;
     const key = keys.get(header.kid);
@@ -239,7 +240,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       signature,
     );
     if (!signed) return null;
-    const payload = decodeJsonObject(encodedPayload) as JWTPayload | null;
+    const payload = decodeJsonSegment(encodedPayload) as JWTPayload | null;
     if (payload === null || payload.iss !== issuer) return null;
     const audience = payload.aud;
     if (!(audience === aud || (Array.isArray(audience) && audience.includes(aud)))) return null;
@@ -264,17 +265,3 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
 /** Leeway on `exp` and `nbf`, seconds. */
 const CLOCK_TOLERANCE_SECONDS = 5;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-/** A base64url segment decoded as a JSON object, or null. */
-function decodeJsonObject(segment: string): Record<string, unknown> | null {
-  if (!BASE64URL.test(segment)) return null;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}

@@ -2,6 +2,7 @@ import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:cr
 import type { Result } from '@portcullis/errors';
 import type { JWK } from 'jose';
 import { parseDidKey } from '../crypto/did-key.js';
+import { BASE64URL, decodeJsonSegment } from '../crypto/jws-parts.js';
 
 // Key proofs of a credential request (OpenID4VCI 1.0 Appendix F.1, `proof_type: jwt`). Each check
 // names what failed in a fixed sentence, never quoting the proof.
@@ -12,7 +13,6 @@ const MAX_IAT_SKEW_SECONDS = 300;
 /** Longest proof looked at, characters. */
 const MAX_PROOF_LENGTH = 8192;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-const B64URL = /^[A-Za-z0-9_-]*$/;
 
 /** An accepted key proof: the holder key to bind the credential to, and the nonce it carries. */
 export interface AcceptedProof {
@@ -35,18 +35,6 @@ export interface ProofCheck {
 }
 
 const refuse = (description: string): ProofResult => ({ ok: false, reason: 'invalid', description });
-
-function decodeObject(part: string): Record<string, unknown> | undefined {
-  if (!B64URL.test(part) || part.length % 4 === 1) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The public key of a proof header (`jwk` or a did:key `kid`), or why not. */
 function proofKey(
@@ -128,9 +116,9 @@ export function checkKeyProof(proof: unknown, check: ProofCheck): ProofResult {
   const parts = proof.split('.');
   if (parts.length !== 3) return refuse('A proof must be a compact JWT');
   const [encodedHeader = '', encodedPayload = '', encodedSignature = ''] = parts;
-  const header = decodeObject(encodedHeader);
-  const payload = decodeObject(encodedPayload);
-  if (header === undefined || payload === undefined || !B64URL.test(encodedSignature)) {
+  const header = decodeJsonSegment(encodedHeader);
+  const payload = decodeJsonSegment(encodedPayload);
+  if (header === null || payload === null || !BASE64URL.test(encodedSignature)) {
     return refuse('A proof must be a compact JWT');
   }
   if (header.typ !== PROOF_TYP) return refuse(`The proof typ must be ${PROOF_TYP}`);
