@@ -1,4 +1,5 @@
 import { healthRoutes, type Metrics, useRequestPipeline } from '@portcullis/app-kit';
+import { consoleRoutes, type LoadedConsole } from '@portcullis/console-ui';
 import type { Database } from '@portcullis/db';
 import {
   catalogErrors,
@@ -9,7 +10,7 @@ import {
 } from '@portcullis/errors';
 import type { KeyCache, UsageBatcher } from '@portcullis/key-cache';
 import { type AuthOutcomeHook, micaKeyAuth, type WindowLimiter } from '@portcullis/koa-auth';
-import { appRouter, serveOpenApi } from '@portcullis/routes';
+import { appRouter, guardedRoutes, serveOpenApi } from '@portcullis/routes';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import {
@@ -18,7 +19,9 @@ import {
   documentOptions,
   errorResponses,
   healthDialect,
+  REQUEST_ID_HEADER_SCHEMAS,
   REQUEST_ID_HEADERS,
+  withMessage,
 } from './http.js';
 import { micaKeyLookup } from './key-auth.js';
 import { developerRoutes } from './routes/developer.js';
@@ -53,7 +56,13 @@ export interface AppDeps {
   trustProxyHops?: number;
   /** `PUBLIC_URL`: the server of the OpenAPI document. Without it the document's server is `/`. */
   publicUrl?: string;
+  /** The built web console, served at `/` and `/mica-register` (see `loadConsole`). */
+  console: LoadedConsole;
 }
+
+/** Where the web console answers: the root, and the path the published platform sends people to. */
+export const CONSOLE_PAGES = ['/', '/mica-register'] as const;
+const CONSOLE_ASSET_NOT_FOUND = withMessage(micaDeveloperErrors, 'NOT_FOUND', 'Console asset not found');
 
 /**
  * SPEC §5.1 per-key limits: 60 per minute and 5 000 per day (the day window resets at 00:00 UTC),
@@ -149,6 +158,20 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   app.use(data.routes());
   app.use(data.allowedMethods());
+
+  // The web console: static files only, public like the page of any web site; every secret it
+  // handles goes through the guarded API routes above, never through these.
+  const pages = consoleRoutes(kit, {
+    console: deps.console,
+    pages: CONSOLE_PAGES,
+    notFound: () => micaDeveloperErrors.error('NOT_FOUND', { message: CONSOLE_ASSET_NOT_FOUND.message }),
+    assetNotFound: errorResponses([CONSOLE_ASSET_NOT_FOUND]),
+    errors: errorResponses(catalogErrors(instanceApiErrors, 'INTERNAL_ERROR')),
+    headers: REQUEST_ID_HEADER_SCHEMAS,
+  });
+  app.use(
+    guardedRoutes(pages, { paths: CONSOLE_PAGES, prefixes: ['/console/assets'] }, { allowedMethods: true }),
+  );
 
   openApi.document();
   return app;

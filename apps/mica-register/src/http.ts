@@ -108,6 +108,8 @@ function headersOf(headers: HeaderSchemas): ZodObjectSchema {
 
 /** The headers every answer carries. */
 export const REQUEST_ID_HEADERS = headersOf({});
+/** The same, by name: for declarations that add headers of their own (the console's). */
+export const REQUEST_ID_HEADER_SCHEMAS: HeaderSchemas = { 'X-Request-Id': requestIdHeader };
 
 /**
  * A JSON success answer: its description, body schema and headers (`X-Request-Id` always, plus

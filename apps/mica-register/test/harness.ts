@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portcullis/app-kit';
 import { createDatabase, type Database, migrate } from '@portcullis/db';
 import { appSuites, auditApps, connectAppRedis, listen, readJson, type Served } from '@portcullis/testing';
+import { inject } from 'vitest';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
 import type { Registered } from '../src/routes/developer.js';
@@ -78,6 +79,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     // The published per-key limits (60/min, 5 000/day); registrations and failed management-token
     // attempts unbounded so tests can make many developers and wrong tokens from one address.
     limits: { registerPer15Min: 10_000, managementAuthPer15Min: 10_000, ...limits },
+    consoleDir: inject('consoleDir'),
     ...rest,
   });
   instrument?.(deps);

@@ -101,9 +101,17 @@ const EXPECTED_ROUTES = [
   ...['issuers', 'issuers/{id}', 'search', 'statistics', 'license-types', 'countries', 'health'].map(
     (name) => ({ method: 'get', path: `/api/mica/v1/${name}` }),
   ),
+  // The web console: its page (twice) and its hashed assets.
+  { method: 'get', path: '/' },
+  { method: 'get', path: '/mica-register' },
+  { method: 'get', path: '/console/assets/{file}' },
 ];
 // Well-formed ids that exist nowhere: probes reach their handlers and change nothing.
-const PATH_VALUES: Record<string, string> = { id: `mica_${'0'.repeat(20)}`, keyId: `mkey_${'0'.repeat(24)}` };
+const PATH_VALUES: Record<string, string> = {
+  id: `mica_${'0'.repeat(20)}`,
+  keyId: `mkey_${'0'.repeat(24)}`,
+  file: 'main-00000000.js',
+};
 const PER_KEY_HEADERS = [
   'X-RateLimit-Limit-Minute',
   'X-RateLimit-Remaining-Minute',

@@ -56,6 +56,7 @@ describe('path spellings (SPEC §4.4)', () => {
     const operations = documentedOperationsOf(document, {
       id: `mica_${'f'.repeat(20)}`,
       keyId: `mkey_${'f'.repeat(24)}`,
+      file: 'main-ffffffff.js',
     });
     expect(operations.length).toBeGreaterThanOrEqual(14);
     // Rotating the management token changes the credential: each such request gets a developer

@@ -1,0 +1,3 @@
+import { portcullisVitestConfig } from '../../vitest.shared.js';
+
+export default portcullisVitestConfig(import.meta.dirname);
