@@ -268,11 +268,13 @@ function Keys({ token, apiKey, onShown, onApiKey, onToken }: KeysProps) {
   };
   useEffect(() => void load(), [token]);
 
-  const act = async (work: () => Promise<void>) => {
+  // `reload: false` when the work changes the token: the new token's effect reloads, and this
+  // closure's `auth` still holds the old, refused one.
+  const act = async (work: () => Promise<void>, reload = true) => {
     setError(undefined);
     try {
       await work();
-      await load();
+      if (reload) await load();
     } catch (caught) {
       setError(caught);
     }
@@ -317,7 +319,7 @@ function Keys({ token, apiKey, onShown, onApiKey, onToken }: KeysProps) {
       onShown({ label: 'Management token', value: rotated.managementToken });
       onToken(rotated.managementToken);
       setStatus('Management token rotated: the old token no longer works.');
-    });
+    }, false);
 
   const active = listing?.keys.filter((key) => key.isActive).length ?? 0;
   const maxKeys = listing?.limits.maxKeys ?? 3;

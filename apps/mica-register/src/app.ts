@@ -61,7 +61,7 @@ export interface AppDeps {
 }
 
 /** Where the web console answers: the root, and the path the published platform sends people to. */
-export const CONSOLE_PAGES = ['/', '/mica-register'] as const;
+const CONSOLE_PAGES = ['/', '/mica-register'] as const;
 const CONSOLE_ASSET_NOT_FOUND = withMessage(micaDeveloperErrors, 'NOT_FOUND', 'Console asset not found');
 
 /**

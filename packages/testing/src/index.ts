@@ -2,6 +2,17 @@ export type { AppAudit, AppAuditOptions, WatchedApp } from './app-audit.js';
 export { auditApps } from './app-audit.js';
 export type { AppRedis } from './app-clients.js';
 export { connectAppRedis, connectRedisClient, lineSink } from './app-clients.js';
+export type { AxeViolation, BrowserLookup, FocusedControl, PageProblems } from './browser.js';
+export {
+  browserAvailability,
+  clipboardText,
+  focusedControl,
+  launchBrowser,
+  scrollsHorizontally,
+  secretsInBrowserStorage,
+  seriousAxeViolations,
+  watchPage,
+} from './browser.js';
 export type { FakeClock } from './clock.js';
 export { createFakeClock } from './clock.js';
 export type {

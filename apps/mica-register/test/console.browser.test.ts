@@ -1,0 +1,265 @@
+// The web console in a real browser (headless Chromium through playwright-core): each flow a
+// person would follow, end to end against a started app, with the API checked behind it. After
+// every flow: no console error or CSP violation, no serious or critical axe-core violation, and
+// no secret in localStorage, sessionStorage, cookies or the URL.
+import { mkdir } from 'node:fs/promises';
+import type { Database } from '@portcullis/db';
+import {
+  browserAvailability,
+  clipboardText,
+  focusedControl,
+  launchBrowser,
+  type PageProblems,
+  scrollsHorizontally,
+  secretsInBrowserStorage,
+  seriousAxeViolations,
+  watchPage,
+} from '@portcullis/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importFiles, SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
+import { bearer, body, pgliteDatabase, type RunningApp, startApp } from './harness.js';
+
+const lookup = browserAvailability();
+const SCREENSHOTS = new URL('../docs/screenshots/', import.meta.url).pathname;
+const KEY_SHAPE = /^trusset_mica_[0-9a-f]{48}$/;
+const TOKEN_SHAPE = /^[0-9a-f]{64}$/;
+
+let db: Database;
+let app: RunningApp;
+let browser: Browser;
+let seq = 0;
+
+interface Session {
+  context: BrowserContext;
+  page: Page;
+  problems: PageProblems;
+}
+
+async function open(viewport = { width: 1100, height: 900 }): Promise<Session> {
+  const context = await browser.newContext({ viewport });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
+  const page = await context.newPage();
+  const problems = await watchPage(page);
+  return { context, page, problems };
+}
+
+/** The checks every flow ends with. */
+async function clean(session: Session, secrets: readonly string[]) {
+  expect(await secretsInBrowserStorage(session.page, secrets)).toEqual([]);
+  expect(await seriousAxeViolations(session.page)).toEqual([]);
+  expect(session.problems.errors).toEqual([]);
+}
+
+const secretField = (page: Page, label: string | RegExp) => page.getByRole('textbox', { name: label });
+
+/** Signs up through the form and returns the secrets shown once. */
+async function signUp(page: Page): Promise<{ apiKey: string; token: string }> {
+  seq += 1;
+  await page.getByLabel('Name').fill('Ada Browser');
+  await page.getByLabel('Email').fill(`ada${seq}.${process.pid}@example.com`);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Copy your new secrets now' }).waitFor();
+  return {
+    apiKey: await secretField(page, 'API key').inputValue(),
+    token: await secretField(page, 'Management token').inputValue(),
+  };
+}
+
+const keyWorks = async (apiKey: string) =>
+  (await app.request('/api/mica/v1/issuers?limit=1', { headers: { 'x-api-key': apiKey } })).status;
+const tokenWorks = async (token: string) =>
+  (await app.request('/api/mica/developer/keys', { headers: bearer(token) })).status;
+
+describe.skipIf(!lookup.ok)('the MiCA console in Chromium', () => {
+  beforeAll(async () => {
+    db = await pgliteDatabase();
+    const report = await importFiles(db, [SHIPPED_SNAPSHOT_DIR], { now: Date.now });
+    expect(report.errors).toEqual([]);
+    app = await startApp({ db, limits: { perMinute: 10_000, perDay: 100_000 } });
+    browser = await launchBrowser(lookup.ok ? lookup.executablePath : '');
+    await mkdir(SCREENSHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await db?.close();
+  });
+
+  it('serves the page at / and /mica-register under the strict CSP, assets hashed and immutable', async () => {
+    for (const path of ['/', '/mica-register']) {
+      const res = await app.request(path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      const html = await res.text();
+      expect(html).not.toMatch(/<script(?![^>]*\ssrc=)/);
+      expect(html).not.toMatch(/<style|\sstyle=/);
+      const script = html.match(/src="(\/console\/assets\/main-[A-Z0-9]+\.js)"/)?.[1];
+      expect(script).toBeDefined();
+      const asset = await app.request(script as string);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(asset.headers.get('content-type')).toContain('text/javascript');
+    }
+    expect((await app.request('/console/assets/main-NOPE0000.js')).status).toBe(404);
+    expect((await app.request('/console/assets/..%2Fpackage.json')).status).toBe(404);
+    expect((await app.request('/mica-register', { method: 'POST' })).status).toBe(405);
+  });
+
+  it('signs up, copies the key that then works on the API, browses and filters the register, and a reload signs out', async () => {
+    const session = await open();
+    const { page } = session;
+    const res = await page.goto(`${app.url}/mica-register`);
+    expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
+    await page.screenshot({ path: `${SCREENSHOTS}mica-signup.png`, fullPage: true });
+    const { apiKey, token } = await signUp(page);
+    expect(apiKey).toMatch(KEY_SHAPE);
+    expect(token).toMatch(TOKEN_SHAPE);
+    await expect(page.getByText('will not be shown again').first().isVisible()).resolves.toBe(true);
+
+    await page.getByRole('button', { name: 'Copy API key' }).click();
+    await page.getByText('API key copied to the clipboard.').waitFor();
+    expect(await clipboardText(page)).toBe(apiKey);
+    expect(await keyWorks(apiKey)).toBe(200);
+    await page.getByRole('button', { name: 'Copy Management token' }).click();
+    expect(await clipboardText(page)).toBe(token);
+    expect(await tokenWorks(token)).toBe(200);
+    await page.screenshot({ path: `${SCREENSHOTS}mica-secrets.png`, fullPage: true });
+    await clean(session, [apiKey, token]);
+    await page.getByRole('button', { name: 'I have stored them' }).click();
+
+    // Filters: CASP in Germany, as the API counts them.
+    const expected = await body<{ pagination: { total: number } }>(
+      await app.request('/api/mica/v1/issuers?licenseType=CASP&country=DE&limit=1', {
+        headers: { 'x-api-key': apiKey },
+      }),
+    );
+    expect(expected.pagination.total).toBeGreaterThan(0);
+    await page.getByLabel('Licence type').selectOption('CASP');
+    await page.getByLabel('Country').selectOption('DE');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const status = page.locator('#results-status');
+    await status.filter({ hasText: `of ${expected.pagination.total} entities` }).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}mica-register.png`, fullPage: true });
+    await clean(session, [apiKey, token]);
+
+    // Paging over everything, then a search, then an entity's detail.
+    await page.getByLabel('Licence type').selectOption('');
+    await page.getByLabel('Country').selectOption('');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await status.filter({ hasText: 'Showing 1–20 of' }).waitFor();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await status.filter({ hasText: 'Showing 21–40 of' }).waitFor();
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await status.filter({ hasText: 'Showing 1–20 of' }).waitFor();
+    const first = page.locator('tbody button.link').first();
+    const name = (await first.textContent()) ?? '';
+    await first.click();
+    await page.getByRole('heading', { name }).waitFor();
+    await expect(page.getByText('Passported to').isVisible()).resolves.toBe(true);
+    await expect(page.getByText('Services').isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: `${SCREENSHOTS}mica-entity.png`, fullPage: true });
+    await clean(session, [apiKey, token]);
+    await page.getByRole('button', { name: 'Back to results' }).click();
+    await page.getByRole('heading', { name: 'Browse the register' }).waitFor();
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Create a developer account' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Your API keys' }).count()).toBe(0);
+    await clean(session, [apiKey, token]);
+    await session.context.close();
+  });
+
+  it('rotates the key (the old one is refused by the API) and the management token, creates and revokes a key', async () => {
+    const session = await open();
+    const { page } = session;
+    await page.goto(`${app.url}/`);
+    const { apiKey, token } = await signUp(page);
+    await page.getByRole('button', { name: 'I have stored them' }).click();
+    await page.getByRole('button', { name: 'Rotate default' }).click();
+    await page.getByText('Key "default" rotated').waitFor();
+    const rotated = await secretField(page, 'API key "default"').inputValue();
+    expect(rotated).toMatch(KEY_SHAPE);
+    expect(rotated).not.toBe(apiKey);
+    expect(await keyWorks(apiKey)).toBe(401);
+    expect(await keyWorks(rotated)).toBe(200);
+    await page.getByRole('button', { name: 'I have stored them' }).click();
+
+    await page.getByLabel('Key name').fill('ci');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const created = await secretField(page, 'API key "ci"').inputValue();
+    expect(await keyWorks(created)).toBe(200);
+    await page.getByRole('button', { name: 'Revoke ci' }).click();
+    await page.getByRole('button', { name: 'Confirm revoking ci' }).click();
+    await page.getByText('Key "ci" revoked.').waitFor();
+    expect(await keyWorks(created)).toBe(401);
+    await page.getByRole('button', { name: 'I have stored them' }).click();
+
+    await page.getByRole('button', { name: 'Rotate management token' }).click();
+    const newToken = await secretField(page, 'Management token').inputValue();
+    expect(newToken).toMatch(TOKEN_SHAPE);
+    expect(await tokenWorks(token)).toBe(401);
+    expect(await tokenWorks(newToken)).toBe(200);
+    // The page goes on with the new token: its key list still loads.
+    await page.getByText('Management token rotated').waitFor();
+    await page.getByRole('cell', { name: 'ci', exact: true }).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}mica-keys.png`, fullPage: true });
+    await clean(session, [apiKey, token, rotated, created, newToken]);
+    await session.context.close();
+  });
+
+  it('completes sign-up with the keyboard only, focus visible on every control it reaches', async () => {
+    const session = await open();
+    const { page } = session;
+    await page.goto(`${app.url}/mica-register`);
+    seq += 1;
+    await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toMatchObject({
+      id: await page.getByLabel('Name').getAttribute('id'),
+      outlined: true,
+    });
+    await page.keyboard.type('Key Board');
+    await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toMatchObject({
+      id: await page.getByLabel('Email').getAttribute('id'),
+      outlined: true,
+    });
+    await page.keyboard.type(`keys${seq}.${process.pid}@example.com`);
+    await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toMatchObject({ outlined: true });
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Copy your new secrets now' }).waitFor();
+    const apiKey = await secretField(page, 'API key').inputValue();
+    expect(await keyWorks(apiKey)).toBe(200);
+    const token = await secretField(page, 'Management token').inputValue();
+    // Focus moves to the secrets' heading; then the key's field, then its copy button.
+    expect((await focusedControl(page))?.id).toBe('secrets-title');
+    for (let i = 0; i < 2; i += 1) await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toMatchObject({ ariaLabel: 'Copy API key', outlined: true });
+    await page.keyboard.press('Enter');
+    await page.getByText('API key copied to the clipboard.').waitFor();
+    expect(await clipboardText(page)).toBe(apiKey);
+    await clean(session, [apiKey, token]);
+    await session.context.close();
+  });
+
+  it('fits a 360 px wide screen without horizontal scrolling, signed out and signed in', async () => {
+    const session = await open({ width: 360, height: 780 });
+    const { page } = session;
+    await page.goto(`${app.url}/mica-register`);
+    expect(await scrollsHorizontally(page)).toBe(false);
+    const { apiKey, token } = await signUp(page);
+    expect(await scrollsHorizontally(page)).toBe(false);
+    await page.getByRole('button', { name: 'I have stored them' }).click();
+    await page.locator('#results-status').waitFor();
+    expect(await scrollsHorizontally(page)).toBe(false);
+    await page.screenshot({ path: `${SCREENSHOTS}mica-mobile.png`, fullPage: false });
+    await clean(session, [apiKey, token]);
+    await session.context.close();
+  });
+});
