@@ -10,6 +10,7 @@ import {
   focusedControl,
   launchBrowser,
   type PageProblems,
+  screenshotDir,
   scrollsHorizontally,
   secretsInBrowserStorage,
   seriousAxeViolations,
@@ -21,7 +22,8 @@ import { importFiles, SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
 import { bearer, body, pgliteDatabase, type RunningApp, startApp } from './harness.js';
 
 const lookup = browserAvailability();
-const SCREENSHOTS = new URL('../docs/screenshots/', import.meta.url).pathname;
+// Refreshed in the committed folder only with UPDATE_SCREENSHOTS=1 (see the README).
+const SCREENSHOTS = screenshotDir(new URL('../docs/screenshots/', import.meta.url).pathname);
 const KEY_SHAPE = /^trusset_mica_[0-9a-f]{48}$/;
 const TOKEN_SHAPE = /^[0-9a-f]{64}$/;
 

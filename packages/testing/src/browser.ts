@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import axe from 'axe-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { isCi, type TestEnv } from './env.js';
@@ -209,4 +211,18 @@ export function focusedControl(page: Page): Promise<FocusedControl | undefined> 
       outlined: getComputedStyle(element).outlineStyle !== 'none',
     };
   });
+}
+
+/**
+ * Where a browser suite writes its screenshots: the committed folder `committed` when
+ * `UPDATE_SCREENSHOTS=1` (refreshing the README's pictures on purpose), else a fresh temporary
+ * folder, so an ordinary test run (and CI) leaves the work tree as it was. Ends with `/`.
+ *
+ * @example
+ * const SCREENSHOTS = screenshotDir(new URL('../docs/screenshots/', import.meta.url).pathname);
+ * await page.screenshot({ path: `${SCREENSHOTS}signup.png` });
+ */
+export function screenshotDir(committed: string, env: TestEnv = process.env): string {
+  if (env.UPDATE_SCREENSHOTS === '1') return committed.endsWith('/') ? committed : `${committed}/`;
+  return `${mkdtempSync(join(tmpdir(), 'portcullis-screenshots-'))}/`;
 }

@@ -8,6 +8,7 @@ export {
   clipboardText,
   focusedControl,
   launchBrowser,
+  screenshotDir,
   scrollsHorizontally,
   secretsInBrowserStorage,
   seriousAxeViolations,
