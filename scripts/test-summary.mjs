@@ -8,7 +8,8 @@
 //                                                    combined total
 //
 // Exits 1 when a run tested nothing, when a run has fewer reports than another (a package that
-// never wrote its report), when a report is unreadable, or when anything failed.
+// never wrote its report), when a report is unreadable, or when anything failed (a package whose
+// run failed before any test, e.g. in its global setup, counts as one failure).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -40,6 +41,11 @@ function summarise({ label, dir }) {
     for (const result of report.testResults ?? []) {
       const anyTestFailed = (result.assertionResults ?? []).some((a) => a.status === 'failed');
       if (result.status === 'failed' && !anyTestFailed) run.failed += 1;
+    }
+    // A package whose run failed before any file ran (a global setup that threw, no test file)
+    // reports no test at all: counted as one failure, so its total cannot read as clean.
+    if (report.success === false && report.numFailedTests === 0 && report.numFailedTestSuites === 0) {
+      run.failed += 1;
     }
     console.log(
       `${prefix}${file.replace(/\.json$/, '')}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`,
