@@ -15,11 +15,17 @@ export class ApiError extends Error {
 
 /** Options of {@link apiRequest}. */
 export interface ApiRequestOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** A JSON body. */
   json?: unknown;
   /** Credentials and other headers, for this call only. */
   headers?: Record<string, string>;
+  /**
+   * Sees every answer's status and headers, success or error, before its body is read: how a
+   * console reads its rate-limit headroom (`X-RateLimit-Remaining`). Same origin, so every header
+   * is readable.
+   */
+  onResponse?: (response: { status: number; headers: Headers }) => void;
 }
 
 interface ErrorShape {
@@ -52,6 +58,7 @@ export async function apiRequest<T>(path: string, options: ApiRequestOptions = {
   } catch {
     throw new ApiError(0, 'NETWORK_ERROR', 'The server could not be reached.');
   }
+  options.onResponse?.({ status: res.status, headers: res.headers });
   const text = await res.text();
   let body: unknown;
   try {
