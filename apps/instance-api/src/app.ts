@@ -1,4 +1,5 @@
 import { healthRoutes, type Metrics, useRequestPipeline } from '@portcullis/app-kit';
+import { consoleRoutes, type LoadedConsole } from '@portcullis/console-ui';
 import type { Database } from '@portcullis/db';
 import { instanceApiErrors, isCodedError, rateLimitErrors, renderTrusset } from '@portcullis/errors';
 import type { KeyCache, UsageBatcher } from '@portcullis/key-cache';
@@ -18,11 +19,14 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import {
   createAppKit,
+  documented,
   documentText,
   healthDialect,
+  REQUEST_ID_HEADER_SCHEMAS,
   REQUEST_ID_HEADERS,
   SECURITY_SCHEMES,
   UNLIMITED_ROUTE_ERRORS,
+  unlimitedErrors,
 } from './http.js';
 import { keyDecider } from './key-auth.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
@@ -62,7 +66,13 @@ export interface AppDeps {
   trustProxyHops?: number;
   /** `PUBLIC_URL`: the server of the OpenAPI document. Without it the document's server is `/`. */
   publicUrl?: string;
+  /** The built web console, served at `/console/` (see `loadConsole`). */
+  console: LoadedConsole;
 }
+
+/** Where the web console answers (a trailing slash is the same route). */
+const CONSOLE_PAGES = ['/console'] as const;
+const CONSOLE_ASSET_NOT_FOUND = 'Console asset not found';
 
 const API_PREFIX = '/api/v2';
 
@@ -155,6 +165,19 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       prefixes: ['/admin'],
     }),
   );
+
+  // The web console: static files read into memory at boot, public and not limited, like the
+  // document; every secret it handles goes through the guarded API routes, never through these.
+  // Mounted ahead of the per-address limiter so loading the page spends none of its budget.
+  const pages = consoleRoutes(kit, {
+    console: deps.console,
+    pages: CONSOLE_PAGES,
+    notFound: () => instanceApiErrors.error('NOT_FOUND', { message: CONSOLE_ASSET_NOT_FOUND }),
+    assetNotFound: unlimitedErrors([documented(instanceApiErrors, 'NOT_FOUND', CONSOLE_ASSET_NOT_FOUND)]),
+    errors: UNLIMITED_ROUTE_ERRORS,
+    headers: REQUEST_ID_HEADER_SCHEMAS,
+  });
+  app.use(guardedRoutes(pages, { paths: CONSOLE_PAGES, prefixes: ['/console'] }, { allowedMethods: true }));
 
   // SPEC §4.6 global limit: every request that did not authenticate with a key, counted after the
   // fact (no store call on the authenticated hot path). The routes that have rules of their own

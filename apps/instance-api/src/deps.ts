@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import {
   countAuthOutcomes,
   countRateLimitRefusals,
@@ -6,6 +7,7 @@ import {
   readinessChecks,
   reportCacheEvents,
 } from '@portcullis/app-kit';
+import { loadConsole } from '@portcullis/console-ui';
 import type { Database } from '@portcullis/db';
 import { createKeyCache, createSqlOutbox, createUsageBatcher } from '@portcullis/key-cache';
 import { createWindowLimiter } from '@portcullis/koa-auth';
@@ -40,6 +42,11 @@ export interface BuildDepsOptions {
    * processes) or `memory` (per process).
    */
   limitStore?: 'redis' | 'memory';
+  /**
+   * The built web console (`index.html` and `assets/`). Default: `console/` beside this module,
+   * i.e. `dist/console`, where `pnpm build` writes it. Tests build one into a temporary directory.
+   */
+  consoleDir?: string;
 }
 
 /**
@@ -115,5 +122,6 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     trustProxy: options.trustProxy ?? false,
     trustProxyHops: options.trustProxyHops ?? 1,
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    console: loadConsole(options.consoleDir ?? fileURLToPath(new URL('./console', import.meta.url))),
   };
 }

@@ -127,6 +127,10 @@ const retryAfterHeader = windowHeader('Retry-After', 'Seconds until the refusing
 
 /** `X-Request-Id`: every answer of the app carries it. */
 export const REQUEST_ID_HEADERS = z.object({ 'X-Request-Id': requestIdHeader });
+/** The same, by name: for declarations that add headers of their own (the web console's). */
+export const REQUEST_ID_HEADER_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
+  'X-Request-Id': requestIdHeader,
+};
 
 /**
  * Every answer of a rate-limited route (the operator routes and every `/api/v2` route) carries
@@ -217,6 +221,25 @@ export const ADMIN_AUTH = [
   ...RATE_LIMITED,
   ...SERVER,
 ];
+
+/**
+ * The documented error answers of a route that is not rate limited (the web console's): like
+ * {@link errors}, with `X-Request-Id` as their only header.
+ *
+ * @example
+ * assetNotFound: unlimitedErrors([documented(instanceApiErrors, 'NOT_FOUND', 'Console asset not found')])
+ */
+export function unlimitedErrors(list: readonly DocumentedError[]): ErrorResponses {
+  const out: ErrorResponses = {};
+  for (const [status, codes] of errorsByStatus(list)) {
+    out[status] = {
+      description: describeErrors(codes),
+      headers: REQUEST_ID_HEADERS,
+      content: json(trussetErrorSchema(codes.map((error) => error.code))),
+    };
+  }
+  return out;
+}
 
 /**
  * Further answers of the routes that are not rate limited (health, metrics, the document): a

@@ -4,6 +4,7 @@ import { createDatabase, type Database, migrate } from '@portcullis/db';
 import type { TrussetErrorBody, TrussetErrorMetadata } from '@portcullis/errors';
 import type { FieldProblem } from '@portcullis/routes';
 import { appSuites, auditApps, connectAppRedis, listen, readJson, type Served } from '@portcullis/testing';
+import { inject } from 'vitest';
 import { createApp } from '../src/app.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
 import type { CreatedInstanceView } from '../src/schemas.js';
@@ -80,6 +81,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     adminToken: ADMIN_TOKEN,
     logger: createLogger({ app: 'instance-api', level: 'debug', destination: audit.logDestination() }),
     limits: { keyPerMin: 10_000, ipPerMin: 10_000, keyMgmtPerMin: 10_000, authPer15Min: 10_000 },
+    consoleDir: inject('consoleDir'),
     ...rest,
   });
   instrument?.(deps);

@@ -93,6 +93,9 @@ const EXPECTED_ROUTES = [
   { method: 'post', path: '/api/v2/instance/api-keys/{keyId}/revoke' },
   { method: 'delete', path: '/api/v2/instance/api-keys/{keyId}' },
   ...SERVICES.map((service) => ({ method: 'get', path: `/api/v2/services/${service}` })),
+  // The web console: its page and its hashed assets.
+  { method: 'get', path: '/console' },
+  { method: 'get', path: '/console/assets/{file}' },
 ];
 const byPathThenMethod = (a: { method: string; path: string }, b: { method: string; path: string }) =>
   a.path === b.path ? a.method.localeCompare(b.method) : a.path.localeCompare(b.path);

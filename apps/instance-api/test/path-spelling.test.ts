@@ -61,9 +61,11 @@ describe('path spellings (SPEC §4.4)', () => {
       id: `inst_${'f'.repeat(24)}`,
       keyId: `key_${'f'.repeat(24)}`,
       service: 'custody',
+      file: 'main-FFFFFFFF.js',
     });
-    // Health, metrics, the document; six operator routes; eight key routes; five service checks.
-    expect(operations.length).toBe(23);
+    // Health, metrics, the document; six operator routes; eight key routes; five service checks;
+    // the console's page and assets.
+    expect(operations.length).toBe(25);
     await checkPathSpellings({
       operations,
       numRuns: 300,
