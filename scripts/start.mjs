@@ -40,10 +40,15 @@ const summarise = () => {
   const lines = apps.map((name) => {
     const { url, token } = started.get(name);
     const admin = token ? `admin token ${token}` : adminNote(name);
-    return `  ${name.padEnd(width)}  ${url}  ${admin}`;
+    const page = consolePath(name);
+    const console = page === undefined ? '' : `\n  ${' '.repeat(width)}  web console: ${url}${page}`;
+    return `  ${name.padEnd(width)}  ${url}  ${admin}${console}`;
   });
   process.stdout.write(`\nPortcullis is running:\n${lines.join('\n')}\nPress Ctrl-C to stop.\n\n`);
 };
+// The page of an app's web console, from its package.json (`portcullis.console`), if it has one.
+const consolePath = (name) =>
+  JSON.parse(readFileSync(join(appsDir, name, 'package.json'), 'utf8')).portcullis?.console;
 // What to say of an app that printed no generated token: ADMIN_TOKEN was set, or it has no
 // operator routes.
 const adminNote = (name) => {
