@@ -9,8 +9,9 @@ import {
   Button,
   ErrorNotice,
   Field,
-  SecretOnce,
+  SecretsShownOnce,
   SelectField,
+  type ShownSecret,
 } from '@portcullis/console-ui/components';
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -60,10 +61,7 @@ interface RateLimit {
 }
 
 /** A secret the API just gave, shown once. */
-interface Shown {
-  label: string;
-  value: string;
-}
+type Shown = ShownSecret;
 
 /** Reads the `X-RateLimit-*` headers of an answer; undefined when it has none. */
 function rateLimitOf(headers: Headers): RateLimit | undefined {
@@ -139,7 +137,14 @@ function App() {
         ) : null}
       </header>
       <main>
-        {shown.length > 0 ? <Secrets shown={shown} onDone={() => setShown([])} /> : null}
+        {shown.length > 0 ? (
+          <SecretsShownOnce
+            secrets={shown}
+            title="Copy your new key now"
+            doneLabel="I have stored it"
+            onDone={() => setShown([])}
+          />
+        ) : null}
         {adminToken === undefined ? (
           <OperatorSignIn onSignIn={setAdminToken} />
         ) : (
@@ -152,24 +157,6 @@ function App() {
         )}
       </main>
     </>
-  );
-}
-
-function Secrets({ shown, onDone }: { shown: Shown[]; onDone: () => void }) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [shown.length]);
-  return (
-    <section class="card" aria-labelledby="secrets-title">
-      <h2 id="secrets-title" tabIndex={-1} ref={heading}>
-        Copy your new key now
-      </h2>
-      {shown.map((secret) => (
-        <SecretOnce key={secret.value} label={secret.label} value={secret.value} />
-      ))}
-      <Button variant="secondary" onClick={onDone}>
-        I have stored it
-      </Button>
-    </section>
   );
 }
 

@@ -7,8 +7,9 @@ import {
   Button,
   ErrorNotice,
   Field,
-  SecretOnce,
+  SecretsShownOnce,
   SelectField,
+  type ShownSecret,
 } from '@portcullis/console-ui/components';
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -77,10 +78,7 @@ const LICENSE_TYPES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** A secret the API just gave, shown once. */
-interface Shown {
-  label: string;
-  value: string;
-}
+type Shown = ShownSecret;
 
 /** Does `key` (a listing row) describe the full key `apiKey`? Prefix and last four agree. */
 const describes = (key: DeveloperKey, apiKey: string | undefined) =>
@@ -113,7 +111,14 @@ function App() {
         ) : null}
       </header>
       <main>
-        {shown.length > 0 ? <Secrets shown={shown} onDone={() => setShown([])} /> : null}
+        {shown.length > 0 ? (
+          <SecretsShownOnce
+            secrets={shown}
+            title="Copy your new secrets now"
+            doneLabel="I have stored them"
+            onDone={() => setShown([])}
+          />
+        ) : null}
         {signedIn ? null : (
           <>
             <SignUp
@@ -146,24 +151,6 @@ function App() {
         {apiKey === undefined ? null : <Register apiKey={apiKey} />}
       </main>
     </>
-  );
-}
-
-function Secrets({ shown, onDone }: { shown: Shown[]; onDone: () => void }) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [shown.length]);
-  return (
-    <section class="card" aria-labelledby="secrets-title">
-      <h2 id="secrets-title" tabIndex={-1} ref={heading}>
-        Copy your new secrets now
-      </h2>
-      {shown.map((secret) => (
-        <SecretOnce key={secret.value} label={secret.label} value={secret.value} />
-      ))}
-      <Button variant="secondary" onClick={onDone}>
-        I have stored them
-      </Button>
-    </section>
   );
 }
 

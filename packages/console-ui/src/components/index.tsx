@@ -7,6 +7,8 @@ export type {
   ErrorNoticeProps,
   FieldProps,
   SecretOnceProps,
+  SecretsShownOnceProps,
   SelectFieldProps,
+  ShownSecret,
 } from './parts.js';
-export { Button, ErrorNotice, Field, SecretOnce, SelectField } from './parts.js';
+export { Button, ErrorNotice, Field, SecretOnce, SecretsShownOnce, SelectField } from './parts.js';

@@ -1,5 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
-import { useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 
 /** Props of {@link Button}. */
@@ -184,5 +184,46 @@ export function SecretOnce({ label, value }: SecretOnceProps): JSX.Element {
         {status}
       </p>
     </div>
+  );
+}
+
+/** One secret the API just answered with, as a panel shows it. */
+export interface ShownSecret {
+  label: string;
+  value: string;
+}
+
+/** Props of {@link SecretsShownOnce}. */
+export interface SecretsShownOnceProps {
+  secrets: readonly ShownSecret[];
+  /** The panel's heading, e.g. `Copy your new key now`. */
+  title: string;
+  /** The acknowledging button, e.g. `I have stored it`. */
+  doneLabel: string;
+  onDone: () => void;
+}
+
+/**
+ * The panel of secrets the API answered with, each a {@link SecretOnce}; its heading takes the
+ * focus whenever the set changes, so keyboard and screen-reader users land on it.
+ *
+ * @example
+ * <SecretsShownOnce secrets={shown} title="Copy your new key now" doneLabel="I have stored it" onDone={clear} />
+ */
+export function SecretsShownOnce({ secrets, title, doneLabel, onDone }: SecretsShownOnceProps): JSX.Element {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [secrets.length]);
+  return (
+    <section class="card" aria-labelledby="secrets-title">
+      <h2 id="secrets-title" tabIndex={-1} ref={heading}>
+        {title}
+      </h2>
+      {secrets.map((secret) => (
+        <SecretOnce key={secret.value} label={secret.label} value={secret.value} />
+      ))}
+      <Button variant="secondary" onClick={onDone}>
+        {doneLabel}
+      </Button>
+    </section>
   );
 }
