@@ -5,18 +5,17 @@
 import { mkdir } from 'node:fs/promises';
 import type { Database } from '@portcullis/db';
 import {
+  type BrowserSession,
   browserAvailability,
   clipboardText,
   focusedControl,
   launchBrowser,
-  type PageProblems,
+  openSession,
   screenshotDir,
   scrollsHorizontally,
-  secretsInBrowserStorage,
-  seriousAxeViolations,
-  watchPage,
+  sessionFindings,
 } from '@portcullis/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createInstance, pgliteDatabase, type RunningApp, startApp } from './harness.js';
 
@@ -30,25 +29,17 @@ let app: RunningApp;
 let browser: Browser;
 let seq = 0;
 
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  problems: PageProblems;
-}
+type Session = BrowserSession;
 
-async function open(viewport = { width: 1100, height: 900 }): Promise<Session> {
-  const context = await browser.newContext({ viewport });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
-  const page = await context.newPage();
-  const problems = await watchPage(page);
-  return { context, page, problems };
-}
+const open = (viewport?: { width: number; height: number }) => openSession(browser, app.url, viewport);
 
 /** The checks every flow ends with. */
 async function clean(session: Session, secrets: readonly string[]) {
-  expect(await secretsInBrowserStorage(session.page, [ADMIN_TOKEN, ...secrets])).toEqual([]);
-  expect(await seriousAxeViolations(session.page)).toEqual([]);
-  expect(session.problems.errors).toEqual([]);
+  expect(await sessionFindings(session, [ADMIN_TOKEN, ...secrets])).toEqual({
+    secrets: [],
+    axe: [],
+    errors: [],
+  });
 }
 
 const secretField = (page: Page, label: string) => page.getByRole('textbox', { name: label, exact: true });

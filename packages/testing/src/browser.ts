@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axe from 'axe-core';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { isCi, type TestEnv } from './env.js';
 
 // The page's globals, as far as the functions evaluated in the page below use them: declared here,
@@ -225,4 +225,47 @@ export function focusedControl(page: Page): Promise<FocusedControl | undefined> 
 export function screenshotDir(committed: string, env: TestEnv = process.env): string {
   if (env.UPDATE_SCREENSHOTS === '1') return committed.endsWith('/') ? committed : `${committed}/`;
   return `${mkdtempSync(join(tmpdir(), 'portcullis-screenshots-'))}/`;
+}
+
+/** One browser context on an app: its page and what the page reported (see {@link watchPage}). */
+export interface BrowserSession {
+  context: BrowserContext;
+  page: Page;
+  problems: PageProblems;
+}
+
+/**
+ * A fresh context (no storage shared with any other) with clipboard access for `origin`, one page,
+ * watched from the start: what a console flow runs in.
+ *
+ * @example
+ * const session = await openSession(browser, app.url, { width: 360, height: 800 });
+ * await session.page.goto(`${app.url}/console/`);
+ */
+export async function openSession(
+  browser: Browser,
+  origin: string,
+  viewport: { width: number; height: number } = { width: 1100, height: 900 },
+): Promise<BrowserSession> {
+  const context = await browser.newContext({ viewport });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  const page = await context.newPage();
+  const problems = await watchPage(page);
+  return { context, page, problems };
+}
+
+/**
+ * What every console flow must end without: where a secret was found in the browser's storage
+ * or URL, serious or critical axe-core findings, console errors and CSP violations. All three
+ * empty is a clean flow.
+ *
+ * @example
+ * expect(await sessionFindings(session, [apiKey])).toEqual({ secrets: [], axe: [], errors: [] });
+ */
+export async function sessionFindings(session: BrowserSession, secrets: readonly string[]) {
+  return {
+    secrets: await secretsInBrowserStorage(session.page, secrets),
+    axe: await seriousAxeViolations(session.page),
+    errors: [...session.problems.errors],
+  };
 }

@@ -2,16 +2,24 @@ export type { AppAudit, AppAuditOptions, WatchedApp } from './app-audit.js';
 export { auditApps } from './app-audit.js';
 export type { AppRedis } from './app-clients.js';
 export { connectAppRedis, connectRedisClient, lineSink } from './app-clients.js';
-export type { AxeViolation, BrowserLookup, FocusedControl, PageProblems } from './browser.js';
+export type {
+  AxeViolation,
+  BrowserLookup,
+  BrowserSession,
+  FocusedControl,
+  PageProblems,
+} from './browser.js';
 export {
   browserAvailability,
   clipboardText,
   focusedControl,
   launchBrowser,
+  openSession,
   screenshotDir,
   scrollsHorizontally,
   secretsInBrowserStorage,
   seriousAxeViolations,
+  sessionFindings,
   watchPage,
 } from './browser.js';
 export type { FakeClock } from './clock.js';
