@@ -17,6 +17,7 @@ import {
 import { appRouter, guardedRoutes, OPENAPI_PATH, serveOpenApi } from '@portcullis/routes';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import { CORE_AUTH_PREFIXES, coreServices } from './core/index.js';
 import {
   createAppKit,
   documented,
@@ -77,13 +78,17 @@ const CONSOLE_ASSET_NOT_FOUND = 'Console asset not found';
 const API_PREFIX = '/api/v2';
 
 /**
- * True for every path the `/api/v2` router could match (its routers match case-sensitively, see
- * `appRouter`): a path it routes must never skip authentication.
+ * True for every path the `/api/v2` routers or a core service's router could match (they match
+ * case-sensitively, see `appRouter`): a path they route must never skip authentication.
  */
 function underApiPrefix(path: string): boolean {
+  return underPrefix(path, API_PREFIX) || CORE_AUTH_PREFIXES.some((prefix) => underPrefix(path, prefix));
+}
+
+/** `path` is `prefix` or below it (`/stocks/api/x`, not `/stocks/apix`). */
+function underPrefix(path: string, prefix: string): boolean {
   return (
-    path.startsWith(API_PREFIX) &&
-    (path.length === API_PREFIX.length || path.charCodeAt(API_PREFIX.length) === 0x2f)
+    path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 0x2f)
   );
 }
 
@@ -228,6 +233,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     guardedRoutes(apiKeyRoutes(kit, deps), { prefixes: ['/api/v2/instance'] }, { allowedMethods: true }),
   );
   app.use(guardedRoutes(serviceRoutes(kit, deps), { prefixes: ['/api/v2/services'] }));
+  // The core services (SPEC §4.5), each behind its service gate, each router entered only by the
+  // paths under its base.
+  for (const { prefix, router } of coreServices(kit, deps)) {
+    app.use(guardedRoutes(router, { prefixes: [prefix] }, { allowedMethods: true }));
+  }
 
   // Every route is declared by now: a document that cannot be generated fails here, at boot.
   openApi.document();

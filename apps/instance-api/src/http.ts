@@ -155,16 +155,19 @@ const json = <S extends z.ZodType>(schema: S) => ({ 'application/json': { schema
  *
  * @example
  * responses: { 200: ok('Keys; `metadata.total` is their number.', z.array(apiKeySchema), { instanceId: true, total: true }) }
+ *
+ * `headers`: further response headers of the route (e.g. `Idempotent-Replayed`).
  */
 export function ok<D extends z.ZodType>(
   description: string,
   data: D,
-  options: { instanceId: boolean; total?: boolean },
+  options: { instanceId: boolean; total?: boolean; headers?: Record<string, z.ZodType> },
 ) {
+  const { headers, ...envelopeOptions } = options;
   return {
     description,
-    headers: limitedHeaders(200),
-    content: json(trussetSuccessSchema(data, options)),
+    headers: headers === undefined ? limitedHeaders(200) : limitedHeaders(200).extend(headers),
+    content: json(trussetSuccessSchema(data, envelopeOptions)),
   };
 }
 
@@ -282,6 +285,24 @@ export const SECURITY_SCHEMES: NonNullable<DocumentOptions['securitySchemes']> =
 // The document
 // ---------------------------------------------------------------------------------------------
 
+/** The core services' tags (SPEC §4.5) and what each holds. */
+const CORE_TAGS = [
+  [
+    'Customers',
+    'Customers of the instance: individuals and companies, by id, wallet, reference key or external id.',
+  ],
+  [
+    'Custody',
+    'A custody ledger: registered tokens, balances per customer (free and locked), and every movement.',
+  ],
+  [
+    'Tokenization',
+    'Tokenized securities: deploy payloads (nothing is submitted on your behalf) and an off-chain holder ledger.',
+  ],
+  ['Trading', 'Off-chain order books: LIMIT and MARKET orders matched by price-time priority.'],
+  ['Lending', 'Lending markets: liquidity positions and loans collateralised by stock tokens.'],
+] as const;
+
 /** The rate limits in force, requests per window (each is configurable by environment). */
 export interface StatedLimits {
   keyPerMin: number;
@@ -324,6 +345,10 @@ export function documentText(limits: StatedLimits): Pick<DocumentOptions, 'info'
         name: 'Service checks',
         description: `Service gates (\`SERVICE_NOT_ENABLED\`), \`X-API-Key\`. Rate limit: ${limits.keyPerMin} per minute per key. ${unauthenticated}`,
       },
+      ...CORE_TAGS.map(([name, what]) => ({
+        name,
+        description: `${what} Scoped to the caller's instance (another instance's resource is a 404); 403 \`SERVICE_NOT_ENABLED\` while the instance has the service off. \`X-API-Key\`. Rate limit: ${limits.keyPerMin} per minute per key. ${unauthenticated}`,
+      })),
     ],
   };
 }

@@ -73,6 +73,54 @@ function errorCodes(op: Operation, status: number): string[] {
 
 // The routes of src/routes/*.ts and the health routes, written out: a guard on the stack walk
 // below, which would otherwise agree with an empty document if it found nothing.
+const CUSTOMERS = '/customers/api/manage';
+const CUSTODY = '/api/v2/custody/api';
+const STOCKS = '/stocks/api';
+const TRADING = '/orderbooks/stocks/api/offchain';
+const LENDING = '/lending-stocks/api';
+const CORE_ROUTES = [
+  { method: 'get', path: CUSTOMERS },
+  { method: 'post', path: CUSTOMERS },
+  { method: 'get', path: `${CUSTOMERS}/{customerId}` },
+  { method: 'put', path: `${CUSTOMERS}/{customerId}` },
+  { method: 'delete', path: `${CUSTOMERS}/{customerId}` },
+  { method: 'post', path: `${CUSTODY}/tokens` },
+  { method: 'get', path: `${CUSTODY}/tokens` },
+  { method: 'get', path: `${CUSTODY}/tokens/{tokenAddress}` },
+  { method: 'delete', path: `${CUSTODY}/tokens/{tokenAddress}` },
+  ...['credit', 'debit', 'lock', 'unlock', 'transfer'].map((action) => ({
+    method: 'post',
+    path: `${CUSTODY}/balances/${action}`,
+  })),
+  { method: 'get', path: `${CUSTODY}/balances/{customerRef}` },
+  { method: 'get', path: `${CUSTODY}/balances/{customerRef}/{tokenAddress}` },
+  { method: 'get', path: `${CUSTODY}/transactions` },
+  { method: 'post', path: `${STOCKS}/tokenization/deploy` },
+  { method: 'post', path: `${STOCKS}/tokenization/{tokenAddress}/issue` },
+  { method: 'post', path: `${STOCKS}/tokenization/{tokenAddress}/redeem` },
+  { method: 'get', path: `${STOCKS}/fetch/tokens` },
+  { method: 'get', path: `${STOCKS}/fetch/token/{tokenAddress}` },
+  { method: 'get', path: `${STOCKS}/fetch/holders/{tokenAddress}` },
+  { method: 'get', path: `${STOCKS}/fetch/balance/{tokenAddress}/{account}` },
+  { method: 'post', path: `${TRADING}/order-books` },
+  { method: 'get', path: `${TRADING}/order-books` },
+  { method: 'get', path: `${TRADING}/order-books/{id}` },
+  { method: 'get', path: `${TRADING}/order-books/{id}/snapshot` },
+  { method: 'get', path: `${TRADING}/order-books/{id}/trades` },
+  { method: 'post', path: `${TRADING}/orders` },
+  { method: 'get', path: `${TRADING}/orders/{orderId}` },
+  { method: 'delete', path: `${TRADING}/orders/{orderId}` },
+  { method: 'post', path: `${LENDING}/markets` },
+  { method: 'get', path: `${LENDING}/markets` },
+  { method: 'get', path: `${LENDING}/markets/{marketId}` },
+  { method: 'get', path: `${LENDING}/markets/{marketId}/metrics` },
+  ...['add-liquidity', 'remove-liquidity', 'open-loan', 'repay', 'close-loan'].map((action) => ({
+    method: 'post',
+    path: `${LENDING}/positions/{marketId}/${action}`,
+  })),
+];
+const CORE_PREFIXES = [CUSTOMERS, CUSTODY, STOCKS, TRADING, LENDING];
+
 const EXPECTED_ROUTES = [
   { method: 'get', path: '/healthz' },
   { method: 'get', path: '/readyz' },
@@ -96,6 +144,8 @@ const EXPECTED_ROUTES = [
   // The web console: its page and its hashed assets.
   { method: 'get', path: '/console' },
   { method: 'get', path: '/console/assets/{file}' },
+  // The core services (SPEC §4.5), at their published paths.
+  ...CORE_ROUTES,
 ];
 const byPathThenMethod = (a: { method: string; path: string }, b: { method: string; path: string }) =>
   a.path === b.path ? a.method.localeCompare(b.method) : a.path.localeCompare(b.path);
@@ -192,7 +242,7 @@ describe('the document and the routes', () => {
     for (const { method, path } of documentedOperations(document)) {
       const expected = path.startsWith('/admin/')
         ? [{ adminToken: [] }]
-        : path.startsWith('/api/v2/')
+        : path.startsWith('/api/v2/') || CORE_PREFIXES.some((prefix) => path.startsWith(prefix))
           ? [{ apiKey: [] }]
           : [];
       expect(operation(method, path).security, `${method} ${path}`).toEqual(expected);

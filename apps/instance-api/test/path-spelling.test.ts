@@ -62,10 +62,17 @@ describe('path spellings (SPEC §4.4)', () => {
       keyId: `key_${'f'.repeat(24)}`,
       service: 'custody',
       file: 'main-FFFFFFFF.js',
+      customerId: `cus_${'f'.repeat(24)}`,
+      customerRef: `cus_${'f'.repeat(24)}`,
+      tokenAddress: `0x${'f'.repeat(40)}`,
+      account: `0x${'e'.repeat(40)}`,
+      orderId: `ord_${'f'.repeat(24)}`,
+      marketId: `mkt_${'f'.repeat(24)}`,
     });
     // Health, metrics, the document; six operator routes; eight key routes; five service checks;
-    // the console's page and assets.
-    expect(operations.length).toBe(25);
+    // the console's page and assets; the core services: five customer, twelve custody, seven
+    // tokenization, eight trading and nine lending routes.
+    expect(operations.length).toBe(25 + 41);
     await checkPathSpellings({
       operations,
       numRuns: 300,

@@ -22,7 +22,23 @@ export const instanceApiErrors = defineCatalog({
   NOT_FOUND: { status: 404, message: 'Not found' },
   // A known path with a method it does not have (or a method no route has): 405 with `Allow`.
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  // SPEC §4.5 core resources: the state a request needs is not there (free balance, collateral,
+  // market liquidity), or the resource it names already exists.
+  INSUFFICIENT_BALANCE: { status: 400, message: 'Insufficient balance' },
+  INSUFFICIENT_COLLATERAL: { status: 400, message: 'Insufficient collateral' },
+  INSUFFICIENT_LIQUIDITY: { status: 400, message: 'Insufficient liquidity' },
+  TOKEN_NOT_FOUND: { status: 404, message: 'Token not found' },
   LIMIT_EXCEEDED: { status: 409, message: 'Maximum 10 active API keys per instance' },
+  CUSTOMER_EXISTS: {
+    status: 409,
+    message: 'A customer with this wallet address or external id already exists',
+  },
+  TOKEN_EXISTS: { status: 409, message: 'A token with this address already exists' },
+  // An `Idempotency-Key` reused with another request within its 24 h.
+  IDEMPOTENCY_MISMATCH: {
+    status: 409,
+    message: 'This Idempotency-Key was used with a different request',
+  },
   // SPEC §8: body limit 1 MB.
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
