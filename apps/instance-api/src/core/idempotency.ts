@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Database, Queryable } from '@portcullis/db';
 import { catalogErrors, instanceApiErrors } from '@portcullis/errors';
+import { WRITTEN, type Written } from '@portcullis/routes';
 import { z } from 'zod';
+import type { AppContext } from '../state.js';
 import { LostRace, retryingTransaction } from './common.js';
 
 // `Idempotency-Key` (SPEC §4.5, the published convention): a client that retries a change with
@@ -115,3 +117,32 @@ export function idempotent(
     return { ...answer, replayed: false };
   });
 }
+
+/**
+ * Sends a stored answer as it was first written (status, JSON text), marking a replay with
+ * `Idempotent-Replayed: true`. A replayed body is the first answer byte for byte, so its
+ * `metadata.requestId` and `timestamp` are the first request's, while the `X-Request-Id` header
+ * names this request.
+ *
+ * @example
+ * return sendAnswer(ctx, await idempotent(db, options, change));
+ */
+export function sendAnswer(ctx: AppContext, answer: StoredAnswer & { replayed: boolean }): Written {
+  ctx.status = answer.status;
+  ctx.set('Content-Type', 'application/json; charset=utf-8');
+  if (answer.replayed) ctx.set(REPLAYED_HEADER, 'true');
+  ctx.body = answer.body;
+  return WRITTEN;
+}
+
+/** `Idempotent-Replayed` as the document states it, for the success answers of idempotent routes. */
+export const REPLAYED_RESPONSE_HEADERS = {
+  [REPLAYED_HEADER]: z
+    .literal('true')
+    .optional()
+    .meta({
+      description:
+        'Present on a replay: the body is the first answer to this `Idempotency-Key`, byte for byte.',
+      header: { id: REPLAYED_HEADER },
+    }),
+};

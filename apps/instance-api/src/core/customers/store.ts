@@ -165,23 +165,24 @@ export async function findCustomer(
   instanceId: string,
   identifier: string,
 ): Promise<CustomerView | undefined> {
-  const row = await findRow(db, instanceId, identifier, true);
+  const row = await findRow(db, instanceId, identifier);
   return row === undefined ? undefined : view(row);
 }
+
+/** SPEC §4.5: an identifier is tried as id, wallet address, reference key, then external id. */
+const IDENTIFIER_PRIORITY = (ref: string) =>
+  `CASE WHEN id = ${ref} THEN 0 WHEN wallet_address = lower(${ref}) THEN 1 WHEN reference_key = ${ref} THEN 2 ELSE 3 END`;
 
 async function findRow(
   db: Queryable,
   instanceId: string,
   identifier: string,
-  includeArchived: boolean,
-  lock = '',
 ): Promise<CustomerRow | undefined> {
   const { rows } = await db.query<CustomerRow>(
     `SELECT ${COLUMNS} FROM customers
       WHERE instance_id = $1 AND (id = $2 OR wallet_address = lower($2) OR reference_key = $2 OR external_id = $2)
-        ${includeArchived ? '' : 'AND NOT archived'}
-      ORDER BY CASE WHEN id = $2 THEN 0 WHEN wallet_address = lower($2) THEN 1 WHEN reference_key = $2 THEN 2 ELSE 3 END
-      LIMIT 1 ${lock}`,
+      ORDER BY ${IDENTIFIER_PRIORITY('$2')}
+      LIMIT 1`,
     [instanceId, identifier],
   );
   return rows[0];
@@ -202,7 +203,33 @@ export async function resolveCustomer(
   instanceId: string,
   customerRef: string,
 ): Promise<string | undefined> {
-  return (await findRow(tx, instanceId, customerRef, false, 'FOR SHARE'))?.id;
+  return (await resolveCustomers(tx, instanceId, [customerRef]))[0];
+}
+
+/**
+ * {@link resolveCustomer} for several references in one statement (a transfer's two parties):
+ * the customer ids in the order of `customerRefs`, `undefined` where a reference names no active
+ * customer.
+ *
+ * @example
+ * const [fromId, toId] = await resolveCustomers(tx, instanceId, [body.fromCustomerRef, body.toCustomerRef]);
+ */
+export async function resolveCustomers(
+  tx: Queryable,
+  instanceId: string,
+  customerRefs: readonly string[],
+): Promise<Array<string | undefined>> {
+  const { rows } = await tx.query<{ n: string; id: string }>(
+    `SELECT r.n, c.id FROM unnest($2::text[]) WITH ORDINALITY AS r (ref, n)
+       CROSS JOIN LATERAL (
+         SELECT id FROM customers
+          WHERE instance_id = $1 AND NOT archived
+            AND (id = r.ref OR wallet_address = lower(r.ref) OR reference_key = r.ref OR external_id = r.ref)
+          ORDER BY ${IDENTIFIER_PRIORITY('r.ref')} LIMIT 1 FOR SHARE) c`,
+    [instanceId, customerRefs],
+  );
+  const found = new Map(rows.map((row) => [Number(row.n), row.id]));
+  return customerRefs.map((_, index) => found.get(index + 1));
 }
 
 /**

@@ -1,0 +1,336 @@
+import { catalogErrors, type DocumentedError, instanceApiErrors } from '@portcullis/errors';
+import { defineRoute } from '@portcullis/routes';
+import { z } from 'zod';
+import type { AppDeps } from '../../app.js';
+import { type AppKit, documented, envelope, errors, KEY_SECURITY, ok } from '../../http.js';
+import { BAD_REQUEST, customerNotFound, instanceOf, SERVICE_ROUTE, serviceRouter } from '../common.js';
+import { findCustomer } from '../customers/store.js';
+import {
+  IDEMPOTENCY_ERRORS,
+  idempotencyHeaders,
+  idempotent,
+  REPLAYED_RESPONSE_HEADERS,
+  requestFingerprint,
+  sendAnswer,
+} from '../idempotency.js';
+import {
+  balanceChangeBody,
+  balanceSchema,
+  custodyTokenSchema,
+  customerBalancesSchema,
+  customerRefParams,
+  listTokensQuery,
+  listTransactionsQuery,
+  type Movement,
+  movementResultSchema,
+  registerTokenBody,
+  tokenAddressParams,
+  transactionSchema,
+  transferBody,
+} from './schemas.js';
+import {
+  customerBalances,
+  deactivateToken,
+  getToken,
+  listTokens,
+  listTransactions,
+  type MovementFailure,
+  moveBalance,
+  registerToken,
+  tokenBalance,
+  transfer,
+} from './store.js';
+
+/** SPEC §4.5 (published path). */
+export const CUSTODY_PREFIX = '/api/v2/custody/api';
+
+const common = { tags: ['Custody'], security: KEY_SECURITY } as const;
+const TOKEN_NOT_FOUND = catalogErrors(instanceApiErrors, 'TOKEN_NOT_FOUND');
+const tokenNotFound = () => instanceApiErrors.error('TOKEN_NOT_FOUND');
+const LOCKED_SHORT = 'Insufficient locked balance';
+const SAME_CUSTOMER = 'Cannot transfer to the same customer';
+const insufficient = documented(
+  instanceApiErrors,
+  'INSUFFICIENT_BALANCE',
+  `The free balance (balance − locked) is below the amount; for an unlock: "${LOCKED_SHORT}"`,
+);
+
+const registerTokenRoute = defineRoute({
+  ...common,
+  method: 'post',
+  path: `${CUSTODY_PREFIX}/tokens`,
+  operationId: 'registerCustodyToken',
+  summary: 'Register a token for custody',
+  request: { body: registerTokenBody },
+  responses: {
+    201: ok('The registered token, with no supply.', custodyTokenSchema, { instanceId: true }),
+    ...errors([...BAD_REQUEST, ...catalogErrors(instanceApiErrors, 'TOKEN_EXISTS'), ...SERVICE_ROUTE]),
+  },
+});
+
+const listTokensRoute = defineRoute({
+  ...common,
+  method: 'get',
+  path: `${CUSTODY_PREFIX}/tokens`,
+  operationId: 'listCustodyTokens',
+  summary: "The instance's custody tokens, oldest first",
+  request: { query: listTokensQuery },
+  responses: {
+    200: ok('One page of tokens; `metadata.total` counts all.', z.array(custodyTokenSchema), {
+      instanceId: true,
+      total: true,
+    }),
+    ...errors([...BAD_REQUEST, ...SERVICE_ROUTE]),
+  },
+});
+
+const getTokenRoute = defineRoute({
+  ...common,
+  method: 'get',
+  path: `${CUSTODY_PREFIX}/tokens/:tokenAddress`,
+  operationId: 'getCustodyToken',
+  summary: 'A custody token, active or not',
+  request: { params: tokenAddressParams },
+  invalidParams: tokenNotFound,
+  responses: {
+    200: ok('The token.', custodyTokenSchema, { instanceId: true }),
+    ...errors([...TOKEN_NOT_FOUND, ...SERVICE_ROUTE]),
+  },
+});
+
+const deactivateTokenRoute = defineRoute({
+  ...common,
+  method: 'delete',
+  path: `${CUSTODY_PREFIX}/tokens/:tokenAddress`,
+  operationId: 'deactivateCustodyToken',
+  summary:
+    'Deactivate a token: its balances stay readable, every movement of it is refused (404 `TOKEN_NOT_FOUND`)',
+  request: { params: tokenAddressParams },
+  invalidParams: tokenNotFound,
+  responses: {
+    200: ok('The token, `active: false`.', custodyTokenSchema, { instanceId: true }),
+    ...errors([...TOKEN_NOT_FOUND, ...SERVICE_ROUTE]),
+  },
+});
+
+const MOVEMENT_TEXT: Record<Exclude<Movement, 'TRANSFER'>, string> = {
+  CREDIT: 'Credit a customer: adds to its balance and to the token’s supply',
+  DEBIT: 'Debit a customer’s free balance: takes from its balance and from the token’s supply',
+  LOCK: 'Lock part of a customer’s free balance: it stays in the balance but cannot be debited or sent',
+  UNLOCK: 'Unlock part of a customer’s locked balance',
+};
+
+const MOVEMENT_ERRORS: readonly DocumentedError[] = [
+  ...BAD_REQUEST,
+  insufficient,
+  ...TOKEN_NOT_FOUND,
+  customerNotFound.documented,
+  ...IDEMPOTENCY_ERRORS,
+  ...SERVICE_ROUTE,
+];
+
+const IDEMPOTENCY_TEXT =
+  ' With an `Idempotency-Key`, a retry within 24 h replays the first answer and moves nothing again.';
+
+function movementRoute(type: Exclude<Movement, 'TRANSFER'>) {
+  const action = type.toLowerCase();
+  return defineRoute({
+    ...common,
+    method: 'post',
+    path: `${CUSTODY_PREFIX}/balances/${action}`,
+    operationId: `custody${type[0]}${action.slice(1)}`,
+    summary: MOVEMENT_TEXT[type],
+    description: `An unknown or inactive token is a 404 \`TOKEN_NOT_FOUND\`; an amount with more decimal places than the token has is a 400 naming \`amount\`.${IDEMPOTENCY_TEXT}`,
+    request: { headers: idempotencyHeaders, body: balanceChangeBody },
+    responses: {
+      200: ok('The movement and the balance after it.', movementResultSchema, {
+        instanceId: true,
+        headers: REPLAYED_RESPONSE_HEADERS,
+      }),
+      ...errors(MOVEMENT_ERRORS),
+    },
+  });
+}
+
+const transferRoute = defineRoute({
+  ...common,
+  method: 'post',
+  path: `${CUSTODY_PREFIX}/balances/transfer`,
+  operationId: 'custodyTransfer',
+  summary: 'Transfer from one customer’s free balance to another customer, atomically',
+  description: `The token's supply is unchanged. Both references naming one customer is a 400 \`INVALID_INPUT\`.${IDEMPOTENCY_TEXT}`,
+  request: { headers: idempotencyHeaders, body: transferBody },
+  responses: {
+    200: ok('The transfer and both balances after it, the sender first.', movementResultSchema, {
+      instanceId: true,
+      headers: REPLAYED_RESPONSE_HEADERS,
+    }),
+    ...errors([...MOVEMENT_ERRORS, documented(instanceApiErrors, 'INVALID_INPUT', SAME_CUSTOMER)]),
+  },
+});
+
+const customerBalancesRoute = defineRoute({
+  ...common,
+  method: 'get',
+  path: `${CUSTODY_PREFIX}/balances/:customerRef`,
+  operationId: 'getCustodyBalances',
+  summary: 'Every token balance of a customer',
+  request: { params: customerRefParams },
+  invalidParams: customerNotFound.error,
+  responses: {
+    200: ok("The customer's balances, by token address.", customerBalancesSchema, { instanceId: true }),
+    ...errors([customerNotFound.documented, ...SERVICE_ROUTE]),
+  },
+});
+
+const tokenBalanceRoute = defineRoute({
+  ...common,
+  method: 'get',
+  path: `${CUSTODY_PREFIX}/balances/:customerRef/:tokenAddress`,
+  operationId: 'getCustodyTokenBalance',
+  summary: "A customer's balance of one token (zero when nothing was moved)",
+  description: 'A malformed customer reference or token address is a 400 naming it.',
+  request: { params: customerRefParams.extend(tokenAddressParams.shape) },
+  responses: {
+    200: ok('The balance.', balanceSchema, { instanceId: true }),
+    ...errors([...BAD_REQUEST, customerNotFound.documented, ...TOKEN_NOT_FOUND, ...SERVICE_ROUTE]),
+  },
+});
+
+const listTransactionsRoute = defineRoute({
+  ...common,
+  method: 'get',
+  path: `${CUSTODY_PREFIX}/transactions`,
+  operationId: 'listCustodyTransactions',
+  summary: 'Movements of the ledger, newest first',
+  request: { query: listTransactionsQuery },
+  responses: {
+    200: ok('One page of movements; `metadata.total` counts every match.', z.array(transactionSchema), {
+      instanceId: true,
+      total: true,
+    }),
+    ...errors([...BAD_REQUEST, customerNotFound.documented, ...SERVICE_ROUTE]),
+  },
+});
+
+function refuse(failure: MovementFailure): never {
+  switch (failure.reason) {
+    case 'token-not-found':
+      throw tokenNotFound();
+    case 'customer-not-found':
+      throw customerNotFound.error();
+    case 'too-precise':
+      throw instanceApiErrors.error('VALIDATION_ERROR', {
+        details: [
+          { field: 'amount', message: `has more decimal places than the token's ${failure.decimals}` },
+        ],
+      });
+    case 'insufficient':
+      throw instanceApiErrors.error('INSUFFICIENT_BALANCE', failure.locked ? { message: LOCKED_SHORT } : {});
+    case 'same-customer':
+      throw instanceApiErrors.error('INVALID_INPUT', { message: SAME_CUSTOMER });
+  }
+}
+
+/**
+ * Custody (SPEC §4.5) under `/api/v2/custody/api`, behind the `custody` service gate: tokens,
+ * balance movements (idempotent with `Idempotency-Key`), balances and the journal.
+ *
+ * @example
+ * const { router } = { router: custodyRoutes(kit, deps) };
+ */
+export function custodyRoutes(kit: AppKit, deps: AppDeps) {
+  const { db, now } = deps;
+  const { router, mount } = serviceRouter(kit, 'custody', CUSTODY_PREFIX);
+  const date = () => new Date(now());
+
+  mount(registerTokenRoute, async (ctx, { body }) => {
+    const registered = await registerToken(db, instanceOf(ctx), body, date());
+    if (!registered.ok) throw instanceApiErrors.error('TOKEN_EXISTS');
+    return { status: 201, body: envelope(ctx, now, registered.token) };
+  });
+
+  mount(listTokensRoute, async (ctx, { query }) => {
+    const { items, total } = await listTokens(db, instanceOf(ctx), query);
+    return { status: 200, body: envelope(ctx, now, items, total) };
+  });
+
+  mount(getTokenRoute, async (ctx, { params }) => {
+    const token = await getToken(db, instanceOf(ctx), params.tokenAddress);
+    if (token === undefined) throw tokenNotFound();
+    return { status: 200, body: envelope(ctx, now, token) };
+  });
+
+  mount(deactivateTokenRoute, async (ctx, { params }) => {
+    const token = await deactivateToken(db, instanceOf(ctx), params.tokenAddress, date());
+    if (token === undefined) throw tokenNotFound();
+    return { status: 200, body: envelope(ctx, now, token) };
+  });
+
+  for (const type of ['CREDIT', 'DEBIT', 'LOCK', 'UNLOCK'] as const) {
+    const route = movementRoute(type);
+    mount(route, async (ctx, { headers, body }) => {
+      const instanceId = instanceOf(ctx);
+      const options = {
+        instanceId,
+        key: headers['idempotency-key'],
+        fingerprint: requestFingerprint(route.operationId, null, body),
+        nowMs: now(),
+      };
+      const answer = await idempotent(db, options, async (tx) => {
+        const moved = await moveBalance(tx, instanceId, { type, ...body }, date());
+        if (!moved.ok) refuse(moved);
+        const data = { transaction: moved.transaction, balances: moved.balances };
+        return { status: 200, body: JSON.stringify(envelope(ctx, now, data)) };
+      });
+      return sendAnswer(ctx, answer);
+    });
+  }
+
+  mount(transferRoute, async (ctx, { headers, body }) => {
+    const instanceId = instanceOf(ctx);
+    const options = {
+      instanceId,
+      key: headers['idempotency-key'],
+      fingerprint: requestFingerprint(transferRoute.operationId, null, body),
+      nowMs: now(),
+    };
+    const answer = await idempotent(db, options, async (tx) => {
+      const moved = await transfer(tx, instanceId, body, date());
+      if (!moved.ok) refuse(moved);
+      const data = { transaction: moved.transaction, balances: moved.balances };
+      return { status: 200, body: JSON.stringify(envelope(ctx, now, data)) };
+    });
+    return sendAnswer(ctx, answer);
+  });
+
+  mount(customerBalancesRoute, async (ctx, { params }) => {
+    const instanceId = instanceOf(ctx);
+    const customer = await findCustomer(db, instanceId, params.customerRef);
+    if (customer === undefined) throw customerNotFound.error();
+    const balances = await customerBalances(db, instanceId, customer.id);
+    return { status: 200, body: envelope(ctx, now, { customerId: customer.id, balances }) };
+  });
+
+  mount(tokenBalanceRoute, async (ctx, { params }) => {
+    const instanceId = instanceOf(ctx);
+    const customer = await findCustomer(db, instanceId, params.customerRef);
+    if (customer === undefined) throw customerNotFound.error();
+    if ((await getToken(db, instanceId, params.tokenAddress)) === undefined) throw tokenNotFound();
+    const balance = await tokenBalance(db, instanceId, customer.id, params.tokenAddress);
+    return { status: 200, body: envelope(ctx, now, balance) };
+  });
+
+  mount(listTransactionsRoute, async (ctx, { query }) => {
+    const instanceId = instanceOf(ctx);
+    let customerId: string | undefined;
+    if (query.customerRef !== undefined) {
+      customerId = (await findCustomer(db, instanceId, query.customerRef))?.id;
+      if (customerId === undefined) throw customerNotFound.error();
+    }
+    const { items, total } = await listTransactions(db, instanceId, { ...query, customerId });
+    return { status: 200, body: envelope(ctx, now, items, total) };
+  });
+
+  return router;
+}
