@@ -1,0 +1,172 @@
+// SPEC §4.2, §4.5: every route of a core service answers 403 SERVICE_NOT_ENABLED while the
+// instance has the service off, before its body or parameters are looked at, and works again as
+// soon as the operator turns it on — on every process, within the invalidation bound (§8).
+import type { Database } from '@portcullis/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES, type Service } from '../src/domain.js';
+import {
+  createInstance,
+  describeCluster,
+  errorEnvelope,
+  pgliteDatabase,
+  type RunningApp,
+  startApp,
+} from './harness.js';
+
+/** The tag each core service's routes carry in the document. */
+const TAG_SERVICE: Record<string, Service> = {
+  Customers: 'customers',
+  Custody: 'custody',
+  Tokenization: 'tokenization',
+  Trading: 'trading',
+  Lending: 'lending',
+};
+
+/** Values for every path parameter of the core routes: well formed, naming nothing. */
+const PARAMS: Record<string, string> = {
+  customerId: `cus_${'f'.repeat(24)}`,
+  customerRef: `cus_${'f'.repeat(24)}`,
+  tokenAddress: `0x${'f'.repeat(40)}`,
+  account: `0x${'e'.repeat(40)}`,
+  id: `ob_${'f'.repeat(24)}`,
+  orderId: `ord_${'f'.repeat(24)}`,
+  marketId: `mkt_${'f'.repeat(24)}`,
+};
+
+interface CoreOperation {
+  method: string;
+  path: string;
+  service: Service;
+}
+
+type Document = { paths: Record<string, Record<string, { tags?: string[] }>> };
+
+/** Every documented operation of a core service, with its parameters filled in. */
+async function coreOperations(app: RunningApp): Promise<CoreOperation[]> {
+  const document = (await (await fetch(`${app.url}/openapi.json`)).json()) as Document;
+  const operations: CoreOperation[] = [];
+  for (const [template, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      const service = TAG_SERVICE[operation.tags?.[0] ?? ''];
+      if (service === undefined) continue;
+      const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+        const value = PARAMS[name];
+        if (value === undefined) throw new Error(`no value for {${name}} of ${template}`);
+        return value;
+      });
+      operations.push({ method: method.toUpperCase(), path, service });
+    }
+  }
+  return operations;
+}
+
+function send(app: RunningApp, key: string, operation: CoreOperation): Promise<Response> {
+  return app.withKey(key, operation.path, {
+    method: operation.method,
+    // A body that fails every schema: the gate must answer before it is read.
+    ...(operation.method === 'GET' || operation.method === 'HEAD' ? {} : { json: { bogus: true } }),
+  });
+}
+
+async function expectGated(res: Response, service: Service, where: string) {
+  expect(res.status, where).toBe(403);
+  const body = await errorEnvelope(res);
+  expect([body.error.code, body.error.details], where).toEqual(['SERVICE_NOT_ENABLED', { service }]);
+}
+
+describe('the service gate on every core route (one process)', () => {
+  let db: Database;
+  let app: RunningApp;
+  beforeAll(async () => {
+    db = await pgliteDatabase();
+    app = await startApp({ db });
+  });
+  afterAll(async () => {
+    await app.close();
+    await db.close();
+  });
+
+  it('documents routes of all five services', async () => {
+    const operations = await coreOperations(app);
+    expect(new Set(operations.map((o) => o.service))).toEqual(new Set(SERVICES));
+    expect(operations.length).toBe(41);
+  });
+
+  it('answers 403 SERVICE_NOT_ENABLED on every route of every service an instance has off', async () => {
+    const { apiKey } = await createInstance(app, { name: 'Nothing on', services: [] });
+    for (const operation of await coreOperations(app)) {
+      await expectGated(
+        await send(app, apiKey, operation),
+        operation.service,
+        `${operation.method} ${operation.path}`,
+      );
+    }
+  });
+
+  it('lets through exactly the routes of the services an instance has on', async () => {
+    for (const service of SERVICES) {
+      const { apiKey } = await createInstance(app, { name: `Only ${service}`, services: [service] });
+      for (const operation of await coreOperations(app)) {
+        const res = await send(app, apiKey, operation);
+        const where = `${service}: ${operation.method} ${operation.path}`;
+        if (operation.service === service) {
+          expect(res.status, where).not.toBe(403);
+          expect(res.status, where).toBeLessThan(500);
+        } else {
+          await expectGated(res, operation.service, where);
+        }
+      }
+    }
+  });
+});
+
+describeCluster('the service gate on two processes', {}, (cluster) => {
+  let a: RunningApp;
+  let b: RunningApp;
+  beforeAll(() => {
+    a = cluster.a;
+    b = cluster.b;
+  });
+
+  it('applies each service turned off and on by the operator on A to the next requests on B within 100 ms', async () => {
+    const inst = await createInstance(a);
+    const operations = await coreOperations(a);
+    const probe = (service: Service) => {
+      const operation = operations.find((o) => o.service === service && o.method === 'GET');
+      if (operation === undefined) throw new Error(`no GET route of ${service}`);
+      return () => send(b, inst.apiKey, operation);
+    };
+    const setServices = async (services: readonly Service[]) => {
+      const res = await a.admin(`/admin/instances/${inst.id}`, { method: 'PATCH', json: { services } });
+      expect(res.status).toBe(200);
+      return performance.now();
+    };
+    /** Polls B until `done(status)`, at most 1 s; returns the status and the ms it took. */
+    const until = async (
+      request: () => Promise<Response>,
+      done: (status: number) => boolean,
+      since: number,
+    ) => {
+      let status = (await request()).status;
+      while (!done(status) && performance.now() - since < 1000) status = (await request()).status;
+      return { status, ms: performance.now() - since };
+    };
+
+    for (const service of SERVICES) {
+      const request = probe(service);
+      // Warm B's cache with the service on.
+      expect((await request()).status, service).not.toBe(403);
+      expect((await request()).status, service).not.toBe(403);
+
+      const offAt = await setServices(SERVICES.filter((s) => s !== service));
+      const off = await until(request, (status) => status === 403, offAt);
+      expect(off.status, `${service} off`).toBe(403);
+      expect(off.ms, `${service} off`).toBeLessThan(100);
+
+      const onAt = await setServices(SERVICES);
+      const on = await until(request, (status) => status !== 403, onAt);
+      expect(on.status, `${service} on`).not.toBe(403);
+      expect(on.ms, `${service} on`).toBeLessThan(100);
+    }
+  });
+});
