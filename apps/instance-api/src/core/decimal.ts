@@ -13,6 +13,9 @@ export const MAX_INTEGER_DIGITS = 30;
 /** A plain decimal: digits, optionally a point and 1–18 digits; no sign, exponent or spaces. */
 const DECIMAL_TEXT = new RegExp(`^(\\d{1,${MAX_INTEGER_DIGITS}})(?:\\.(\\d{1,${DECIMAL_SCALE}}))?$`);
 
+/** A numeric(78, 18) value as Postgres writes it: an optional minus, digits, up to 18 after a point. */
+const NUMERIC_TEXT = new RegExp(`^(-?)(\\d+)(?:\\.(\\d{0,${DECIMAL_SCALE}}))?$`);
+
 /** A decimal in units of 10⁻¹⁸ (`1.5` is `1_500_000_000_000_000_000n`). */
 export type Units = bigint;
 
@@ -41,14 +44,11 @@ export function parseDecimal(text: string): Units | undefined {
  * fromNumeric('12.500000000000000000') // 12_500_000_000_000_000_000n
  */
 export function fromNumeric(text: string): Units {
-  const negative = text.startsWith('-');
-  const digits = negative ? text.slice(1) : text;
-  const [whole = '', fraction = ''] = digits.split('.');
-  if (!/^\d+$/.test(whole) || !/^\d*$/.test(fraction) || fraction.length > DECIMAL_SCALE) {
-    throw new TypeError('fromNumeric: not a numeric(78, 18) value');
-  }
+  const match = NUMERIC_TEXT.exec(text);
+  if (match === null) throw new TypeError('fromNumeric: not a numeric(78, 18) value');
+  const [, sign, whole = '0', fraction = ''] = match;
   const units = BigInt(whole) * ONE + BigInt(fraction.padEnd(DECIMAL_SCALE, '0'));
-  return negative ? -units : units;
+  return sign === '-' ? -units : units;
 }
 
 /**
