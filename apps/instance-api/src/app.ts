@@ -69,6 +69,11 @@ export interface AppDeps {
   publicUrl?: string;
   /** The built web console, served at `/console/` (see `loadConsole`). */
   console: LoadedConsole;
+  /**
+   * `TOKEN_FACTORY_ADDRESS`: the factory that tokenization's unsigned deploy transactions call
+   * (lower case). Without it they call `DEFAULT_TOKEN_FACTORY_ADDRESS`, a placeholder.
+   */
+  tokenFactoryAddress?: string;
 }
 
 /** Where the web console answers (a trailing slash is the same route). */

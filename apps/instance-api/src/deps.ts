@@ -47,6 +47,8 @@ export interface BuildDepsOptions {
    * i.e. `dist/console`, where `pnpm build` writes it. Tests build one into a temporary directory.
    */
   consoleDir?: string;
+  /** `TOKEN_FACTORY_ADDRESS`: the factory tokenization's deploy payloads call (see `AppDeps`). */
+  tokenFactoryAddress?: string | undefined;
 }
 
 /**
@@ -122,6 +124,9 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     trustProxy: options.trustProxy ?? false,
     trustProxyHops: options.trustProxyHops ?? 1,
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    ...(options.tokenFactoryAddress === undefined
+      ? {}
+      : { tokenFactoryAddress: options.tokenFactoryAddress.toLowerCase() }),
     console: loadConsole(options.consoleDir ?? fileURLToPath(new URL('./console', import.meta.url))),
   };
 }

@@ -7,6 +7,8 @@ interface InstanceApiConfig extends ServiceEnv {
   /** True when ADMIN_TOKEN was unset and one was generated for this run (printed at start). */
   adminTokenGenerated: boolean;
   limits: { keyPerMin: number; ipPerMin: number; keyMgmtPerMin: number; authPer15Min: number };
+  /** `TOKEN_FACTORY_ADDRESS` in lower case; unset → tokenization's documented default. */
+  tokenFactoryAddress: string | undefined;
 }
 
 /** The configuration, or `invalid` with every problem found, one line each. */
@@ -33,6 +35,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     authPer15Min: reader.int('RATE_LIMIT_AUTH_PER_15MIN', 15, 1, 1_000_000),
   };
 
+  const factory = env.TOKEN_FACTORY_ADDRESS || undefined;
+  if (factory !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(factory)) {
+    problems.push('TOKEN_FACTORY_ADDRESS must be an address: 0x and 40 hexadecimal digits');
+  }
+  const tokenFactoryAddress = factory?.toLowerCase();
+
   if (problems.length > 0) return { ok: false, reason: 'invalid', problems };
-  return { ok: true, config: { ...common, adminToken, adminTokenGenerated, limits } };
+  return { ok: true, config: { ...common, adminToken, adminTokenGenerated, limits, tokenFactoryAddress } };
 }

@@ -26,6 +26,7 @@ const deps = buildDeps({
   trustProxy: config.trustProxy,
   trustProxyHops: config.trustProxyHops,
   publicUrl: config.publicUrl,
+  tokenFactoryAddress: config.tokenFactoryAddress,
 });
 // Printed before the "listening" line, so whoever reads this output (`pnpm start`) has the token
 // by the time the app is up.

@@ -3,6 +3,7 @@ import type { AppDeps } from '../app.js';
 import type { AppKit } from '../http.js';
 import type { AppState } from '../state.js';
 import { CUSTOMERS_PREFIX, customerRoutes } from './customers/routes.js';
+import { TOKENIZATION_PREFIX, tokenizationRoutes } from './tokenization/routes.js';
 
 /** One core service's routes (SPEC §4.5) and the base path they all live under. */
 export interface CoreService {
@@ -18,7 +19,10 @@ export interface CoreService {
  * for (const { prefix, router } of coreServices(kit, deps)) app.use(guardedRoutes(router, { prefixes: [prefix] }));
  */
 export function coreServices(kit: AppKit, deps: AppDeps): CoreService[] {
-  return [{ prefix: CUSTOMERS_PREFIX, router: customerRoutes(kit, deps) }];
+  return [
+    { prefix: CUSTOMERS_PREFIX, router: customerRoutes(kit, deps) },
+    { prefix: TOKENIZATION_PREFIX, router: tokenizationRoutes(kit, deps) },
+  ];
 }
 
 /**
