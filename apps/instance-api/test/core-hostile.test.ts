@@ -6,117 +6,22 @@
 import type { Database } from '@portcullis/db';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coreOperations, createCoreResources } from './core-fixture.js';
 import { createInstance, pgliteDatabase, type RunningApp, startApp } from './harness.js';
 
 let db: Database;
 let app: RunningApp;
 let key: string;
 /** Real ids and addresses of the instance's resources, by path parameter and body field. */
-const real: Record<string, string[]> = {};
+let real: Record<string, string[]> = {};
 let operations: Array<{ method: string; template: string }> = [];
-
-const CUSTODY = '/api/v2/custody/api';
-const STOCKS = '/stocks/api';
-const TRADING = '/orderbooks/stocks/api/offchain';
-const LENDING = '/lending-stocks/api';
-const TOKEN = `0x${'a'.repeat(40)}`;
-const QUOTE = `0x${'b'.repeat(40)}`;
-
-/** Sends a request that must succeed while setting up; returns its body text. */
-async function must(path: string, json: unknown): Promise<string> {
-  const res = await app.withKey(key, path, { method: 'POST', json });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`set-up ${path} failed: ${res.status} ${text}`);
-  return text;
-}
-
-/** Every id with `prefix` in an answer's text. */
-const idsIn = (text: string, prefix: string) => [
-  ...new Set(text.match(new RegExp(`${prefix}_[0-9a-f]{24}`, 'g'))),
-];
 
 beforeAll(async () => {
   db = await pgliteDatabase();
   app = await startApp({ db });
   key = (await createInstance(app)).apiKey;
-  const customers = [
-    ...idsIn(
-      await must('/customers/api/manage', {
-        name: 'A',
-        walletAddress: `0x${'c'.repeat(40)}`,
-        externalId: 'ext-a',
-      }),
-      'cus',
-    ),
-    ...idsIn(await must('/customers/api/manage', { name: 'B' }), 'cus'),
-  ];
-  await must(`${CUSTODY}/tokens`, { tokenAddress: TOKEN, name: 'T', symbol: 'T', decimals: 6 });
-  await must(`${CUSTODY}/balances/credit`, {
-    tokenAddress: TOKEN,
-    customerRef: customers[0],
-    amount: '1000',
-  });
-  const deployed = await must(`${STOCKS}/tokenization/deploy`, {
-    name: 'Apple',
-    symbol: 'AAPL',
-    isin: 'US0378331005',
-    issuerAddress: `0x${'d'.repeat(40)}`,
-  });
-  const stock = /"tokenAddress":"(0x[0-9a-f]{40})"/.exec(deployed)?.[1] ?? TOKEN;
-  const book = idsIn(
-    await must(`${TRADING}/order-books`, {
-      tokenAddress: stock,
-      quoteTokenAddress: QUOTE,
-      name: 'AAPL/EUR',
-      symbol: 'AAPLEUR',
-    }),
-    'ob',
-  );
-  const order = idsIn(
-    await must(`${TRADING}/orders`, {
-      orderBookId: book[0],
-      customerRef: customers[0],
-      side: 'SELL',
-      orderType: 'LIMIT',
-      price: '10',
-      quantity: '5',
-      timeInForce: 'GTC',
-    }),
-    'ord',
-  );
-  const market = idsIn(
-    await must(`${LENDING}/markets`, { stockTokenAddress: stock, collateralFactor: '0.5', price: '100' }),
-    'mkt',
-  );
-  await must(`${LENDING}/positions/${market[0]}/add-liquidity`, { customerRef: customers[1], amount: '500' });
-  const loan = idsIn(
-    await must(`${LENDING}/positions/${market[0]}/open-loan`, {
-      customerRef: customers[0],
-      collateralAmount: '2',
-      borrowAmount: '50',
-    }),
-    'loan',
-  );
-  Object.assign(real, {
-    customerId: [...customers, 'ext-a', `0x${'C'.repeat(40)}`],
-    customerRef: [...customers, 'ext-a'],
-    tokenAddress: [TOKEN, stock, QUOTE],
-    account: [`0x${'c'.repeat(40)}`, `0x${'e'.repeat(40)}`],
-    id: book,
-    orderBookId: book,
-    orderId: order,
-    marketId: market,
-    loanId: loan,
-  });
-  const document = (await (await fetch(`${app.url}/openapi.json`)).json()) as {
-    paths: Record<string, Record<string, { tags?: string[] }>>;
-  };
-  const CORE_TAGS = new Set(['Customers', 'Custody', 'Tokenization', 'Trading', 'Lending']);
-  operations = Object.entries(document.paths).flatMap(([template, item]) =>
-    Object.entries(item)
-      .filter(([, operation]) => CORE_TAGS.has(operation.tags?.[0] ?? ''))
-      .map(([method]) => ({ method: method.toUpperCase(), template })),
-  );
+  real = await createCoreResources(app, key, 'h');
+  operations = await coreOperations(app);
 }, 60_000);
 afterAll(async () => {
   await app.close();
