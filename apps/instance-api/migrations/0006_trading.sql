@@ -55,7 +55,11 @@ CREATE TABLE trades (
   quantity        numeric(78, 18) NOT NULL CHECK (quantity > 0),
   seq             bigserial NOT NULL,
   created_at      timestamptz NOT NULL,
+  CHECK (buy_order_id <> sell_order_id),
   FOREIGN KEY (instance_id, order_book_id) REFERENCES order_books (instance_id, id) ON DELETE CASCADE
 );
 
 CREATE INDEX trades_book_idx ON trades (order_book_id, seq DESC);
+-- An order's trades (GET /orders/:orderId), and the cascade when an order goes.
+CREATE INDEX trades_buy_order_idx ON trades (buy_order_id, seq);
+CREATE INDEX trades_sell_order_idx ON trades (sell_order_id, seq);

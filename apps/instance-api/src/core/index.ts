@@ -4,6 +4,7 @@ import type { AppKit } from '../http.js';
 import type { AppState } from '../state.js';
 import { CUSTOMERS_PREFIX, customerRoutes } from './customers/routes.js';
 import { TOKENIZATION_PREFIX, tokenizationRoutes } from './tokenization/routes.js';
+import { TRADING_PREFIX, tradingRoutes } from './trading/routes.js';
 
 /** One core service's routes (SPEC §4.5) and the base path they all live under. */
 export interface CoreService {
@@ -22,6 +23,7 @@ export function coreServices(kit: AppKit, deps: AppDeps): CoreService[] {
   return [
     { prefix: CUSTOMERS_PREFIX, router: customerRoutes(kit, deps) },
     { prefix: TOKENIZATION_PREFIX, router: tokenizationRoutes(kit, deps) },
+    { prefix: TRADING_PREFIX, router: tradingRoutes(kit, deps) },
   ];
 }
 
