@@ -329,6 +329,10 @@ describe('balances and the journal', () => {
     );
     expect(credits.data.map((t) => t.customerId)).toEqual([b.id, a.id]);
     await expectError(await call('/transactions?type=MINT'), 400, 'VALIDATION_ERROR');
+    await expectError(await call('/tokens?limit=500'), 400, 'VALIDATION_ERROR');
+    await expectError(await call(`/balances/${a.id}/0x12`), 400, 'VALIDATION_ERROR');
+    await expectError(await call(`/balances/${a.id}/0x${'7'.repeat(40)}`), 404, 'TOKEN_NOT_FOUND');
+    await expectError(await call(`/balances/nobody/${TOKEN}`), 404, 'NOT_FOUND', 'Customer not found');
     await expectError(await call('/transactions?customerRef=nobody'), 404, 'NOT_FOUND');
   });
 

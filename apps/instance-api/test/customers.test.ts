@@ -286,6 +286,14 @@ describe('update and archive', () => {
       'NOT_FOUND',
     );
     await expectError(await a.call('/not-an-id', { method: 'PUT', json: { name: 'x' } }), 404, 'NOT_FOUND');
+    const invalid = await expectError(
+      await a.call(`/${other.id}`, { method: 'PUT', json: { name: '', country: 'XX', archived: true } }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    // The unknown field is named by the body's own problem (`archived` is not an update field).
+    expect((invalid.error.details ?? []).map((d) => d.field).sort()).toEqual(['body', 'country', 'name']);
+    expect(JSON.stringify(invalid.error.details)).toContain('archived');
     await expectError(await a.call(`/${theirs.id}`, { method: 'DELETE' }), 404, 'NOT_FOUND');
     expect((await envelope<CustomerView>(await b.call(`/${theirs.id}`))).data.archived).toBe(false);
   });
