@@ -370,9 +370,15 @@ describe('placing orders', () => {
     expect(await fieldsOf({ orderBookId: bookId })).toEqual(['customerRef', 'orderType', 'quantity', 'side']);
   });
 
-  it('answers 404 for an unknown book or customer, and for an archived customer', async () => {
+  it('answers 404 for an unknown book or customer, and for an archived customer, who can still cancel', async () => {
     const { call, bookId, alice, inst } = await market();
     const base = { side: 'BUY', orderType: 'LIMIT', price: '1', quantity: '1' };
+    const resting = await call('/orders', {
+      method: 'POST',
+      json: { ...base, orderBookId: bookId, customerRef: alice.id, timeInForce: 'GTC' },
+    });
+    expect(resting.status).toBe(201);
+    const restingId = (await envelope<{ id: string }>(resting)).data.id;
     await expectError(
       await call('/orders', {
         method: 'POST',
@@ -413,6 +419,13 @@ describe('placing orders', () => {
       'NOT_FOUND',
       'Customer not found',
     );
+    // Leaving takes nothing away from what it may withdraw: its resting order can be cancelled.
+    const cancelled = await call(`/orders/${restingId}`, {
+      method: 'DELETE',
+      json: { customerRef: alice.id },
+    });
+    expect(cancelled.status).toBe(200);
+    expect((await envelope<{ status: string }>(cancelled)).data.status).toBe('CANCELLED');
   });
 });
 

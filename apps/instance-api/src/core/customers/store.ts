@@ -202,8 +202,17 @@ export async function resolveCustomer(
   tx: Queryable,
   instanceId: string,
   customerRef: string,
+  options: ResolveOptions = {},
 ): Promise<string | undefined> {
-  return (await resolveCustomers(tx, instanceId, [customerRef]))[0];
+  return (await resolveCustomers(tx, instanceId, [customerRef], options))[0];
+}
+
+export interface ResolveOptions {
+  /**
+   * Also resolve archived customers: for a change that only takes something away from a
+   * customer who has left (cancelling its resting orders), never for one that adds to it.
+   */
+  includeArchived?: boolean;
 }
 
 /**
@@ -218,12 +227,13 @@ export async function resolveCustomers(
   tx: Queryable,
   instanceId: string,
   customerRefs: readonly string[],
+  options: ResolveOptions = {},
 ): Promise<Array<string | undefined>> {
   const { rows } = await tx.query<{ n: string; id: string }>(
     `SELECT r.n, c.id FROM unnest($2::text[]) WITH ORDINALITY AS r (ref, n)
        CROSS JOIN LATERAL (
          SELECT id FROM customers
-          WHERE instance_id = $1 AND NOT archived
+          WHERE instance_id = $1 ${options.includeArchived === true ? '' : 'AND NOT archived'}
             AND (id = r.ref OR wallet_address = lower(r.ref) OR reference_key = r.ref OR external_id = r.ref)
           ORDER BY ${IDENTIFIER_PRIORITY('r.ref')} LIMIT 1 FOR SHARE) c`,
     [instanceId, customerRefs],
