@@ -3,6 +3,7 @@ import type { AppDeps } from '../app.js';
 import type { AppKit } from '../http.js';
 import type { AppState } from '../state.js';
 import { CUSTOMERS_PREFIX, customerRoutes } from './customers/routes.js';
+import { LENDING_PREFIX, lendingRoutes } from './lending/routes.js';
 import { TOKENIZATION_PREFIX, tokenizationRoutes } from './tokenization/routes.js';
 import { TRADING_PREFIX, tradingRoutes } from './trading/routes.js';
 
@@ -24,6 +25,7 @@ export function coreServices(kit: AppKit, deps: AppDeps): CoreService[] {
     { prefix: CUSTOMERS_PREFIX, router: customerRoutes(kit, deps) },
     { prefix: TOKENIZATION_PREFIX, router: tokenizationRoutes(kit, deps) },
     { prefix: TRADING_PREFIX, router: tradingRoutes(kit, deps) },
+    { prefix: LENDING_PREFIX, router: lendingRoutes(kit, deps) },
   ];
 }
 
