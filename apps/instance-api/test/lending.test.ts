@@ -4,7 +4,6 @@ import type { Database } from '@portcullis/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerView } from '../src/core/customers/schemas.js';
 import type { LoanView, MarketMetricsView, MarketView, PositionView } from '../src/core/lending/schemas.js';
-import { MarketQueue } from '../src/core/lending/store.js';
 import {
   createInstance,
   envelope,
@@ -715,35 +714,5 @@ describe('isolation between instances', () => {
     // Nothing of A's changed.
     expect(await a.getMarket(a.market.id)).toMatchObject({ totalDeposits: '100', totalBorrows: '50' });
     expect(await a.metrics(a.market.id)).toMatchObject({ openLoans: 1, liquidityProviders: 1 });
-  });
-});
-
-describe('MarketQueue', () => {
-  it("runs one market's changes one at a time, in arrival order, past failures, and forgets idle markets", async () => {
-    const queue = new MarketQueue();
-    const log: string[] = [];
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const first = queue.run('m1', async () => {
-      log.push('m1:first:start');
-      await gate;
-      log.push('m1:first:end');
-      throw new Error('refused');
-    });
-    const second = queue.run('m1', async () => {
-      log.push('m1:second');
-      return 2;
-    });
-    // Another market does not wait for m1.
-    expect(await queue.run('m2', async () => 'other')).toBe('other');
-    expect(log).toEqual(['m1:first:start']);
-    release();
-    await expect(first).rejects.toThrow('refused');
-    expect(await second).toBe(2);
-    expect(log).toEqual(['m1:first:start', 'm1:first:end', 'm1:second']);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(queue.size).toBe(0);
   });
 });

@@ -5,7 +5,6 @@ import type { Database } from '@portcullis/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerView } from '../src/core/customers/schemas.js';
 import type { OrderBookView, OrderView, SnapshotView, TradeView } from '../src/core/trading/schemas.js';
-import { BookQueue } from '../src/core/trading/store.js';
 import {
   createInstance,
   envelope,
@@ -603,26 +602,5 @@ describe('isolation between instances', () => {
     expect([trades.data, trades.metadata.total]).toEqual([[], 0]);
     expect(await b.snapshot(ownBook.id)).toEqual({ orderBookId: ownBook.id, bids: [], asks: [] });
     expect(await a.getOrder(ask.id)).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '1' });
-  });
-});
-
-describe('BookQueue (a process’s queue per book)', () => {
-  it('runs the work of one key one at a time in arrival order, other keys alongside, past failures', async () => {
-    const queue = new BookQueue();
-    const log: string[] = [];
-    const step = (key: string, name: string, fail = false) =>
-      queue.run(key, async () => {
-        log.push(`start ${name}`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        log.push(`end ${name}`);
-        if (fail) throw new Error(name);
-        return name;
-      });
-    const results = await Promise.allSettled([step('x', 'x1', true), step('x', 'x2'), step('y', 'y1')]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
-    expect(log.indexOf('end x1')).toBeLessThan(log.indexOf('start x2'));
-    expect(log.indexOf('start y1')).toBeLessThan(log.indexOf('end x1'));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(queue.size).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import {
   SERVICE_ROUTE,
   serviceRouter,
 } from '../common.js';
+import { KeyedQueue } from '../keyed-queue.js';
 import {
   closeLoanBody,
   createMarketBody,
@@ -31,7 +32,6 @@ import {
   findMarket,
   type LendingRefusal,
   listMarkets,
-  MarketQueue,
   marketMetrics,
   openLoan,
   removeLiquidity,
@@ -285,8 +285,8 @@ function refuse(reason: LendingRefusal): never {
 export function lendingRoutes(kit: AppKit, deps: AppDeps) {
   const { db, now } = deps;
   const { router, mount } = serviceRouter(kit, 'lending', LENDING_PREFIX);
-  // The changes of one market queue here before they take a connection (see MarketQueue).
-  const queue = new MarketQueue();
+  // The changes of one market queue here before they take a connection (see KeyedQueue).
+  const queue = new KeyedQueue();
   const inLine = <T>(instanceId: string, marketId: string, work: () => Promise<T>) =>
     queue.run(`${instanceId}/${marketId}`, work);
 

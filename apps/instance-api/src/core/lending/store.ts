@@ -474,39 +474,3 @@ export function closeLoan(
     return loanRefusal(tx, instanceId, marketId, customerId, loanId, 'outstanding-debt');
   });
 }
-
-/**
- * Runs the changes of one market one after another within this process. The row lock on the
- * market is what serialises them across processes; this queue only keeps the requests that would
- * wait for that lock from each holding a pooled connection (and running into its statement
- * timeout) meanwhile: a busy market takes at most one connection per process and cannot starve
- * the pool. Different markets do not wait for each other.
- *
- * @example
- * const queue = new MarketQueue();
- * const added = await queue.run(`${instanceId}/${marketId}`, () => addLiquidity(db, instanceId, marketId, ref, '5', new Date()));
- */
-export class MarketQueue {
-  readonly #tails = new Map<string, Promise<unknown>>();
-
-  /** Runs `work` once every earlier `work` of `key` has settled; answers what it answers. */
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
-    const result = previous.then(work);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#tails.set(key, tail);
-    // An idle market leaves nothing behind.
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
-    return result;
-  }
-
-  /** Markets with work queued or running. */
-  get size(): number {
-    return this.#tails.size;
-  }
-}

@@ -11,6 +11,7 @@ import {
   SERVICE_ROUTE,
   serviceRouter,
 } from '../common.js';
+import { KeyedQueue } from '../keyed-queue.js';
 import {
   cancelOrderBody,
   createOrderBody,
@@ -25,7 +26,6 @@ import {
   tradeSchema,
 } from './schemas.js';
 import {
-  BookQueue,
   cancelOrder,
   createOrderBook,
   findOrder,
@@ -183,7 +183,7 @@ export function tradingRoutes(kit: AppKit, deps: AppDeps) {
   const { db, now } = deps;
   const { router, mount } = serviceRouter(kit, 'trading', TRADING_PREFIX);
   // This process's changes of one book queue here rather than for the book's row lock.
-  const queue = new BookQueue();
+  const queue = new KeyedQueue();
 
   mount(createOrderBookRoute, async (ctx, { body }) => {
     const book = await createOrderBook(db, instanceOf(ctx), body, new Date(now()));
