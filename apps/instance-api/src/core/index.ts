@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { AppDeps } from '../app.js';
 import type { AppKit } from '../http.js';
 import type { AppState } from '../state.js';
+import { CUSTODY_PREFIX, custodyRoutes } from './custody/routes.js';
 import { CUSTOMERS_PREFIX, customerRoutes } from './customers/routes.js';
 import { LENDING_PREFIX, lendingRoutes } from './lending/routes.js';
 import { TOKENIZATION_PREFIX, tokenizationRoutes } from './tokenization/routes.js';
@@ -25,6 +26,7 @@ export function coreServices(kit: AppKit, deps: AppDeps): CoreService[] {
     { prefix: CUSTOMERS_PREFIX, router: customerRoutes(kit, deps) },
     { prefix: TOKENIZATION_PREFIX, router: tokenizationRoutes(kit, deps) },
     { prefix: TRADING_PREFIX, router: tradingRoutes(kit, deps) },
+    { prefix: CUSTODY_PREFIX, router: custodyRoutes(kit, deps) },
     { prefix: LENDING_PREFIX, router: lendingRoutes(kit, deps) },
   ];
 }
