@@ -180,9 +180,7 @@ export function SecretOnce({ label, value }: SecretOnceProps): JSX.Element {
       <p class="notice notice-warning">
         This {label.toLowerCase()} will not be shown again. Store it somewhere safe now.
       </p>
-      <p class="copy-status" role="status" aria-live="polite">
-        {status}
-      </p>
+      <LiveStatus text={status} />
     </div>
   );
 }
@@ -225,5 +223,65 @@ export function SecretsShownOnce({ secrets, title, doneLabel, onDone }: SecretsS
         {doneLabel}
       </Button>
     </section>
+  );
+}
+
+/** Props of {@link LiveStatus}. */
+export interface LiveStatusProps {
+  /** What just happened ("Key "ci" revoked."); empty until something has. */
+  text: string;
+}
+
+/**
+ * The outcome of the last action, read out by screen readers when it changes (`role="status"`,
+ * polite): always rendered, empty or not, so the live region exists before its first message.
+ *
+ * @example
+ * <LiveStatus text={status} />
+ */
+export function LiveStatus({ text }: LiveStatusProps): JSX.Element {
+  return (
+    <p class="copy-status" role="status" aria-live="polite">
+      {text}
+    </p>
+  );
+}
+
+/** Props of {@link Table}. */
+export interface TableProps {
+  /** The column headings, in order. */
+  columns: readonly string[];
+  /** What the table shows, as its caption; none when omitted. */
+  caption?: string;
+  /** The rows: `<tr>` elements. */
+  children: ComponentChildren;
+}
+
+/**
+ * A table with column headings (`scope="col"`) in a wrapper that scrolls sideways on its own, so
+ * a wide table never makes the page scroll on a narrow screen.
+ *
+ * @example
+ * <Table columns={['Name', 'Status']} caption="Your keys.">
+ *   {keys.map((key) => <tr key={key.id}><td>{key.name}</td><td>{key.status}</td></tr>)}
+ * </Table>
+ */
+export function Table({ columns, caption, children }: TableProps): JSX.Element {
+  return (
+    <div class="table-wrap">
+      <table>
+        {caption === undefined ? null : <caption class="hint">{caption}</caption>}
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th key={column} scope="col">
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }
