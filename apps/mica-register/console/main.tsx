@@ -5,15 +5,18 @@ import {
   ApiError,
   apiRequest,
   Button,
+  ConsoleShell,
   ErrorNotice,
   Field,
-  SecretsShownOnce,
+  LiveStatus,
+  mountConsole,
   SelectField,
   type ShownSecret,
+  Table,
+  useActions,
+  useShownSecrets,
 } from '@portcullis/console-ui/components';
-import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import './style.css';
 
 interface DeveloperKey {
   id: string;
@@ -77,9 +80,6 @@ const LICENSE_TYPES: ReadonlyArray<readonly [string, string]> = [
   ['NON_COMPLIANT', 'Non-compliant entity'],
 ];
 
-/** A secret the API just gave, shown once. */
-type Shown = ShownSecret;
-
 /** Does `key` (a listing row) describe the full key `apiKey`? Prefix and last four agree. */
 const describes = (key: DeveloperKey, apiKey: string | undefined) =>
   apiKey?.startsWith(key.keyPrefix) === true && apiKey.endsWith(key.keyHint);
@@ -89,68 +89,46 @@ const date = (iso: string | null) => (iso === null ? '—' : iso.slice(0, 10));
 function App() {
   const [apiKey, setApiKey] = useState<string>();
   const [token, setToken] = useState<string>();
-  const [shown, setShown] = useState<Shown[]>([]);
+  const secrets = useShownSecrets();
   const signedIn = apiKey !== undefined || token !== undefined;
-  const signOut = () => {
-    setApiKey(undefined);
-    setToken(undefined);
-    setShown([]);
-  };
   return (
-    <>
-      <header class="site">
-        <h1>MiCA Register developer console</h1>
-        <p class="hint">
-          Your API key and management token stay in this page only: nothing is saved in the browser, so
-          reloading the page signs you out.
-        </p>
-        {signedIn ? (
-          <Button variant="secondary" onClick={signOut}>
-            Sign out
-          </Button>
-        ) : null}
-      </header>
-      <main>
-        {shown.length > 0 ? (
-          <SecretsShownOnce
-            secrets={shown}
-            title="Copy your new secrets now"
-            doneLabel="I have stored them"
-            onDone={() => setShown([])}
+    <ConsoleShell
+      title="MiCA Register developer console"
+      keptInPage="Your API key and management token"
+      signedIn={signedIn}
+      onSignOut={() => {
+        setApiKey(undefined);
+        setToken(undefined);
+      }}
+      secrets={secrets}
+      secretsTitle="Copy your new secrets now"
+      secretsDone="I have stored them"
+    >
+      {signedIn ? null : (
+        <>
+          <SignUp
+            onRegistered={(registered) => {
+              setApiKey(registered.apiKey);
+              setToken(registered.managementToken);
+              secrets.show(
+                { label: 'API key', value: registered.apiKey },
+                { label: 'Management token', value: registered.managementToken },
+              );
+            }}
           />
-        ) : null}
-        {signedIn ? null : (
-          <>
-            <SignUp
-              onRegistered={(registered) => {
-                setApiKey(registered.apiKey);
-                setToken(registered.managementToken);
-                setShown([
-                  { label: 'API key', value: registered.apiKey },
-                  { label: 'Management token', value: registered.managementToken },
-                ]);
-              }}
-            />
-            <SignIn
-              onSignIn={(key, managementToken) => {
-                setApiKey(key);
-                setToken(managementToken);
-              }}
-            />
-          </>
-        )}
-        {token === undefined ? null : (
-          <Keys
-            token={token}
-            apiKey={apiKey}
-            onShown={(secret) => setShown((list) => [...list, secret])}
-            onApiKey={setApiKey}
-            onToken={setToken}
+          <SignIn
+            onSignIn={(key, managementToken) => {
+              setApiKey(key);
+              setToken(managementToken);
+            }}
           />
-        )}
-        {apiKey === undefined ? null : <Register apiKey={apiKey} />}
-      </main>
-    </>
+        </>
+      )}
+      {token === undefined ? null : (
+        <Keys token={token} apiKey={apiKey} onShown={secrets.show} onApiKey={setApiKey} onToken={setToken} />
+      )}
+      {apiKey === undefined ? null : <Register apiKey={apiKey} />}
+    </ConsoleShell>
   );
 }
 
@@ -232,40 +210,21 @@ function SignIn({ onSignIn }: { onSignIn: (apiKey?: string, token?: string) => v
 interface KeysProps {
   token: string;
   apiKey: string | undefined;
-  onShown: (secret: Shown) => void;
+  onShown: (secret: ShownSecret) => void;
   onApiKey: (apiKey: string) => void;
   onToken: (token: string) => void;
 }
 
 function Keys({ token, apiKey, onShown, onApiKey, onToken }: KeysProps) {
   const [listing, setListing] = useState<KeyListing>();
-  const [error, setError] = useState<unknown>();
   const [name, setName] = useState('');
   const [confirming, setConfirming] = useState<string>();
   const [status, setStatus] = useState('');
   const auth = { authorization: `Bearer ${token}` };
 
-  const load = async () => {
-    try {
-      setListing(await apiRequest<KeyListing>(`${API}/developer/keys`, { headers: auth }));
-      setError(undefined);
-    } catch (caught) {
-      setError(caught);
-    }
-  };
-  useEffect(() => void load(), [token]);
-
-  // `reload: false` when the work changes the token: the new token's effect reloads, and this
-  // closure's `auth` still holds the old, refused one.
-  const act = async (work: () => Promise<void>, reload = true) => {
-    setError(undefined);
-    try {
-      await work();
-      if (reload) await load();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+  const load = async () =>
+    setListing(await apiRequest<KeyListing>(`${API}/developer/keys`, { headers: auth }));
+  const { error, act } = useActions(load, [token]);
   const create = (event: Event) => {
     event.preventDefault();
     void act(async () => {
@@ -297,6 +256,8 @@ function Keys({ token, apiKey, onShown, onApiKey, onToken }: KeysProps) {
       setConfirming(undefined);
       setStatus(`Key "${key.name}" revoked.`);
     });
+  // No reload after it: the new token's load follows, and this closure's `auth` still holds the
+  // old, refused one.
   const rotateToken = () =>
     act(async () => {
       const rotated = await apiRequest<{ managementToken: string }>(
@@ -320,81 +281,60 @@ function Keys({ token, apiKey, onShown, onApiKey, onToken }: KeysProps) {
         </p>
       )}
       <ErrorNotice error={error} />
-      <p class="copy-status" role="status" aria-live="polite">
-        {status}
-      </p>
+      <LiveStatus text={status} />
       {listing === undefined ? null : (
-        <div class="table-wrap">
-          <table>
-            <caption class="hint">
-              Keys are never shown again after creation; these are their previews.
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Requests</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {listing.keys.map((key) => (
-                <tr key={key.id}>
-                  <td>{key.name}</td>
-                  <td class="code">
-                    {key.keyPrefix}…{key.keyHint}
-                  </td>
-                  <td>
-                    <span class={`badge ${key.isActive ? 'badge-active' : 'badge-revoked'}`}>
-                      {key.isActive ? 'active' : 'revoked'}
-                    </span>
-                  </td>
-                  <td>{date(key.createdAt)}</td>
-                  <td>{date(key.lastUsedAt)}</td>
-                  <td>{key.requestCount}</td>
-                  <td>
-                    {key.isActive ? (
-                      <div class="row">
+        <Table
+          columns={['Name', 'Key', 'Status', 'Created', 'Last used', 'Requests', 'Actions']}
+          caption="Keys are never shown again after creation; these are their previews."
+        >
+          {listing.keys.map((key) => (
+            <tr key={key.id}>
+              <td>{key.name}</td>
+              <td class="code">
+                {key.keyPrefix}…{key.keyHint}
+              </td>
+              <td>
+                <span class={`badge ${key.isActive ? 'badge-active' : 'badge-revoked'}`}>
+                  {key.isActive ? 'active' : 'revoked'}
+                </span>
+              </td>
+              <td>{date(key.createdAt)}</td>
+              <td>{date(key.lastUsedAt)}</td>
+              <td>{key.requestCount}</td>
+              <td>
+                {key.isActive ? (
+                  <div class="row">
+                    <Button variant="secondary" label={`Rotate ${key.name}`} onClick={() => void rotate(key)}>
+                      Rotate
+                    </Button>
+                    {confirming === key.id ? (
+                      <>
                         <Button
-                          variant="secondary"
-                          label={`Rotate ${key.name}`}
-                          onClick={() => void rotate(key)}
+                          variant="danger"
+                          label={`Confirm revoking ${key.name}`}
+                          onClick={() => void revoke(key)}
                         >
-                          Rotate
+                          Confirm revoke
                         </Button>
-                        {confirming === key.id ? (
-                          <>
-                            <Button
-                              variant="danger"
-                              label={`Confirm revoking ${key.name}`}
-                              onClick={() => void revoke(key)}
-                            >
-                              Confirm revoke
-                            </Button>
-                            <Button variant="secondary" onClick={() => setConfirming(undefined)}>
-                              Cancel
-                            </Button>
-                          </>
-                        ) : (
-                          <Button
-                            variant="danger"
-                            label={`Revoke ${key.name}`}
-                            onClick={() => setConfirming(key.id)}
-                          >
-                            Revoke
-                          </Button>
-                        )}
-                      </div>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                        <Button variant="secondary" onClick={() => setConfirming(undefined)}>
+                          Cancel
+                        </Button>
+                      </>
+                    ) : (
+                      <Button
+                        variant="danger"
+                        label={`Revoke ${key.name}`}
+                        onClick={() => setConfirming(key.id)}
+                      >
+                        Revoke
+                      </Button>
+                    )}
+                  </div>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <h3>Create a key</h3>
       <form onSubmit={create}>
@@ -507,32 +447,20 @@ function Register({ apiKey }: { apiKey: string }) {
         </p>
       )}
       {page === undefined || page.data.length === 0 ? null : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Entity</th>
-                <th scope="col">Licence</th>
-                <th scope="col">Country</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.map((issuer) => (
-                <tr key={issuer.id}>
-                  <td>
-                    <button type="button" class="link" onClick={() => open(issuer.id)}>
-                      {issuer.entityName ?? issuer.commercialName ?? issuer.id}
-                    </button>
-                  </td>
-                  <td>{issuer.licenseType}</td>
-                  <td>{issuer.countryCode ?? '—'}</td>
-                  <td>{issuer.status}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Entity', 'Licence', 'Country', 'Status']}>
+          {page.data.map((issuer) => (
+            <tr key={issuer.id}>
+              <td>
+                <button type="button" class="link" onClick={() => open(issuer.id)}>
+                  {issuer.entityName ?? issuer.commercialName ?? issuer.id}
+                </button>
+              </td>
+              <td>{issuer.licenseType}</td>
+              <td>{issuer.countryCode ?? '—'}</td>
+              <td>{issuer.status}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       {p === undefined ? null : (
         <nav class="row" aria-label="Result pages">
@@ -595,8 +523,4 @@ function Detail({ issuer, onBack }: { issuer: Issuer; onBack: () => void }) {
   );
 }
 
-const root = document.getElementById('app');
-if (root !== null) {
-  root.textContent = '';
-  render(<App />, root);
-}
+mountConsole(<App />);
