@@ -4,17 +4,22 @@
 // delete). It calls only the documented API routes of its own origin; the operator token and keys
 // live in this page's memory (component state) and nowhere else, so a reload signs out.
 import {
+  type Actions,
   type ApiRequestOptions,
   apiRequest,
   Button,
+  ConsoleShell,
   ErrorNotice,
   Field,
-  SecretsShownOnce,
+  LiveStatus,
+  mountConsole,
   SelectField,
   type ShownSecret,
+  Table,
+  useActions,
+  useShownSecrets,
 } from '@portcullis/console-ui/components';
-import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { type Dispatch, type StateUpdater, useEffect, useRef, useState } from 'preact/hooks';
 import './style.css';
 
 type KeyStatus = 'ACTIVE' | 'PAUSED' | 'PENDING_ROTATION' | 'EXPIRED' | 'REVOKED';
@@ -59,9 +64,6 @@ interface RateLimit {
   /** Unix seconds. */
   reset: number;
 }
-
-/** A secret the API just gave, shown once. */
-type Shown = ShownSecret;
 
 /** Reads the `X-RateLimit-*` headers of an answer; undefined when it has none. */
 function rateLimitOf(headers: Headers): RateLimit | undefined {
@@ -114,49 +116,31 @@ function useNow(): number {
 function App() {
   const [adminToken, setAdminToken] = useState<string>();
   const [apiKey, setApiKey] = useState<string>();
-  const [shown, setShown] = useState<Shown[]>([]);
-  const signedIn = adminToken !== undefined || apiKey !== undefined;
-  const signOut = () => {
-    setAdminToken(undefined);
-    setApiKey(undefined);
-    setShown([]);
-  };
-  const show = (secret: Shown) => setShown((list) => [...list, secret]);
+  const secrets = useShownSecrets();
   return (
-    <>
-      <header class="site">
-        <h1>Instance API console</h1>
-        <p class="hint">
-          The operator token and your keys stay in this page only: nothing is saved in the browser, so
-          reloading the page signs you out.
-        </p>
-        {signedIn ? (
-          <Button variant="secondary" onClick={signOut}>
-            Sign out
-          </Button>
-        ) : null}
-      </header>
-      <main>
-        {shown.length > 0 ? (
-          <SecretsShownOnce
-            secrets={shown}
-            title="Copy your new key now"
-            doneLabel="I have stored it"
-            onDone={() => setShown([])}
-          />
-        ) : null}
-        {adminToken === undefined ? (
-          <OperatorSignIn onSignIn={setAdminToken} />
-        ) : (
-          <Operator token={adminToken} onShown={show} />
-        )}
-        {apiKey === undefined ? (
-          <KeySignIn onSignIn={setApiKey} />
-        ) : (
-          <Dashboard apiKey={apiKey} onShown={show} onApiKey={setApiKey} />
-        )}
-      </main>
-    </>
+    <ConsoleShell
+      title="Instance API console"
+      keptInPage="The operator token and your keys"
+      signedIn={adminToken !== undefined || apiKey !== undefined}
+      onSignOut={() => {
+        setAdminToken(undefined);
+        setApiKey(undefined);
+      }}
+      secrets={secrets}
+      secretsTitle="Copy your new key now"
+      secretsDone="I have stored it"
+    >
+      {adminToken === undefined ? (
+        <SignInForm credential={OPERATOR_TOKEN} onSignIn={setAdminToken} />
+      ) : (
+        <Operator token={adminToken} onShown={secrets.show} />
+      )}
+      {apiKey === undefined ? (
+        <SignInForm credential={INSTANCE_KEY} onSignIn={setApiKey} />
+      ) : (
+        <Dashboard apiKey={apiKey} onShown={secrets.show} onApiKey={setApiKey} />
+      )}
+    </ConsoleShell>
   );
 }
 
@@ -170,13 +154,38 @@ function RateLimitStatus({ rate, what }: { rate: RateLimit | undefined; what: st
   );
 }
 
-/** A sign-in form that checks its credential with one read before the view opens. */
-function SignInForm(props: {
+/** A credential a view signs in with, as its {@link SignInForm} asks for it. */
+interface Credential {
+  /** The id of the form's heading, which names its region. */
   id: string;
   title: string;
   label: string;
   hint: string;
+  /** One read with the credential: it throws the API's refusal. */
   check: (secret: string) => Promise<unknown>;
+}
+
+const OPERATOR_TOKEN: Credential = {
+  id: 'operator-signin-title',
+  title: 'Operator sign-in',
+  label: 'Operator token',
+  hint: 'ADMIN_TOKEN of this deployment: lists and creates instances.',
+  check: (token) => caller({ authorization: `Bearer ${token}` }, () => undefined)('/admin/instances'),
+};
+const INSTANCE_KEY: Credential = {
+  id: 'key-signin-title',
+  title: 'Key dashboard sign-in',
+  label: 'Instance API key',
+  hint: 'trusset_… — manages the keys of its instance.',
+  check: (key) => caller({ 'x-api-key': key }, () => undefined)('/api/v2/instance'),
+};
+
+/** A sign-in form that checks its credential with one read before the view opens. */
+function SignInForm({
+  credential,
+  onSignIn,
+}: {
+  credential: Credential;
   onSignIn: (secret: string) => void;
 }) {
   const [secret, setSecret] = useState('');
@@ -188,9 +197,9 @@ function SignInForm(props: {
     setBusy(true);
     setError(undefined);
     try {
-      await props.check(value);
+      await credential.check(value);
       setSecret('');
-      props.onSignIn(value);
+      onSignIn(value);
     } catch (caught) {
       setError(caught);
     } finally {
@@ -198,16 +207,16 @@ function SignInForm(props: {
     }
   };
   return (
-    <section class="card" aria-labelledby={props.id}>
-      <h2 id={props.id}>{props.title}</h2>
+    <section class="card" aria-labelledby={credential.id}>
+      <h2 id={credential.id}>{credential.title}</h2>
       <form onSubmit={(event) => void submit(event)}>
         <Field
-          label={props.label}
+          label={credential.label}
           type="password"
           value={secret}
           onInput={setSecret}
           required
-          hint={props.hint}
+          hint={credential.hint}
         />
         <ErrorNotice error={error} />
         <Button type="submit" disabled={busy || secret.trim() === ''}>
@@ -218,58 +227,22 @@ function SignInForm(props: {
   );
 }
 
-function OperatorSignIn({ onSignIn }: { onSignIn: (token: string) => void }) {
-  return (
-    <SignInForm
-      id="operator-signin-title"
-      title="Operator sign-in"
-      label="Operator token"
-      hint="ADMIN_TOKEN of this deployment: lists and creates instances."
-      check={(token) => caller({ authorization: `Bearer ${token}` }, () => undefined)('/admin/instances')}
-      onSignIn={onSignIn}
-    />
-  );
-}
-
-function KeySignIn({ onSignIn }: { onSignIn: (key: string) => void }) {
-  return (
-    <SignInForm
-      id="key-signin-title"
-      title="Key dashboard sign-in"
-      label="Instance API key"
-      hint="trusset_… — manages the keys of its instance."
-      check={(key) => caller({ 'x-api-key': key }, () => undefined)('/api/v2/instance')}
-      onSignIn={onSignIn}
-    />
-  );
-}
-
 // ---------------------------------------------------------------------------------------------
 // Operator view
 // ---------------------------------------------------------------------------------------------
 
 type InstanceWithCounts = Instance & { keys: KeyCounts };
 
-function Operator({ token, onShown }: { token: string; onShown: (secret: Shown) => void }) {
+function Operator({ token, onShown }: { token: string; onShown: (secret: ShownSecret) => void }) {
   const [instances, setInstances] = useState<InstanceWithCounts[]>();
   const [rate, setRate] = useState<RateLimit>();
-  const [error, setError] = useState<unknown>();
   const [status, setStatus] = useState('');
   const [name, setName] = useState('');
   const [type, setType] = useState('DEVELOPMENT');
   const call = caller({ authorization: `Bearer ${token}` }, setRate);
 
   const load = async () => setInstances(await call<InstanceWithCounts[]>('/admin/instances'));
-  const act = async (work: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await work();
-      await load();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
-  useEffect(() => void act(async () => undefined), [token]);
+  const { error, act } = useActions(load, [token]);
 
   const create = (event: Event) => {
     event.preventDefault();
@@ -303,9 +276,7 @@ function Operator({ token, onShown }: { token: string; onShown: (secret: Shown) 
       <h2 id="operator-title">Instances</h2>
       <RateLimitStatus rate={rate} what="Operator requests" />
       <ErrorNotice error={error} />
-      <p class="copy-status" role="status" aria-live="polite">
-        {status}
-      </p>
+      <LiveStatus text={status} />
       <h3>Create an instance</h3>
       <form onSubmit={create}>
         <div class="row">
@@ -327,63 +298,52 @@ function Operator({ token, onShown }: { token: string; onShown: (secret: Shown) 
       {instances === undefined ? null : instances.length === 0 ? (
         <p>No instance yet.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="hint">Every instance, with its services and key counts.</caption>
-            <thead>
-              <tr>
-                <th scope="col">Instance</th>
-                <th scope="col">Type</th>
-                <th scope="col">Keys</th>
-                <th scope="col">Services</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {instances.map((instance) => (
-                <tr key={instance.id}>
-                  <td>
-                    <strong>{instance.name}</strong>
-                    <br />
-                    <span class="code small">{instance.id}</span>
-                  </td>
-                  <td>{instance.type}</td>
-                  <td>
-                    {instance.keys.active} active of {instance.keys.total}
-                  </td>
-                  <td>
-                    <div class="toggles">
-                      {instance.services.map((service) => (
-                        <button
-                          key={service.id}
-                          type="button"
-                          class={`btn toggle ${service.enabled ? 'toggle-on' : 'toggle-off'}`}
-                          aria-pressed={service.enabled}
-                          aria-label={`${service.id} for ${instance.name}`}
-                          onClick={() => void toggle(instance, service.id)}
-                        >
-                          {service.id}
-                        </button>
-                      ))}
-                    </div>
-                  </td>
-                  <td>
-                    <span class={`badge ${instance.archived ? 'badge-revoked' : 'badge-active'}`}>
-                      {instance.archived ? 'archived' : 'live'}
-                    </span>{' '}
-                    <Button
-                      variant={instance.archived ? 'secondary' : 'danger'}
-                      label={`${instance.archived ? 'Unarchive' : 'Archive'} ${instance.name}`}
-                      onClick={() => void archive(instance)}
+        <Table
+          columns={['Instance', 'Type', 'Keys', 'Services', 'Status']}
+          caption="Every instance, with its services and key counts."
+        >
+          {instances.map((instance) => (
+            <tr key={instance.id}>
+              <td>
+                <strong>{instance.name}</strong>
+                <br />
+                <span class="code small">{instance.id}</span>
+              </td>
+              <td>{instance.type}</td>
+              <td>
+                {instance.keys.active} active of {instance.keys.total}
+              </td>
+              <td>
+                <div class="toggles">
+                  {instance.services.map((service) => (
+                    <button
+                      key={service.id}
+                      type="button"
+                      class={`btn toggle ${service.enabled ? 'toggle-on' : 'toggle-off'}`}
+                      aria-pressed={service.enabled}
+                      aria-label={`${service.id} for ${instance.name}`}
+                      onClick={() => void toggle(instance, service.id)}
                     >
-                      {instance.archived ? 'Unarchive' : 'Archive'}
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                      {service.id}
+                    </button>
+                  ))}
+                </div>
+              </td>
+              <td>
+                <span class={`badge ${instance.archived ? 'badge-revoked' : 'badge-active'}`}>
+                  {instance.archived ? 'archived' : 'live'}
+                </span>{' '}
+                <Button
+                  variant={instance.archived ? 'secondary' : 'danger'}
+                  label={`${instance.archived ? 'Unarchive' : 'Archive'} ${instance.name}`}
+                  onClick={() => void archive(instance)}
+                >
+                  {instance.archived ? 'Unarchive' : 'Archive'}
+                </Button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   );
@@ -403,19 +363,52 @@ const STATUS_TEXT: Readonly<Record<KeyStatus, string>> = {
   REVOKED: 'revoked',
 };
 
-const OVERLAPS: ReadonlyArray<readonly [string, string]> = [
-  ['0', 'None: the old key stops at once'],
+/**
+ * A key action that takes a duration, as its {@link DurationForm} asks for it: a select of
+ * durations in seconds, or a custom number of units.
+ */
+interface DurationAction {
+  /** The form's heading, and with the key's name its accessible name: `Rotate`. */
+  title: string;
+  /** The select's label, and its choices as `[seconds or 'custom', text]`. */
+  label: string;
+  options: ReadonlyArray<readonly [string, string]>;
+  /** The custom number's label and hint, shown when `custom` is chosen. */
+  customLabel: string;
+  customHint: string;
+  /** Seconds in one custom unit. */
+  unitSeconds: number;
+  submitLabel: string;
+  variant: 'primary' | 'secondary';
+}
+
+// A pause and an overlap offer the same periods; an overlap may also be none.
+const PERIODS: ReadonlyArray<readonly [string, string]> = [
   ['3600', '1 hour'],
   ['86400', '24 hours'],
   ['604800', '7 days'],
   ['custom', 'Custom…'],
 ];
-const PAUSES: ReadonlyArray<readonly [string, string]> = [
-  ['3600', '1 hour'],
-  ['86400', '24 hours'],
-  ['604800', '7 days'],
-  ['custom', 'Custom…'],
-];
+const ROTATE: DurationAction = {
+  title: 'Rotate',
+  label: 'Overlap',
+  options: [['0', 'None: the old key stops at once'], ...PERIODS],
+  customLabel: 'Overlap in hours',
+  customHint: 'Whole hours, at most 720 (30 days).',
+  unitSeconds: 3600,
+  submitLabel: 'Rotate key',
+  variant: 'primary',
+};
+const PAUSE: DurationAction = {
+  title: 'Pause',
+  label: 'Pause for',
+  options: PERIODS,
+  customLabel: 'Pause in minutes',
+  customHint: 'Whole minutes, from 1 to 129 600 (90 days).',
+  unitSeconds: 60,
+  submitLabel: 'Pause key',
+  variant: 'secondary',
+};
 
 /**
  * Is `key` (a listing row) the key this page signed in with? Its 20-character preview starts it.
@@ -426,7 +419,7 @@ const isOwn = (key: ApiKey, apiKey: string) => apiKey.startsWith(key.keyPreview)
 
 interface DashboardProps {
   apiKey: string;
-  onShown: (secret: Shown) => void;
+  onShown: (secret: ShownSecret) => void;
   onApiKey: (apiKey: string) => void;
 }
 
@@ -434,7 +427,6 @@ function Dashboard({ apiKey, onShown, onApiKey }: DashboardProps) {
   const [instance, setInstance] = useState<InstanceWithStats>();
   const [keys, setKeys] = useState<ApiKey[]>();
   const [rate, setRate] = useState<RateLimit>();
-  const [error, setError] = useState<unknown>();
   const [status, setStatus] = useState('');
   const [name, setName] = useState('');
   const [managing, setManaging] = useState<string>();
@@ -445,16 +437,7 @@ function Dashboard({ apiKey, onShown, onApiKey }: DashboardProps) {
     setInstance(await call<InstanceWithStats>('/api/v2/instance'));
     setKeys(await call<ApiKey[]>('/api/v2/instance/api-keys'));
   };
-  const act = async (work: () => Promise<void>, reload = true) => {
-    setError(undefined);
-    try {
-      await work();
-      if (reload) await load();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
-  useEffect(() => void act(async () => undefined), [apiKey]);
+  const { error, act } = useActions(load, [apiKey]);
 
   const create = (event: Event) => {
     event.preventDefault();
@@ -476,9 +459,7 @@ function Dashboard({ apiKey, onShown, onApiKey }: DashboardProps) {
         <h2 id="instance-title">{instance === undefined ? 'Your instance' : `Instance ${instance.name}`}</h2>
         <RateLimitStatus rate={rate} what="Requests left this minute" />
         <ErrorNotice error={error} />
-        <p class="copy-status" role="status" aria-live="polite">
-          {status}
-        </p>
+        <LiveStatus text={status} />
         {instance === undefined ? null : (
           <dl class="detail">
             <dt>Id</dt>
@@ -519,56 +500,42 @@ function Dashboard({ apiKey, onShown, onApiKey }: DashboardProps) {
           </div>
         </form>
         {keys === undefined ? null : (
-          <div class="table-wrap">
-            <table>
-              <caption class="hint">
-                Keys are never shown again after creation; these are their previews.
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Preview</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Until</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.map((key) => (
-                  <tr key={key.id}>
-                    <td>
-                      {key.name}
-                      {isOwn(key, apiKey) ? <span class="hint"> (this page)</span> : null}
-                    </td>
-                    <td class="code">{key.keyPreview}…</td>
-                    <td>
-                      <span class={`badge badge-${key.status.toLowerCase().replace('_', '-')}`}>
-                        {STATUS_TEXT[key.status]}
-                      </span>
-                    </td>
-                    <td>{when(key.lastUsedAt)}</td>
-                    <td>
-                      {key.status === 'PENDING_ROTATION' && key.expiresAt !== null
-                        ? `overlap: ${timeLeft(key.expiresAt, now)} left`
-                        : key.status === 'PAUSED' && key.pausedUntil !== null
-                          ? `paused: ${timeLeft(key.pausedUntil, now)} left`
-                          : '—'}
-                    </td>
-                    <td>
-                      <Button
-                        variant="secondary"
-                        label={`Manage ${key.name} ${key.keyPreview}`}
-                        onClick={() => setManaging(key.id)}
-                      >
-                        Manage
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={['Name', 'Preview', 'Status', 'Last used', 'Until', 'Actions']}
+            caption="Keys are never shown again after creation; these are their previews."
+          >
+            {keys.map((key) => (
+              <tr key={key.id}>
+                <td>
+                  {key.name}
+                  {isOwn(key, apiKey) ? <span class="hint"> (this page)</span> : null}
+                </td>
+                <td class="code">{key.keyPreview}…</td>
+                <td>
+                  <span class={`badge badge-${key.status.toLowerCase().replace('_', '-')}`}>
+                    {STATUS_TEXT[key.status]}
+                  </span>
+                </td>
+                <td>{when(key.lastUsedAt)}</td>
+                <td>
+                  {key.status === 'PENDING_ROTATION' && key.expiresAt !== null
+                    ? `overlap: ${timeLeft(key.expiresAt, now)} left`
+                    : key.status === 'PAUSED' && key.pausedUntil !== null
+                      ? `paused: ${timeLeft(key.pausedUntil, now)} left`
+                      : '—'}
+                </td>
+                <td>
+                  <Button
+                    variant="secondary"
+                    label={`Manage ${key.name} ${key.keyPreview}`}
+                    onClick={() => setManaging(key.id)}
+                  >
+                    Manage
+                  </Button>
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
       {managed === undefined ? null : (
@@ -595,38 +562,82 @@ interface KeyActionsProps {
   own: boolean;
   now: number;
   call: Call;
-  act: (work: () => Promise<void>, reload?: boolean) => Promise<void>;
-  onShown: (secret: Shown) => void;
+  act: Actions['act'];
+  onShown: (secret: ShownSecret) => void;
   onApiKey: (apiKey: string) => void;
   onStatus: (status: string) => void;
   onClose: () => void;
 }
 
-/** Seconds from a select value, or from a custom whole number of `unitSeconds`. */
-const seconds = (choice: string, custom: string, unitSeconds: number) =>
+/** A duration as its form holds it: the select's value (seconds, or `custom`) and the number typed. */
+interface Duration {
+  choice: string;
+  custom: string;
+}
+
+const ONE_HOUR: Duration = { choice: '3600', custom: '' };
+
+/** Seconds of `duration`: the chosen value, or the custom whole number of `unitSeconds`. */
+const seconds = ({ choice, custom }: Duration, unitSeconds: number) =>
   choice === 'custom' ? Math.round(Number(custom) * unitSeconds) : Number(choice);
+
+interface DurationFormProps {
+  action: DurationAction;
+  keyName: string;
+  /** The caller's `useState` of it, so a choice outlives the form while the key's status hides it. */
+  state: [Duration, Dispatch<StateUpdater<Duration>>];
+  onSubmit: (seconds: number) => void;
+}
+
+/** The form of a key action that takes a duration (rotate: its overlap; pause: how long). */
+function DurationForm({ action, keyName, state: [value, onChange], onSubmit }: DurationFormProps) {
+  const submit = (event: Event) => {
+    event.preventDefault();
+    onSubmit(seconds(value, action.unitSeconds));
+  };
+  return (
+    <form onSubmit={submit} aria-label={`${action.title} ${keyName}`}>
+      <h3>{action.title}</h3>
+      <div class="row">
+        <SelectField
+          label={action.label}
+          value={value.choice}
+          onChange={(choice) => onChange((held) => ({ ...held, choice }))}
+          options={action.options}
+        />
+        {value.choice === 'custom' ? (
+          <Field
+            label={action.customLabel}
+            type="number"
+            value={value.custom}
+            onInput={(custom) => onChange((held) => ({ ...held, custom }))}
+            required
+            hint={action.customHint}
+          />
+        ) : null}
+        <Button type="submit" variant={action.variant}>
+          {action.submitLabel}
+        </Button>
+      </div>
+    </form>
+  );
+}
 
 function KeyActions(props: KeyActionsProps) {
   const { apiKey: key, call, act, onStatus } = props;
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
-  const [overlap, setOverlap] = useState('3600');
-  const [customOverlap, setCustomOverlap] = useState('');
-  const [pause, setPause] = useState('3600');
-  const [customPause, setCustomPause] = useState('');
+  const overlap = useState(ONE_HOUR);
+  const pause = useState(ONE_HOUR);
   const [confirming, setConfirming] = useState<'revoke' | 'delete'>();
   const path = `/api/v2/instance/api-keys/${key.id}`;
   const changeable = key.status === 'ACTIVE' || key.status === 'PAUSED';
 
-  const rotate = (event: Event) => {
-    event.preventDefault();
+  const rotate = (overlapSeconds: number) =>
     void act(async () => {
       const rotated = await call<{ newKeyId: string; newKey: string; overlapEndDate: string }>(
         `${path}/rotate`,
-        {
-          method: 'POST',
-          json: { overlapSeconds: seconds(overlap, customOverlap, 3600) },
-        },
+        { method: 'POST', json: { overlapSeconds } },
       );
       props.onShown({ label: `API key "${key.name}" (rotated)`, value: rotated.newKey });
       onStatus(`Key "${key.name}" rotated: the old key works until ${when(rotated.overlapEndDate)}.`);
@@ -634,17 +645,11 @@ function KeyActions(props: KeyActionsProps) {
       if (props.own) props.onApiKey(rotated.newKey);
       props.onClose();
     }, !props.own);
-  };
-  const pauseKey = (event: Event) => {
-    event.preventDefault();
+  const pauseKey = (durationSeconds: number) =>
     void act(async () => {
-      const paused = await call<ApiKey>(`${path}/pause`, {
-        method: 'POST',
-        json: { durationSeconds: seconds(pause, customPause, 60) },
-      });
+      const paused = await call<ApiKey>(`${path}/pause`, { method: 'POST', json: { durationSeconds } });
       onStatus(`Key "${key.name}" paused until ${when(paused.pausedUntil)}.`);
     });
-  };
   const simple = (action: 'resume' | 'revoke' | 'delete', done: string) =>
     act(async () => {
       await call(action === 'delete' ? path : `${path}/${action}`, {
@@ -670,44 +675,10 @@ function KeyActions(props: KeyActionsProps) {
         {props.own ? ' This page is signed in with it.' : ''}
       </p>
       {changeable ? (
-        <form onSubmit={rotate} aria-label={`Rotate ${key.name}`}>
-          <h3>Rotate</h3>
-          <div class="row">
-            <SelectField label="Overlap" value={overlap} onChange={setOverlap} options={OVERLAPS} />
-            {overlap === 'custom' ? (
-              <Field
-                label="Overlap in hours"
-                type="number"
-                value={customOverlap}
-                onInput={setCustomOverlap}
-                required
-                hint="Whole hours, at most 720 (30 days)."
-              />
-            ) : null}
-            <Button type="submit">Rotate key</Button>
-          </div>
-        </form>
+        <DurationForm action={ROTATE} keyName={key.name} state={overlap} onSubmit={rotate} />
       ) : null}
       {key.status === 'ACTIVE' ? (
-        <form onSubmit={pauseKey} aria-label={`Pause ${key.name}`}>
-          <h3>Pause</h3>
-          <div class="row">
-            <SelectField label="Pause for" value={pause} onChange={setPause} options={PAUSES} />
-            {pause === 'custom' ? (
-              <Field
-                label="Pause in minutes"
-                type="number"
-                value={customPause}
-                onInput={setCustomPause}
-                required
-                hint="Whole minutes, from 1 to 129 600 (90 days)."
-              />
-            ) : null}
-            <Button type="submit" variant="secondary">
-              Pause key
-            </Button>
-          </div>
-        </form>
+        <DurationForm action={PAUSE} keyName={key.name} state={pause} onSubmit={pauseKey} />
       ) : null}
       {key.status === 'PAUSED' ? (
         <>
@@ -760,8 +731,4 @@ function KeyActions(props: KeyActionsProps) {
   );
 }
 
-const root = document.getElementById('app');
-if (root !== null) {
-  root.textContent = '';
-  render(<App />, root);
-}
+mountConsole(<App />);
