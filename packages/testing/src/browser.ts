@@ -1,8 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axe from 'axe-core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { isCi, type TestEnv } from './env.js';
 
 // The page's globals, as far as the functions evaluated in the page below use them: declared here,
@@ -70,7 +69,10 @@ export function browserAvailability(env: TestEnv = process.env): BrowserLookup {
  * @example
  * const browser = await launchBrowser(lookup.executablePath);
  */
-export function launchBrowser(executablePath: string): Promise<Browser> {
+export async function launchBrowser(executablePath: string): Promise<Browser> {
+  // Loaded here, not with this module: every suite that imports this package (and the apps'
+  // global setups) would otherwise load playwright-core and axe-core, about a second, for nothing.
+  const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
 }
 
@@ -121,7 +123,12 @@ export interface AxeViolation {
  */
 export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
   const loaded = await page.evaluate(() => 'axe' in window);
-  if (!loaded) await page.evaluate(axe.source);
+  if (!loaded) {
+    // axe-core is CommonJS (`export =`): imported dynamically, its exports are under `default`,
+    // which its types do not say.
+    const axe = (await import('axe-core')) as unknown as { default: { source: string } };
+    await page.evaluate(axe.default.source);
+  }
   return page.evaluate(async () => {
     const results = await window.axe.run(document);
     return results.violations
