@@ -1,25 +1,7 @@
-// Global setup of this app's tests: bundles the web console once per run into a temporary
-// directory (as `pnpm build` does into dist/console), and hands its path to every test file.
-// A global setup is loaded before vitest applies the `@portcullis/source` condition, so it uses
-// the workspace packages' builds: this app's turbo.json makes `test` depend on `^build`.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Global setup of this app's tests: its web console built once per run into a temporary
+// directory, for every test file's app to serve (see consoleGlobalSetup).
 import { buildConsole } from '@portcullis/console-ui';
-import type { TestProject } from 'vitest/node';
+import { consoleGlobalSetup } from '@portcullis/testing';
 import { consoleBuildOptions } from '../console/options.mjs';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The console built for this run (`index.html` and `assets/`). */
-    consoleDir: string;
-  }
-}
-
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const root = await mkdtemp(join(tmpdir(), 'mica-console-'));
-  const dir = join(root, 'console');
-  await buildConsole(consoleBuildOptions(dir));
-  project.provide('consoleDir', dir);
-  return () => rm(root, { recursive: true, force: true });
-}
+export default consoleGlobalSetup('mica-console-', (dir) => buildConsole(consoleBuildOptions(dir)));

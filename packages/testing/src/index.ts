@@ -32,6 +32,8 @@ export type {
   TwoProcessOptions,
 } from './cluster.js';
 export { appSuites, describeSharedBackends, describeTwoProcesses } from './cluster.js';
+export type { ConsoleSetupProject } from './console-setup.js';
+export { consoleGlobalSetup } from './console-setup.js';
 export type { TestEnv } from './env.js';
 export { isCi } from './env.js';
 export type { Served } from './http.js';
