@@ -2,51 +2,26 @@
 // person would follow, end to end against a started app, with the API checked behind it from the
 // test. After every flow: no console error or CSP violation, no serious or critical axe-core
 // violation, and no secret in localStorage, sessionStorage, cookies or the URL.
-import { mkdir } from 'node:fs/promises';
 import type { Database } from '@portcullis/db';
 import {
-  type BrowserSession,
-  browserAvailability,
   clipboardText,
+  copyFirstSecretByKeyboard,
+  describeConsole,
+  expectConsoleServed,
+  expectFocusOn,
   focusedControl,
-  launchBrowser,
-  openSession,
-  screenshotDir,
   scrollsHorizontally,
-  sessionFindings,
 } from '@portcullis/testing';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, createInstance, pgliteDatabase, type RunningApp, startApp } from './harness.js';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { ADMIN_TOKEN, createInstance, pgliteDatabase, startApp } from './harness.js';
 
-const lookup = browserAvailability();
-// Refreshed in the committed folder only with UPDATE_SCREENSHOTS=1 (see the README).
-const SCREENSHOTS = screenshotDir(new URL('../docs/screenshots/', import.meta.url).pathname);
 const KEY_SHAPE = /^trusset_[A-Za-z0-9]{8}_[0-9a-f]{64}$/;
 
-let db: Database;
-let app: RunningApp;
-let browser: Browser;
 let seq = 0;
-
-type Session = BrowserSession;
-
-const open = (viewport?: { width: number; height: number }) => openSession(browser, app.url, viewport);
-
-/** The checks every flow ends with. */
-async function clean(session: Session, secrets: readonly string[]) {
-  expect(await sessionFindings(session, [ADMIN_TOKEN, ...secrets])).toEqual({
-    secrets: [],
-    axe: [],
-    errors: [],
-  });
-}
 
 const secretField = (page: Page, label: string) => page.getByRole('textbox', { name: label, exact: true });
 const region = (page: Page, name: string) => page.getByRole('region', { name, exact: true });
-
-/** What the API answers this key on a read (200 while it authenticates). */
-const keyWorks = async (key: string) => (await app.withKey(key, '/api/v2/instance')).status;
 
 async function operatorSignIn(page: Page) {
   const form = region(page, 'Operator sign-in');
@@ -68,54 +43,29 @@ async function manage(page: Page, name: string, key: string) {
   await page.getByRole('heading', { name: `Manage key ${name}` }).waitFor();
 }
 
-describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
-  beforeAll(async () => {
-    db = await pgliteDatabase();
-    app = await startApp({ db });
-    browser = await launchBrowser(lookup.ok ? lookup.executablePath : '');
-    await mkdir(SCREENSHOTS, { recursive: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await db?.close();
-  });
+/** The app the suite drives, on a PGlite copy; no flow may leave the operator token behind. */
+const APP = {
+  open: pgliteDatabase,
+  start: (db: Database) => startApp({ db }),
+  // Refreshed in the committed folder only with UPDATE_SCREENSHOTS=1 (see the README).
+  screenshots: new URL('../docs/screenshots/', import.meta.url).pathname,
+  secrets: [ADMIN_TOKEN],
+};
+
+describeConsole('the instance console in Chromium', APP, (suite) => {
+  /** What the API answers this key on a read (200 while it authenticates). */
+  const keyWorks = async (key: string) => (await suite.app.withKey(key, '/api/v2/instance')).status;
 
   it('serves the page at /console/ under the strict CSP, assets hashed and immutable', async () => {
-    for (const path of ['/console/', '/console']) {
-      const res = await fetch(`${app.url}${path}`);
-      expect(res.status).toBe(200);
-      const csp = res.headers.get('content-security-policy') ?? '';
-      expect(csp).toContain("default-src 'self'");
-      expect(csp).toContain("connect-src 'self'");
-      expect(csp).toContain("frame-ancestors 'none'");
-      expect(csp).not.toContain('unsafe-inline');
-      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
-      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('cache-control')).toBe('no-cache');
-      // Public and not limited, like the document: loading the page spends no per-address budget.
-      expect(res.headers.get('x-ratelimit-limit')).toBeNull();
-      const html = await res.text();
-      expect(html).not.toMatch(/<script(?![^>]*\ssrc=)/);
-      expect(html).not.toMatch(/<style|\sstyle=/);
-      const script = html.match(/src="(\/console\/assets\/main-[A-Z0-9]+\.js)"/)?.[1];
-      expect(script).toBeDefined();
-      const asset = await fetch(`${app.url}${script}`);
-      expect(asset.status).toBe(200);
-      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect(asset.headers.get('content-type')).toContain('text/javascript');
-    }
-    expect((await fetch(`${app.url}/console/assets/main-NOPE0000.js`)).status).toBe(404);
-    expect((await fetch(`${app.url}/console/assets/..%2Fpackage.json`)).status).toBe(404);
-    expect((await fetch(`${app.url}/console/`, { method: 'POST' })).status).toBe(405);
+    await expectConsoleServed(suite.app.url, ['/console/', '/console']);
   });
 
   it('operator: shows an error code, creates an instance, copies its Default key, toggles a service, archives and unarchives', async () => {
-    const session = await open();
+    const session = await suite.session();
     const { page } = session;
-    const res = await page.goto(`${app.url}/console/`);
+    const res = await page.goto(`${suite.app.url}/console/`);
     expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
-    await page.screenshot({ path: `${SCREENSHOTS}instance-signin.png`, fullPage: true });
+    await page.screenshot({ path: `${suite.screenshots}instance-signin.png`, fullPage: true });
 
     // A wrong token: the API's code and message, and the form stays.
     const form = region(page, 'Operator sign-in');
@@ -147,19 +97,19 @@ describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
     await trading.click();
     await page.getByText(`Services of "${name}" updated.`).waitFor();
     await expect(trading.getAttribute('aria-pressed')).resolves.toBe('false');
-    expect((await app.withKey(defaultKey, '/api/v2/services/trading')).status).toBe(403);
+    expect((await suite.app.withKey(defaultKey, '/api/v2/services/trading')).status).toBe(403);
     await trading.click();
     await page.locator(`[aria-label="trading for ${name}"][aria-pressed="true"]`).waitFor();
-    expect((await app.withKey(defaultKey, '/api/v2/services/trading')).status).toBe(200);
+    expect((await suite.app.withKey(defaultKey, '/api/v2/services/trading')).status).toBe(200);
 
     await page.getByRole('button', { name: `Archive ${name}` }).click();
     await page.getByText(`Instance "${name}" archived.`).waitFor();
     expect(await keyWorks(defaultKey)).toBe(401);
-    await page.screenshot({ path: `${SCREENSHOTS}instance-operator.png`, fullPage: true });
+    await page.screenshot({ path: `${suite.screenshots}instance-operator.png`, fullPage: true });
     await page.getByRole('button', { name: `Unarchive ${name}` }).click();
     await page.getByText(`Instance "${name}" unarchived.`).waitFor();
     expect(await keyWorks(defaultKey)).toBe(200);
-    await clean(session, [defaultKey]);
+    await suite.expectClean(session, [defaultKey]);
 
     // The copied key signs in to the key dashboard.
     await page.getByRole('button', { name: 'I have stored it' }).click();
@@ -167,21 +117,19 @@ describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
     const dashboard = region(page, `Instance ${name}`);
     await expect(dashboard.getByText('PRODUCTION', { exact: true }).isVisible()).resolves.toBe(true);
     await expect(dashboard.getByText('trading: on').isVisible()).resolves.toBe(true);
-    await clean(session, [defaultKey]);
+    await suite.expectClean(session, [defaultKey]);
 
     await page.reload();
     await region(page, 'Operator sign-in').waitFor();
     expect(await page.getByRole('heading', { name: 'Instances', exact: true }).count()).toBe(0);
     expect(await page.getByRole('heading', { name: `Instance ${name}` }).count()).toBe(0);
-    await clean(session, [defaultKey]);
-    await session.context.close();
+    await suite.expectClean(session, [defaultKey]);
   });
 
   it('key dashboard: creates, rotates (both keys work), pauses, resumes, revokes and deletes a key', async () => {
-    const { apiKey: defaultKey } = await createInstance(app, { name: 'Dashboard Co' });
-    const session = await open();
+    const { apiKey: defaultKey } = await createInstance(suite.app, { name: 'Dashboard Co' });
+    const session = await suite.session('/console/');
     const { page } = session;
-    await page.goto(`${app.url}/console/`);
     await keySignIn(page, defaultKey, 'Dashboard Co');
 
     await page.getByLabel('Key name').fill('ci');
@@ -192,7 +140,7 @@ describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
     await page.getByRole('button', { name: 'Copy API key "ci"' }).click();
     expect(await clipboardText(page)).toBe(ci);
     await page.getByRole('button', { name: 'I have stored it' }).click();
-    await clean(session, [defaultKey, ci]);
+    await suite.expectClean(session, [defaultKey, ci]);
 
     // Rotate with a one-hour overlap: the new key at once, the old one until the overlap ends.
     await manage(page, 'ci', ci);
@@ -214,9 +162,9 @@ describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
     await expect(page.getByText(/^Requests left this minute: \d+ of \d+ left/).isVisible()).resolves.toBe(
       true,
     );
-    await page.screenshot({ path: `${SCREENSHOTS}instance-dashboard.png`, fullPage: true });
+    await page.screenshot({ path: `${suite.screenshots}instance-dashboard.png`, fullPage: true });
     await page.getByRole('button', { name: 'I have stored it' }).click();
-    await clean(session, [defaultKey, ci, rotated]);
+    await suite.expectClean(session, [defaultKey, ci, rotated]);
 
     // Pause the new key for an hour, then resume it.
     await manage(page, 'ci', rotated);
@@ -229,7 +177,7 @@ describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
     await page.getByRole('button', { name: 'Resume key' }).click();
     await page.getByText('Key "ci" resumed.').waitFor();
     expect(await keyWorks(rotated)).toBe(200);
-    await clean(session, [defaultKey, ci, rotated]);
+    await suite.expectClean(session, [defaultKey, ci, rotated]);
 
     // Revoke behind a confirmation: cancel first, then confirm.
     await page.getByRole('button', { name: 'Revoke key' }).click();
@@ -248,15 +196,13 @@ describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
     await page.getByText('Key "ci" deleted.').waitFor();
     expect(await keyWorks(ci)).toBe(401);
     await oldRow.waitFor({ state: 'detached' });
-    await clean(session, [defaultKey, ci, rotated]);
-    await session.context.close();
+    await suite.expectClean(session, [defaultKey, ci, rotated]);
   });
 
   it('key dashboard: rotating the key it signed in with goes on with the new key', async () => {
-    const { apiKey: defaultKey } = await createInstance(app, { name: 'Own Key Co' });
-    const session = await open();
+    const { apiKey: defaultKey } = await createInstance(suite.app, { name: 'Own Key Co' });
+    const session = await suite.session('/console/');
     const { page } = session;
-    await page.goto(`${app.url}/console/`);
     await keySignIn(page, defaultKey, 'Own Key Co');
     await manage(page, 'Default', defaultKey);
     await page.getByLabel('Overlap', { exact: true }).selectOption('0');
@@ -268,23 +214,18 @@ describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
     const newRow = page.getByRole('row').filter({ hasText: rotated.slice(0, 20) });
     await newRow.getByText('(this page)').waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
-    await clean(session, [defaultKey, rotated]);
-    await session.context.close();
+    await suite.expectClean(session, [defaultKey, rotated]);
   });
 
   it('creates a key with the keyboard only, focus visible on every control it reaches', async () => {
-    const { apiKey: defaultKey } = await createInstance(app, { name: 'Keyboard Co' });
-    const session = await open();
+    const { apiKey: defaultKey } = await createInstance(suite.app, { name: 'Keyboard Co' });
+    const session = await suite.session('/console/');
     const { page } = session;
-    await page.goto(`${app.url}/console/`);
     await page.getByRole('heading', { name: 'Key dashboard sign-in' }).waitFor();
     // Operator token field, then (its Sign in is disabled while empty) the key field.
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    expect(await focusedControl(page)).toMatchObject({
-      id: await page.getByLabel('Instance API key').getAttribute('id'),
-      outlined: true,
-    });
+    await expectFocusOn(page, 'Instance API key');
     await page.keyboard.type(defaultKey);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Instance Keyboard Co' }).waitFor();
@@ -305,20 +246,13 @@ describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
     const created = await secretField(page, 'API key "kbd"').inputValue();
     expect(await keyWorks(created)).toBe(200);
     // Focus moves to the new key's heading; then the key's field, then its copy button.
-    expect((await focusedControl(page))?.id).toBe('secrets-title');
-    for (let i = 0; i < 2; i += 1) await page.keyboard.press('Tab');
-    expect(await focusedControl(page)).toMatchObject({ ariaLabel: 'Copy API key "kbd"', outlined: true });
-    await page.keyboard.press('Enter');
-    await page.getByText('API key "kbd" copied to the clipboard.').waitFor();
-    expect(await clipboardText(page)).toBe(created);
-    await clean(session, [defaultKey, created]);
-    await session.context.close();
+    await copyFirstSecretByKeyboard(page, 'API key "kbd"', created);
+    await suite.expectClean(session, [defaultKey, created]);
   });
 
   it('fits a 360 px wide screen without horizontal scrolling, signed out and in both views', async () => {
-    const session = await open({ width: 360, height: 780 });
+    const session = await suite.session('/console/', { width: 360, height: 780 });
     const { page } = session;
-    await page.goto(`${app.url}/console/`);
     expect(await scrollsHorizontally(page)).toBe(false);
     await operatorSignIn(page);
     await page.getByLabel('Instance name').fill('Narrow Co');
@@ -331,8 +265,7 @@ describe.skipIf(!lookup.ok)('the instance console in Chromium', () => {
     expect(await scrollsHorizontally(page)).toBe(false);
     await manage(page, 'Default', defaultKey);
     expect(await scrollsHorizontally(page)).toBe(false);
-    await page.screenshot({ path: `${SCREENSHOTS}instance-mobile.png`, fullPage: false });
-    await clean(session, [defaultKey]);
-    await session.context.close();
+    await page.screenshot({ path: `${suite.screenshots}instance-mobile.png`, fullPage: false });
+    await suite.expectClean(session, [defaultKey]);
   });
 });

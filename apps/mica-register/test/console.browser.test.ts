@@ -2,43 +2,25 @@
 // person would follow, end to end against a started app, with the API checked behind it. After
 // every flow: no console error or CSP violation, no serious or critical axe-core violation, and
 // no secret in localStorage, sessionStorage, cookies or the URL.
-import { mkdir } from 'node:fs/promises';
 import type { Database } from '@portcullis/db';
 import {
-  type BrowserSession,
-  browserAvailability,
   clipboardText,
+  copyFirstSecretByKeyboard,
+  describeConsole,
+  expectConsoleServed,
+  expectFocusOn,
   focusedControl,
-  launchBrowser,
-  openSession,
-  screenshotDir,
   scrollsHorizontally,
-  sessionFindings,
 } from '@portcullis/testing';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { importFiles, SHIPPED_SNAPSHOT_DIR } from '../src/store/register.js';
-import { bearer, body, pgliteDatabase, type RunningApp, startApp } from './harness.js';
+import { bearer, body, pgliteDatabase, startApp } from './harness.js';
 
-const lookup = browserAvailability();
-// Refreshed in the committed folder only with UPDATE_SCREENSHOTS=1 (see the README).
-const SCREENSHOTS = screenshotDir(new URL('../docs/screenshots/', import.meta.url).pathname);
 const KEY_SHAPE = /^trusset_mica_[0-9a-f]{48}$/;
 const TOKEN_SHAPE = /^[0-9a-f]{64}$/;
 
-let db: Database;
-let app: RunningApp;
-let browser: Browser;
 let seq = 0;
-
-type Session = BrowserSession;
-
-const open = (viewport?: { width: number; height: number }) => openSession(browser, app.url, viewport);
-
-/** The checks every flow ends with. */
-async function clean(session: Session, secrets: readonly string[]) {
-  expect(await sessionFindings(session, secrets)).toEqual({ secrets: [], axe: [], errors: [] });
-}
 
 const secretField = (page: Page, label: string | RegExp) => page.getByRole('textbox', { name: label });
 
@@ -55,57 +37,34 @@ async function signUp(page: Page): Promise<{ apiKey: string; token: string }> {
   };
 }
 
-const keyWorks = async (apiKey: string) =>
-  (await app.request('/api/mica/v1/issuers?limit=1', { headers: { 'x-api-key': apiKey } })).status;
-const tokenWorks = async (token: string) =>
-  (await app.request('/api/mica/developer/keys', { headers: bearer(token) })).status;
-
-describe.skipIf(!lookup.ok)('the MiCA console in Chromium', () => {
-  beforeAll(async () => {
-    db = await pgliteDatabase();
+/** The app the suite drives, on a PGlite copy of the shipped register, with room for every flow. */
+const APP = {
+  open: pgliteDatabase,
+  prepare: async (db: Database) => {
     const report = await importFiles(db, [SHIPPED_SNAPSHOT_DIR], { now: Date.now });
     expect(report.errors).toEqual([]);
-    app = await startApp({ db, limits: { perMinute: 10_000, perDay: 100_000 } });
-    browser = await launchBrowser(lookup.ok ? lookup.executablePath : '');
-    await mkdir(SCREENSHOTS, { recursive: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await db?.close();
-  });
+  },
+  start: (db: Database) => startApp({ db, limits: { perMinute: 10_000, perDay: 100_000 } }),
+  // Refreshed in the committed folder only with UPDATE_SCREENSHOTS=1 (see the README).
+  screenshots: new URL('../docs/screenshots/', import.meta.url).pathname,
+};
+
+describeConsole('the MiCA console in Chromium', APP, (suite) => {
+  const keyWorks = async (apiKey: string) =>
+    (await suite.app.request('/api/mica/v1/issuers?limit=1', { headers: { 'x-api-key': apiKey } })).status;
+  const tokenWorks = async (token: string) =>
+    (await suite.app.request('/api/mica/developer/keys', { headers: bearer(token) })).status;
 
   it('serves the page at / and /mica-register under the strict CSP, assets hashed and immutable', async () => {
-    for (const path of ['/', '/mica-register']) {
-      const res = await app.request(path);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
-      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-      expect(res.headers.get('content-security-policy')).not.toContain('unsafe-inline');
-      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
-      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('cache-control')).toBe('no-cache');
-      const html = await res.text();
-      expect(html).not.toMatch(/<script(?![^>]*\ssrc=)/);
-      expect(html).not.toMatch(/<style|\sstyle=/);
-      const script = html.match(/src="(\/console\/assets\/main-[A-Z0-9]+\.js)"/)?.[1];
-      expect(script).toBeDefined();
-      const asset = await app.request(script as string);
-      expect(asset.status).toBe(200);
-      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect(asset.headers.get('content-type')).toContain('text/javascript');
-    }
-    expect((await app.request('/console/assets/main-NOPE0000.js')).status).toBe(404);
-    expect((await app.request('/console/assets/..%2Fpackage.json')).status).toBe(404);
-    expect((await app.request('/mica-register', { method: 'POST' })).status).toBe(405);
+    await expectConsoleServed(suite.app.url, ['/', '/mica-register']);
   });
 
   it('signs up, copies the key that then works on the API, browses and filters the register, and a reload signs out', async () => {
-    const session = await open();
+    const session = await suite.session();
     const { page } = session;
-    const res = await page.goto(`${app.url}/mica-register`);
+    const res = await page.goto(`${suite.app.url}/mica-register`);
     expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
-    await page.screenshot({ path: `${SCREENSHOTS}mica-signup.png`, fullPage: true });
+    await page.screenshot({ path: `${suite.screenshots}mica-signup.png`, fullPage: true });
     const { apiKey, token } = await signUp(page);
     expect(apiKey).toMatch(KEY_SHAPE);
     expect(token).toMatch(TOKEN_SHAPE);
@@ -118,13 +77,13 @@ describe.skipIf(!lookup.ok)('the MiCA console in Chromium', () => {
     await page.getByRole('button', { name: 'Copy Management token' }).click();
     expect(await clipboardText(page)).toBe(token);
     expect(await tokenWorks(token)).toBe(200);
-    await page.screenshot({ path: `${SCREENSHOTS}mica-secrets.png`, fullPage: true });
-    await clean(session, [apiKey, token]);
+    await page.screenshot({ path: `${suite.screenshots}mica-secrets.png`, fullPage: true });
+    await suite.expectClean(session, [apiKey, token]);
     await page.getByRole('button', { name: 'I have stored them' }).click();
 
     // Filters: CASP in Germany, as the API counts them.
     const expected = await body<{ pagination: { total: number } }>(
-      await app.request('/api/mica/v1/issuers?licenseType=CASP&country=DE&limit=1', {
+      await suite.app.request('/api/mica/v1/issuers?licenseType=CASP&country=DE&limit=1', {
         headers: { 'x-api-key': apiKey },
       }),
     );
@@ -134,8 +93,8 @@ describe.skipIf(!lookup.ok)('the MiCA console in Chromium', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     const status = page.locator('#results-status');
     await status.filter({ hasText: `of ${expected.pagination.total} entities` }).waitFor();
-    await page.screenshot({ path: `${SCREENSHOTS}mica-register.png`, fullPage: true });
-    await clean(session, [apiKey, token]);
+    await page.screenshot({ path: `${suite.screenshots}mica-register.png`, fullPage: true });
+    await suite.expectClean(session, [apiKey, token]);
 
     // Paging over everything, then a search, then an entity's detail.
     await page.getByLabel('Licence type').selectOption('');
@@ -152,22 +111,20 @@ describe.skipIf(!lookup.ok)('the MiCA console in Chromium', () => {
     await page.getByRole('heading', { name }).waitFor();
     await expect(page.getByText('Passported to').isVisible()).resolves.toBe(true);
     await expect(page.getByText('Services').isVisible()).resolves.toBe(true);
-    await page.screenshot({ path: `${SCREENSHOTS}mica-entity.png`, fullPage: true });
-    await clean(session, [apiKey, token]);
+    await page.screenshot({ path: `${suite.screenshots}mica-entity.png`, fullPage: true });
+    await suite.expectClean(session, [apiKey, token]);
     await page.getByRole('button', { name: 'Back to results' }).click();
     await page.getByRole('heading', { name: 'Browse the register' }).waitFor();
 
     await page.reload();
     await page.getByRole('heading', { name: 'Create a developer account' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Your API keys' }).count()).toBe(0);
-    await clean(session, [apiKey, token]);
-    await session.context.close();
+    await suite.expectClean(session, [apiKey, token]);
   });
 
   it('rotates the key (the old one is refused by the API) and the management token, creates and revokes a key', async () => {
-    const session = await open();
+    const session = await suite.session('/');
     const { page } = session;
-    await page.goto(`${app.url}/`);
     const { apiKey, token } = await signUp(page);
     await page.getByRole('button', { name: 'I have stored them' }).click();
     await page.getByRole('button', { name: 'Rotate default' }).click();
@@ -197,27 +154,19 @@ describe.skipIf(!lookup.ok)('the MiCA console in Chromium', () => {
     // The page goes on with the new token: its key list still loads.
     await page.getByText('Management token rotated').waitFor();
     await page.getByRole('cell', { name: 'ci', exact: true }).waitFor();
-    await page.screenshot({ path: `${SCREENSHOTS}mica-keys.png`, fullPage: true });
-    await clean(session, [apiKey, token, rotated, created, newToken]);
-    await session.context.close();
+    await page.screenshot({ path: `${suite.screenshots}mica-keys.png`, fullPage: true });
+    await suite.expectClean(session, [apiKey, token, rotated, created, newToken]);
   });
 
   it('completes sign-up with the keyboard only, focus visible on every control it reaches', async () => {
-    const session = await open();
+    const session = await suite.session('/mica-register');
     const { page } = session;
-    await page.goto(`${app.url}/mica-register`);
     seq += 1;
     await page.keyboard.press('Tab');
-    expect(await focusedControl(page)).toMatchObject({
-      id: await page.getByLabel('Name').getAttribute('id'),
-      outlined: true,
-    });
+    await expectFocusOn(page, 'Name');
     await page.keyboard.type('Key Board');
     await page.keyboard.press('Tab');
-    expect(await focusedControl(page)).toMatchObject({
-      id: await page.getByLabel('Email').getAttribute('id'),
-      outlined: true,
-    });
+    await expectFocusOn(page, 'Email');
     await page.keyboard.type(`keys${seq}.${process.pid}@example.com`);
     await page.keyboard.press('Tab');
     expect(await focusedControl(page)).toMatchObject({ outlined: true });
@@ -227,28 +176,20 @@ describe.skipIf(!lookup.ok)('the MiCA console in Chromium', () => {
     expect(await keyWorks(apiKey)).toBe(200);
     const token = await secretField(page, 'Management token').inputValue();
     // Focus moves to the secrets' heading; then the key's field, then its copy button.
-    expect((await focusedControl(page))?.id).toBe('secrets-title');
-    for (let i = 0; i < 2; i += 1) await page.keyboard.press('Tab');
-    expect(await focusedControl(page)).toMatchObject({ ariaLabel: 'Copy API key', outlined: true });
-    await page.keyboard.press('Enter');
-    await page.getByText('API key copied to the clipboard.').waitFor();
-    expect(await clipboardText(page)).toBe(apiKey);
-    await clean(session, [apiKey, token]);
-    await session.context.close();
+    await copyFirstSecretByKeyboard(page, 'API key', apiKey);
+    await suite.expectClean(session, [apiKey, token]);
   });
 
   it('fits a 360 px wide screen without horizontal scrolling, signed out and signed in', async () => {
-    const session = await open({ width: 360, height: 780 });
+    const session = await suite.session('/mica-register', { width: 360, height: 780 });
     const { page } = session;
-    await page.goto(`${app.url}/mica-register`);
     expect(await scrollsHorizontally(page)).toBe(false);
     const { apiKey, token } = await signUp(page);
     expect(await scrollsHorizontally(page)).toBe(false);
     await page.getByRole('button', { name: 'I have stored them' }).click();
     await page.locator('#results-status').waitFor();
     expect(await scrollsHorizontally(page)).toBe(false);
-    await page.screenshot({ path: `${SCREENSHOTS}mica-mobile.png`, fullPage: false });
-    await clean(session, [apiKey, token]);
-    await session.context.close();
+    await page.screenshot({ path: `${suite.screenshots}mica-mobile.png`, fullPage: false });
+    await suite.expectClean(session, [apiKey, token]);
   });
 });

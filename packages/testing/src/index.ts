@@ -34,6 +34,13 @@ export type {
 export { appSuites, describeSharedBackends, describeTwoProcesses } from './cluster.js';
 export type { ConsoleSetupProject } from './console-setup.js';
 export { consoleGlobalSetup } from './console-setup.js';
+export type { ConsoleApp, ConsoleSuite, ConsoleSuiteOptions } from './console-suite.js';
+export {
+  copyFirstSecretByKeyboard,
+  describeConsole,
+  expectConsoleServed,
+  expectFocusOn,
+} from './console-suite.js';
 export type { TestEnv } from './env.js';
 export { isCi } from './env.js';
 export type { Served } from './http.js';
