@@ -239,6 +239,27 @@ describe('movements', () => {
     );
   });
 
+  it('lets an archived customer be wound down — debited, unlocked, sent from — but never credited, locked or sent to', async () => {
+    const { customer, moved, move, balance, inst } = await setup();
+    const gone = await customer('Gone');
+    const stays = await customer('Stays');
+    await moved('credit', { customerRef: gone.id, amount: '10' });
+    await moved('lock', { customerRef: gone.id, amount: '4' });
+    await app.withKey(inst.apiKey, `/customers/api/manage/${gone.id}`, { method: 'DELETE' });
+    for (const [action, json] of [
+      ['credit', { customerRef: gone.id, amount: '1' }],
+      ['lock', { customerRef: gone.id, amount: '1' }],
+      ['transfer', { fromCustomerRef: stays.id, toCustomerRef: gone.id, amount: '1' }],
+    ] as const) {
+      await expectError(await move(action, json), 404, 'NOT_FOUND', 'Customer not found');
+    }
+    await moved('unlock', { customerRef: gone.id, amount: '4' });
+    await moved('debit', { customerRef: gone.id, amount: '3' });
+    await moved('transfer', { fromCustomerRef: gone.id, toCustomerRef: stays.id, amount: '7' });
+    expect(await balance(gone.id)).toMatchObject({ balance: '0', locked: '0' });
+    expect(await balance(stays.id)).toMatchObject({ balance: '7' });
+  });
+
   it('refuses an amount with more decimal places than the token, naming amount', async () => {
     const { customer, move } = await setup({ decimals: 2 });
     const a = await customer('A');

@@ -562,6 +562,30 @@ describe('repay and close-loan', () => {
     });
   });
 
+  it('lets an archived customer wind down — repay, close, withdraw — but not borrow or deposit', async () => {
+    const s = await withLoan();
+    await s.position(s.market.id, 'add-liquidity', { customerRef: s.borrower.id, amount: '10' });
+    const archive = await app.withKey(s.inst.apiKey, `/customers/api/manage/${s.borrower.id}`, { method: 'DELETE' });
+    expect(archive.status).toBe(200);
+    const gone = { customerRef: s.borrower.id };
+    await expectError(
+      await s.post(`/positions/${s.market.id}/open-loan`, { ...gone, collateralAmount: '5', borrowAmount: '1' }),
+      404,
+      'NOT_FOUND',
+      'Customer not found',
+    );
+    await expectError(
+      await s.post(`/positions/${s.market.id}/add-liquidity`, { ...gone, amount: '1' }),
+      404,
+      'NOT_FOUND',
+      'Customer not found',
+    );
+    expect((await s.repay('300')).status).toBe(200);
+    expect((await s.close()).status).toBe(200);
+    expect((await s.post(`/positions/${s.market.id}/remove-liquidity`, { ...gone, amount: '10' })).status).toBe(200);
+    expect(await s.getMarket(s.market.id)).toMatchObject({ totalDeposits: '1000', totalBorrows: '0' });
+  });
+
   it('refuses to repay more than is outstanding (400 INVALID_INPUT, nothing changes)', async () => {
     const s = await withLoan();
     await expectError(

@@ -242,7 +242,9 @@ export async function moveBalance(
   input: MovementInput,
   now: Date,
 ): Promise<MovementOutcome> {
-  const customerId = await resolveCustomer(tx, instanceId, input.customerRef);
+  // A debit or an unlock only takes away: an archived customer can still be wound down.
+  const windDown = input.type === 'DEBIT' || input.type === 'UNLOCK';
+  const customerId = await resolveCustomer(tx, instanceId, input.customerRef, { windDown });
   if (customerId === undefined) return { ok: false, reason: 'customer-not-found' };
   const changesSupply = input.type === 'CREDIT' || input.type === 'DEBIT';
   const refused = await movableToken(tx, instanceId, input.tokenAddress, input.amount, changesSupply);
@@ -313,7 +315,11 @@ export async function transfer(
   input: TransferInput,
   now: Date,
 ): Promise<MovementOutcome> {
-  const [fromId, toId] = await resolveCustomers(tx, instanceId, [input.fromCustomerRef, input.toCustomerRef]);
+  // An archived customer can still send what it holds, but receives nothing.
+  const [fromId, toId] = await resolveCustomers(tx, instanceId, [
+    { ref: input.fromCustomerRef, windDown: true },
+    { ref: input.toCustomerRef, windDown: false },
+  ]);
   if (fromId === undefined || toId === undefined) return { ok: false, reason: 'customer-not-found' };
   if (fromId === toId) return { ok: false, reason: 'same-customer' };
   const refused = await movableToken(tx, instanceId, input.tokenAddress, input.amount, false);

@@ -189,8 +189,8 @@ async function findRow(
 }
 
 /**
- * The id of the active (not archived) customer that `customerRef` names in the instance, or
- * `undefined`: what custody, trading and lending key their records on, so one customer has one
+ * The id of the customer that `customerRef` names in the instance — an active one, or with
+ * `windDown` an archived one too (see {@link NamedCustomer}) — or `undefined`: what custody, trading and lending key their records on, so one customer has one
  * balance whichever identifier a request uses. Takes a share lock when `tx` is a transaction, so
  * the customer cannot be archived while the change that names it commits.
  *
@@ -202,44 +202,50 @@ export async function resolveCustomer(
   tx: Queryable,
   instanceId: string,
   customerRef: string,
-  options: ResolveOptions = {},
+  options: { windDown?: boolean } = {},
 ): Promise<string | undefined> {
-  return (await resolveCustomers(tx, instanceId, [customerRef], options))[0];
+  return (await resolveCustomers(tx, instanceId, [{ ref: customerRef, windDown: options.windDown ?? false }]))[0];
 }
 
-export interface ResolveOptions {
-  /**
-   * Also resolve archived customers: for a change that only takes something away from a
-   * customer who has left (cancelling its resting orders), never for one that adds to it.
-   */
-  includeArchived?: boolean;
+/**
+ * A customer a change names. `windDown`: the change only takes something away from the customer
+ * (a debit, an unlock, a transfer out, cancelling its order, repaying or closing its loan,
+ * withdrawing its liquidity), so an archived customer may be named too — a customer who has left
+ * can still be wound down. A change that gives a customer something (a credit, a new order, loan
+ * or deposit) names active customers only.
+ */
+export interface NamedCustomer {
+  ref: string;
+  windDown: boolean;
 }
 
 /**
  * {@link resolveCustomer} for several references in one statement (a transfer's two parties):
- * the customer ids in the order of `customerRefs`, `undefined` where a reference names no active
- * customer.
+ * the customer ids in the order given, `undefined` where a reference names no customer it may
+ * (see {@link NamedCustomer}).
  *
  * @example
- * const [fromId, toId] = await resolveCustomers(tx, instanceId, [body.fromCustomerRef, body.toCustomerRef]);
+ * const [fromId, toId] = await resolveCustomers(tx, instanceId, [
+ *   { ref: body.fromCustomerRef, windDown: true },
+ *   { ref: body.toCustomerRef, windDown: false },
+ * ]);
  */
 export async function resolveCustomers(
   tx: Queryable,
   instanceId: string,
-  customerRefs: readonly string[],
-  options: ResolveOptions = {},
+  customers: readonly NamedCustomer[],
 ): Promise<Array<string | undefined>> {
   const { rows } = await tx.query<{ n: string; id: string }>(
-    `SELECT r.n, c.id FROM unnest($2::text[]) WITH ORDINALITY AS r (ref, n)
+    `SELECT r.n, c.id FROM unnest($2::text[], $3::boolean[]) WITH ORDINALITY AS r (ref, wind_down, n)
        CROSS JOIN LATERAL (
          SELECT id FROM customers
-          WHERE instance_id = $1 ${options.includeArchived === true ? '' : 'AND NOT archived'}
+          WHERE instance_id = $1 AND (r.wind_down OR NOT archived)
             AND (id = r.ref OR wallet_address = lower(r.ref) OR reference_key = r.ref OR external_id = r.ref)
           ORDER BY ${IDENTIFIER_PRIORITY('r.ref')} LIMIT 1 FOR SHARE) c`,
-    [instanceId, customerRefs],
+    [instanceId, customers.map((c) => c.ref), customers.map((c) => c.windDown)],
   );
   const found = new Map(rows.map((row) => [Number(row.n), row.id]));
-  return customerRefs.map((_, index) => found.get(index + 1));
+  return customers.map((_, index) => found.get(index + 1));
 }
 
 /**

@@ -100,7 +100,8 @@ function refuse(reason: LendingRefusal): never {
 
 /**
  * Runs one change of market `marketId` in a transaction: resolves the customer (FOR SHARE, so it
- * cannot be archived meanwhile), locks the instance's market row, then runs `work` — one
+ * cannot be archived meanwhile; an archived one only for a change that winds it down —
+ * withdrawing, repaying, closing — see `NamedCustomer`), locks the instance's market row, then runs `work` — one
  * statement, so the lock is held for three round trips (lock, change, commit) and a busy market
  * serves as many changes as it can. An unknown market is `market-not-found` (named before an
  * unknown customer), an unknown or archived customer `customer-not-found`. A {@link Refusal} rolls
@@ -110,12 +111,12 @@ async function changeMarket<T extends object>(
   db: Database,
   instanceId: string,
   marketId: string,
-  customerRef: string,
+  customer: { ref: string; windDown: boolean },
   work: (tx: Queryable, customerId: string) => Promise<T>,
 ): Promise<Result<T, LendingRefusal>> {
   try {
     const done = await retryingTransaction(db, async (tx) => {
-      const customerId = await resolveCustomer(tx, instanceId, customerRef);
+      const customerId = await resolveCustomer(tx, instanceId, customer.ref, customer);
       const { rowCount } = await tx.query(
         'SELECT 1 FROM lending_markets WHERE instance_id = $1 AND id = $2 FOR UPDATE',
         [instanceId, marketId],
@@ -274,7 +275,7 @@ export function addLiquidity(
   amount: string,
   now: Date,
 ): Promise<PositionChange> {
-  return changeMarket(db, instanceId, marketId, customerRef, async (tx, customerId) => {
+  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: false }, async (tx, customerId) => {
     const { rows } = await tx.query<MarketRow & { deposited: string }>(
       `WITH position AS (
          INSERT INTO lending_positions (instance_id, market_id, customer_id, deposited, updated_at)
@@ -312,7 +313,7 @@ export function removeLiquidity(
   amount: string,
   now: Date,
 ): Promise<PositionChange> {
-  return changeMarket(db, instanceId, marketId, customerRef, async (tx, customerId) => {
+  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: true }, async (tx, customerId) => {
     // Both updates are conditional; the market's runs only when the position's matched.
     const { rows } = await tx.query<Partial<MarketRow> & { deposited: string | null }>(
       `WITH position AS (
@@ -357,7 +358,7 @@ export function openLoan(
   amounts: { collateralAmount: string; borrowAmount: string },
   now: Date,
 ): Promise<LoanChange> {
-  return changeMarket(db, instanceId, marketId, customerRef, async (tx, customerId) => {
+  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: false }, async (tx, customerId) => {
     // The loan is inserted only when the market's conditional update matched.
     const { rows } = await tx.query<LoanRow>(
       `WITH market AS (
@@ -426,7 +427,7 @@ export function repayLoan(
   amount: string,
   now: Date,
 ): Promise<LoanChange> {
-  return changeMarket(db, instanceId, marketId, customerRef, async (tx, customerId) => {
+  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: true }, async (tx, customerId) => {
     // The market's total borrows go down only when the loan's conditional update matched; they
     // include this loan's debt, so the CHECK (total_borrows >= 0) can only catch a bug.
     const { rows } = await tx.query<LoanRow>(
@@ -462,7 +463,7 @@ export function closeLoan(
   loanId: string,
   now: Date,
 ): Promise<LoanChange> {
-  return changeMarket(db, instanceId, marketId, customerRef, async (tx, customerId) => {
+  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: true }, async (tx, customerId) => {
     const { rows } = await tx.query<LoanRow>(
       `UPDATE lending_loans SET status = 'CLOSED', closed_at = $5, updated_at = $5
         WHERE instance_id = $1 AND market_id = $2 AND customer_id = $3 AND id = $4

@@ -513,8 +513,8 @@ export async function cancelOrder(
   const outcome = await retryingTransaction(
     db,
     async (tx): Promise<Result<{ row: OrderRow }, CancelRefusal>> => {
-      // An archived customer's resting orders can still be cancelled by it (nothing is added).
-      const customerId = await resolveCustomer(tx, instanceId, customerRef, { includeArchived: true });
+      // Cancelling only takes away: an archived customer's resting orders can still be cancelled.
+      const customerId = await resolveCustomer(tx, instanceId, customerRef, { windDown: true });
       if (!(await lockBook(tx, instanceId, orderBookId))) return { ok: false, reason: 'not-found' };
       if (customerId === undefined) return { ok: false, reason: 'customer-not-found' };
       const { rows: cancelled } = await tx.query<OrderRow>(
