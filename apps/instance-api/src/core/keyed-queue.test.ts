@@ -28,6 +28,26 @@ describe('KeyedQueue (a process’s queue per book or market)', () => {
     expect(log).toEqual(['m1:first:start', 'm1:first:end', 'm1:second']);
   });
 
+  it('runs up to its concurrency of one key at once, the rest in arrival order', async () => {
+    const queue = new KeyedQueue(2);
+    let running = 0;
+    let most = 0;
+    const order: number[] = [];
+    const work = (n: number) =>
+      queue.run('k', async () => {
+        running += 1;
+        most = Math.max(most, running);
+        order.push(n);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running -= 1;
+        return n;
+      });
+    expect(await Promise.all([1, 2, 3, 4, 5].map(work))).toEqual([1, 2, 3, 4, 5]);
+    expect([most, order]).toEqual([2, [1, 2, 3, 4, 5]]);
+    expect(queue.size).toBe(0);
+    expect(() => new KeyedQueue(0)).toThrow(TypeError);
+  });
+
   it('forgets keys with nothing queued', async () => {
     const queue = new KeyedQueue();
     await Promise.allSettled([

@@ -13,6 +13,7 @@ import {
   requestFingerprint,
   sendAnswer,
 } from '../idempotency.js';
+import { KeyedQueue } from '../keyed-queue.js';
 import {
   balanceChangeBody,
   balanceSchema,
@@ -43,6 +44,13 @@ import {
 
 /** SPEC §4.5 (published path). */
 export const CUSTODY_PREFIX = '/api/v2/custody/api';
+
+/**
+ * How many movements of one token a process runs at once: enough for transfers between different
+ * customers to overlap, few enough that a burst leaves the pool (10 connections by default) to
+ * everything else.
+ */
+const MOVEMENTS_PER_TOKEN = 4;
 
 const common = { tags: ['Custody'], security: KEY_SECURITY } as const;
 const TOKEN_NOT_FOUND = catalogErrors(instanceApiErrors, 'TOKEN_NOT_FOUND');
@@ -243,6 +251,10 @@ export function custodyRoutes(kit: AppKit, deps: AppDeps) {
   const { db, now } = deps;
   const { router, mount } = serviceRouter(kit, 'custody', CUSTODY_PREFIX);
   const date = () => new Date(now());
+  // The movements of one token take at most MOVEMENTS_PER_TOKEN connections of this process at
+  // once; the rest wait here, not in the pool (see KeyedQueue): a burst on a busy token cannot
+  // starve the pool or time out waiting for its rows' locks.
+  const tokens = new KeyedQueue(MOVEMENTS_PER_TOKEN);
 
   mount(registerTokenRoute, async (ctx, { body }) => {
     const registered = await registerToken(db, instanceOf(ctx), body, date());
@@ -277,12 +289,14 @@ export function custodyRoutes(kit: AppKit, deps: AppDeps) {
         fingerprint: requestFingerprint(route.operationId, null, body),
         nowMs: now(),
       };
-      const answer = await idempotent(db, options, async (tx) => {
-        const moved = await moveBalance(tx, instanceId, { type, ...body }, date());
-        if (!moved.ok) refuse(moved);
-        const data = { transaction: moved.transaction, balances: moved.balances };
-        return { status: 200, body: JSON.stringify(envelope(ctx, now, data)) };
-      });
+      const answer = await tokens.run(`${instanceId}/${body.tokenAddress}`, () =>
+        idempotent(db, options, async (tx) => {
+          const moved = await moveBalance(tx, instanceId, { type, ...body }, date());
+          if (!moved.ok) refuse(moved);
+          const data = { transaction: moved.transaction, balances: moved.balances };
+          return { status: 200, body: JSON.stringify(envelope(ctx, now, data)) };
+        }),
+      );
       return sendAnswer(ctx, answer);
     });
   }
@@ -295,12 +309,14 @@ export function custodyRoutes(kit: AppKit, deps: AppDeps) {
       fingerprint: requestFingerprint(transferRoute.operationId, null, body),
       nowMs: now(),
     };
-    const answer = await idempotent(db, options, async (tx) => {
-      const moved = await transfer(tx, instanceId, body, date());
-      if (!moved.ok) refuse(moved);
-      const data = { transaction: moved.transaction, balances: moved.balances };
-      return { status: 200, body: JSON.stringify(envelope(ctx, now, data)) };
-    });
+    const answer = await tokens.run(`${instanceId}/${body.tokenAddress}`, () =>
+      idempotent(db, options, async (tx) => {
+        const moved = await transfer(tx, instanceId, body, date());
+        if (!moved.ok) refuse(moved);
+        const data = { transaction: moved.transaction, balances: moved.balances };
+        return { status: 200, body: JSON.stringify(envelope(ctx, now, data)) };
+      }),
+    );
     return sendAnswer(ctx, answer);
   });
 
