@@ -4,10 +4,10 @@
 import type { RunningApp } from './harness.js';
 
 export const CUSTODY = '/api/v2/custody/api';
-export const STOCKS = '/stocks/api';
+const STOCKS = '/stocks/api';
 export const TRADING = '/orderbooks/stocks/api/offchain';
 export const LENDING = '/lending-stocks/api';
-export const CUSTOMERS = '/customers/api/manage';
+const CUSTOMERS = '/customers/api/manage';
 
 /** The core services' tags in the document. */
 export const CORE_TAGS = new Set(['Customers', 'Custody', 'Tokenization', 'Trading', 'Lending']);

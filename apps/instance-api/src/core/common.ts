@@ -170,7 +170,7 @@ export function intQuery(min: number, max: number, fallback: number) {
 }
 
 /** Most items a list answers with (SPEC §4.5: `limit` default 100, max 200). */
-export const MAX_PAGE = 200;
+const MAX_PAGE = 200;
 
 /** `limit` and `offset` of every list (SPEC §4.5); `metadata.total` counts all matching items. */
 export const pageQuery = {

@@ -15,7 +15,7 @@ import { LostRace, retryingTransaction } from './common.js';
 // record, so the client can correct the cause and retry under the same key.
 
 /** How long an answer is replayed, ms (24 h). */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 const KEY_MESSAGE = 'must be 8 to 200 visible ASCII characters';
 
@@ -32,7 +32,7 @@ export const idempotencyHeaders = z.object({
 });
 
 /** The response header that marks a replayed answer. */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
+const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /** What a change answered: status and the exact JSON text of its body. */
 export interface StoredAnswer {

@@ -15,7 +15,7 @@ import { customerIdSchema } from '../customers/schemas.js';
 
 // The custody ledger's objects and requests (SPEC §4.5, service `custody`).
 
-export const MOVEMENTS = ['CREDIT', 'DEBIT', 'LOCK', 'UNLOCK', 'TRANSFER'] as const;
+const MOVEMENTS = ['CREDIT', 'DEBIT', 'LOCK', 'UNLOCK', 'TRANSFER'] as const;
 export type Movement = (typeof MOVEMENTS)[number];
 
 export const registerTokenBody = z

@@ -7,7 +7,7 @@ import { addressOut, addressSchema, booleanQuery, pageQuery } from '../common.js
 // The customer object and its requests (SPEC §4.5, service `customers`).
 
 export const CUSTOMER_TYPES = ['INDIVIDUAL', 'COMPANY'] as const;
-export const INVESTOR_TYPES = ['RETAIL', 'PROFESSIONAL', 'ELIGIBLE_COUNTERPARTY'] as const;
+const INVESTOR_TYPES = ['RETAIL', 'PROFESSIONAL', 'ELIGIBLE_COUNTERPARTY'] as const;
 
 export const customerIdSchema = z
   .string()
@@ -22,7 +22,7 @@ const country = z
   .refine((code) => countries.isValid(code), COUNTRY_MESSAGE);
 
 /** Most bytes of a customer's `metadata` as JSON text. */
-export const MAX_METADATA_BYTES = 16_384;
+const MAX_METADATA_BYTES = 16_384;
 const METADATA_MESSAGE = `must be a JSON object of at most 50 keys and ${MAX_METADATA_BYTES} bytes`;
 const metadata = z
   .record(z.string().min(1).max(100), z.unknown(), { message: METADATA_MESSAGE })

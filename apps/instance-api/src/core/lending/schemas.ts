@@ -13,7 +13,7 @@ import { DECIMAL_SCALE, formatDecimal, parseDecimal } from '../decimal.js';
 // Lending markets, liquidity positions and loans, and their requests (SPEC §4.5, service `lending`).
 
 /** Highest collateral factor a market may have (SPEC §4.5: 0–0.9). */
-export const MAX_COLLATERAL_FACTOR = '0.9';
+const MAX_COLLATERAL_FACTOR = '0.9';
 const MAX_FACTOR_UNITS = parseDecimal(MAX_COLLATERAL_FACTOR) ?? 0n;
 
 export const marketIdSchema = z
@@ -21,7 +21,7 @@ export const marketIdSchema = z
   .regex(resourceIdPattern('mkt'))
   .meta({ description: 'Market id, `mkt_` + 24 hex.' });
 
-export const loanIdSchema = z
+const loanIdSchema = z
   .string({ message: 'must be a loan id: loan_ and 24 hexadecimal digits' })
   .regex(resourceIdPattern('loan'), 'must be a loan id: loan_ and 24 hexadecimal digits')
   .meta({ description: 'Loan id, `loan_` + 24 hex.' });

@@ -7,8 +7,8 @@ import type { Units } from '../decimal.js';
 // it with an independently written model over random order sequences.
 
 export type Side = 'BUY' | 'SELL';
-export type OrderType = 'LIMIT' | 'MARKET';
-export type TimeInForce = 'GTC' | 'IOC';
+type OrderType = 'LIMIT' | 'MARKET';
+type TimeInForce = 'GTC' | 'IOC';
 export type OrderStatus = 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED';
 
 /** The order being placed. `price` is its limit (LIMIT), `undefined` for a MARKET order. */
@@ -36,7 +36,7 @@ export interface Fill {
 }
 
 /** A resting order after the match: its new filled quantity and status. */
-export interface MakerUpdate {
+interface MakerUpdate {
   id: string;
   /** Filled quantity before the match (the store's update is conditional on it). */
   previousFilled: Units;

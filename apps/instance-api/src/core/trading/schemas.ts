@@ -14,19 +14,19 @@ import { customerIdSchema } from '../customers/schemas.js';
 
 // Order books, orders and trades and their requests (SPEC §4.5, service `trading`).
 
-export const SIDES = ['BUY', 'SELL'] as const;
-export const ORDER_TYPES = ['LIMIT', 'MARKET'] as const;
-export const TIMES_IN_FORCE = ['GTC', 'IOC'] as const;
-export const ORDER_STATUSES = ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED'] as const;
+const SIDES = ['BUY', 'SELL'] as const;
+const ORDER_TYPES = ['LIMIT', 'MARKET'] as const;
+const TIMES_IN_FORCE = ['GTC', 'IOC'] as const;
+const ORDER_STATUSES = ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED'] as const;
 
 /** Most price levels a snapshot shows per side (SPEC §4.5: default 20, max 100). */
-export const MAX_SNAPSHOT_LEVELS = 100;
+const MAX_SNAPSHOT_LEVELS = 100;
 
-export const orderBookIdSchema = z
+const orderBookIdSchema = z
   .string()
   .regex(resourceIdPattern('ob'))
   .meta({ description: 'Order book id, `ob_` + 24 hex.' });
-export const orderIdSchema = z
+const orderIdSchema = z
   .string()
   .regex(resourceIdPattern('ord'))
   .meta({ description: 'Order id, `ord_` + 24 hex.' });
