@@ -9,15 +9,17 @@ import {
 import { requireService } from '@portcullis/koa-auth';
 import {
   appRouter,
+  defineRoute,
   type MountOptions,
   type RouteDeclaration,
   type RouteHandler,
   singleLineText,
+  type ZodObjectSchema,
 } from '@portcullis/routes';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import type { Service } from '../domain.js';
-import { type AppKit, documented, KEY_AUTH } from '../http.js';
+import { type AppKit, documented, errors, KEY_AUTH, KEY_SECURITY, ok } from '../http.js';
 import type { AppContext, AppState } from '../state.js';
 import { DECIMAL_SCALE, formatDecimal, MAX_INTEGER_DIGITS, parseDecimal } from './decimal.js';
 
@@ -62,8 +64,14 @@ export const SERVICE_ROUTE: readonly DocumentedError[] = [
 /** A 400 `VALIDATION_ERROR` naming the request's bad fields, and 413 for a body over 1 MB. */
 export const BAD_REQUEST = catalogErrors(instanceApiErrors, 'VALIDATION_ERROR', 'PAYLOAD_TOO_LARGE');
 
+/** A resource's 404: documented, and thrown alike. */
+export interface NotFound {
+  documented: DocumentedError;
+  error: () => unknown;
+}
+
 /** `NOT_FOUND` with the resource's own message, documented and thrown alike. */
-export function notFound(message: string) {
+export function notFound(message: string): NotFound {
   return {
     documented: documented(instanceApiErrors, 'NOT_FOUND', message),
     error: () => instanceApiErrors.error('NOT_FOUND', { message }),
@@ -72,6 +80,123 @@ export function notFound(message: string) {
 
 /** A customer reference that names no customer of the caller's instance (or an archived one). */
 export const customerNotFound = notFound('Customer not found');
+
+/** An unknown, foreign, malformed or (in custody) inactive token: 404 `TOKEN_NOT_FOUND`. */
+export const tokenNotFound: NotFound = {
+  documented: documented(
+    instanceApiErrors,
+    'TOKEN_NOT_FOUND',
+    instanceApiErrors.spec('TOKEN_NOT_FOUND').message,
+  ),
+  error: () => instanceApiErrors.error('TOKEN_NOT_FOUND'),
+};
+
+/** The core services' tags in the document (see `documentText`). */
+export type CoreTag = 'Customers' | 'Custody' | 'Tokenization' | 'Trading' | 'Lending';
+
+/**
+ * A core route's tag and security (an instance key), spread into each declaration.
+ *
+ * @example
+ * const common = serviceDeclaration('Custody');
+ */
+export function serviceDeclaration<const T extends CoreTag>(tag: T) {
+  return { tags: [tag], security: KEY_SECURITY } as const;
+}
+
+/**
+ * The declaration of a list route: a query (with `pageQuery`), a 200 with one page of `item` and
+ * `metadata.total`, a 400 naming bad query fields, and `errors` besides.
+ *
+ * @example
+ * const listTokensRoute = listRoute({ tag: 'Custody', path: `${PREFIX}/tokens`, operationId: 'listTokens',
+ *   summary: 'Tokens, oldest first', query: listTokensQuery, item: tokenSchema, answer: 'One page of tokens.' });
+ */
+export function listRoute<
+  const Path extends string,
+  const Q extends ZodObjectSchema,
+  const S extends z.ZodType,
+  const P extends ZodObjectSchema = z.ZodObject<Record<string, never>>,
+>(spec: {
+  tag: CoreTag;
+  path: Path;
+  operationId: string;
+  summary: string;
+  description?: string;
+  query: Q;
+  item: S;
+  /** What the 200 holds; "`metadata.total` counts every match." is added. */
+  answer: string;
+  /** A list under a resource (a book's trades): its path parameters and its 404. */
+  of?: { params: P; notFound: NotFound };
+  errors?: readonly DocumentedError[];
+}) {
+  const of = spec.of;
+  return defineRoute({
+    ...serviceDeclaration(spec.tag),
+    method: 'get',
+    path: spec.path,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    request: of === undefined ? { query: spec.query } : { params: of.params, query: spec.query },
+    ...(of === undefined ? {} : { invalidParams: of.notFound.error }),
+    responses: {
+      200: ok(`${spec.answer} \`metadata.total\` counts every match.`, z.array(spec.item), {
+        instanceId: true,
+        total: true,
+      }),
+      ...errors([
+        ...BAD_REQUEST,
+        ...(spec.errors ?? []),
+        ...(of === undefined ? [] : [of.notFound.documented]),
+        ...SERVICE_ROUTE,
+      ]),
+    },
+  });
+}
+
+/**
+ * The declaration of a read of one resource named in the path: a 200 with `item`, and the
+ * resource's 404 (`notFound`) for an unknown, foreign or malformed id, and `errors` besides.
+ *
+ * @example
+ * const getMarketRoute = readRoute({ tag: 'Lending', path: `${PREFIX}/markets/:marketId`, operationId: 'getMarket',
+ *   summary: 'A market', params: marketParams, notFound: marketNotFound, item: marketSchema, answer: 'The market.' });
+ */
+export function readRoute<
+  const Path extends string,
+  const P extends ZodObjectSchema,
+  const S extends z.ZodType,
+  const Q extends ZodObjectSchema = z.ZodObject<Record<string, never>>,
+>(spec: {
+  tag: CoreTag;
+  path: Path;
+  operationId: string;
+  summary: string;
+  description?: string;
+  params: P;
+  query?: Q;
+  notFound: NotFound;
+  item: S;
+  answer: string;
+  errors?: readonly DocumentedError[];
+}) {
+  return defineRoute({
+    ...serviceDeclaration(spec.tag),
+    method: 'get',
+    path: spec.path,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    request: spec.query === undefined ? { params: spec.params } : { params: spec.params, query: spec.query },
+    invalidParams: spec.notFound.error,
+    responses: {
+      200: ok(spec.answer, spec.item, { instanceId: true }),
+      ...errors([...(spec.errors ?? []), spec.notFound.documented, ...SERVICE_ROUTE]),
+    },
+  });
+}
 
 /**
  * Runs `work` in one transaction and runs it again (at most three times in all) when the

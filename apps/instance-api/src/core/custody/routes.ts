@@ -1,9 +1,18 @@
 import { catalogErrors, type DocumentedError, instanceApiErrors } from '@portcullis/errors';
 import { defineRoute } from '@portcullis/routes';
-import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { type AppKit, documented, envelope, errors, KEY_SECURITY, ok } from '../../http.js';
-import { BAD_REQUEST, customerNotFound, instanceOf, SERVICE_ROUTE, serviceRouter } from '../common.js';
+import { type AppKit, documented, envelope, errors, ok } from '../../http.js';
+import {
+  BAD_REQUEST,
+  customerNotFound,
+  instanceOf,
+  listRoute,
+  readRoute,
+  SERVICE_ROUTE,
+  serviceDeclaration,
+  serviceRouter,
+  tokenNotFound,
+} from '../common.js';
 import { findCustomer } from '../customers/store.js';
 import {
   IDEMPOTENCY_ERRORS,
@@ -52,9 +61,7 @@ export const CUSTODY_PREFIX = '/api/v2/custody/api';
  */
 const MOVEMENTS_PER_TOKEN = 4;
 
-const common = { tags: ['Custody'], security: KEY_SECURITY } as const;
-const TOKEN_NOT_FOUND = catalogErrors(instanceApiErrors, 'TOKEN_NOT_FOUND');
-const tokenNotFound = () => instanceApiErrors.error('TOKEN_NOT_FOUND');
+const common = serviceDeclaration('Custody');
 const LOCKED_SHORT = 'Insufficient locked balance';
 const SAME_CUSTOMER = 'Cannot transfer to the same customer';
 const insufficient = documented(
@@ -76,34 +83,25 @@ const registerTokenRoute = defineRoute({
   },
 });
 
-const listTokensRoute = defineRoute({
-  ...common,
-  method: 'get',
+const listTokensRoute = listRoute({
+  tag: 'Custody',
   path: `${CUSTODY_PREFIX}/tokens`,
   operationId: 'listCustodyTokens',
   summary: "The instance's custody tokens, oldest first",
-  request: { query: listTokensQuery },
-  responses: {
-    200: ok('One page of tokens; `metadata.total` counts all.', z.array(custodyTokenSchema), {
-      instanceId: true,
-      total: true,
-    }),
-    ...errors([...BAD_REQUEST, ...SERVICE_ROUTE]),
-  },
+  query: listTokensQuery,
+  item: custodyTokenSchema,
+  answer: 'One page of tokens.',
 });
 
-const getTokenRoute = defineRoute({
-  ...common,
-  method: 'get',
+const getTokenRoute = readRoute({
+  tag: 'Custody',
   path: `${CUSTODY_PREFIX}/tokens/:tokenAddress`,
   operationId: 'getCustodyToken',
   summary: 'A custody token, active or not',
-  request: { params: tokenAddressParams },
-  invalidParams: tokenNotFound,
-  responses: {
-    200: ok('The token.', custodyTokenSchema, { instanceId: true }),
-    ...errors([...TOKEN_NOT_FOUND, ...SERVICE_ROUTE]),
-  },
+  params: tokenAddressParams,
+  notFound: tokenNotFound,
+  item: custodyTokenSchema,
+  answer: 'The token.',
 });
 
 const deactivateTokenRoute = defineRoute({
@@ -114,10 +112,10 @@ const deactivateTokenRoute = defineRoute({
   summary:
     'Deactivate a token: its balances stay readable, every movement of it is refused (404 `TOKEN_NOT_FOUND`)',
   request: { params: tokenAddressParams },
-  invalidParams: tokenNotFound,
+  invalidParams: tokenNotFound.error,
   responses: {
     200: ok('The token, `active: false`.', custodyTokenSchema, { instanceId: true }),
-    ...errors([...TOKEN_NOT_FOUND, ...SERVICE_ROUTE]),
+    ...errors([tokenNotFound.documented, ...SERVICE_ROUTE]),
   },
 });
 
@@ -131,7 +129,7 @@ const MOVEMENT_TEXT: Record<Exclude<Movement, 'TRANSFER'>, string> = {
 const MOVEMENT_ERRORS: readonly DocumentedError[] = [
   ...BAD_REQUEST,
   insufficient,
-  ...TOKEN_NOT_FOUND,
+  tokenNotFound.documented,
   customerNotFound.documented,
   ...IDEMPOTENCY_ERRORS,
   ...SERVICE_ROUTE,
@@ -177,18 +175,15 @@ const transferRoute = defineRoute({
   },
 });
 
-const customerBalancesRoute = defineRoute({
-  ...common,
-  method: 'get',
+const customerBalancesRoute = readRoute({
+  tag: 'Custody',
   path: `${CUSTODY_PREFIX}/balances/:customerRef`,
   operationId: 'getCustodyBalances',
   summary: 'Every token balance of a customer',
-  request: { params: customerRefParams },
-  invalidParams: customerNotFound.error,
-  responses: {
-    200: ok("The customer's balances, by token address.", customerBalancesSchema, { instanceId: true }),
-    ...errors([customerNotFound.documented, ...SERVICE_ROUTE]),
-  },
+  params: customerRefParams,
+  notFound: customerNotFound,
+  item: customerBalancesSchema,
+  answer: "The customer's balances, by token address.",
 });
 
 const tokenBalanceRoute = defineRoute({
@@ -201,30 +196,25 @@ const tokenBalanceRoute = defineRoute({
   request: { params: customerRefParams.extend(tokenAddressParams.shape) },
   responses: {
     200: ok('The balance.', balanceSchema, { instanceId: true }),
-    ...errors([...BAD_REQUEST, customerNotFound.documented, ...TOKEN_NOT_FOUND, ...SERVICE_ROUTE]),
+    ...errors([...BAD_REQUEST, customerNotFound.documented, tokenNotFound.documented, ...SERVICE_ROUTE]),
   },
 });
 
-const listTransactionsRoute = defineRoute({
-  ...common,
-  method: 'get',
+const listTransactionsRoute = listRoute({
+  tag: 'Custody',
   path: `${CUSTODY_PREFIX}/transactions`,
   operationId: 'listCustodyTransactions',
   summary: 'Movements of the ledger, newest first',
-  request: { query: listTransactionsQuery },
-  responses: {
-    200: ok('One page of movements; `metadata.total` counts every match.', z.array(transactionSchema), {
-      instanceId: true,
-      total: true,
-    }),
-    ...errors([...BAD_REQUEST, customerNotFound.documented, ...SERVICE_ROUTE]),
-  },
+  query: listTransactionsQuery,
+  item: transactionSchema,
+  answer: 'One page of movements.',
+  errors: [customerNotFound.documented],
 });
 
 function refuse(failure: MovementFailure): never {
   switch (failure.reason) {
     case 'token-not-found':
-      throw tokenNotFound();
+      throw tokenNotFound.error();
     case 'customer-not-found':
       throw customerNotFound.error();
     case 'too-precise':
@@ -269,13 +259,13 @@ export function custodyRoutes(kit: AppKit, deps: AppDeps) {
 
   mount(getTokenRoute, async (ctx, { params }) => {
     const token = await getToken(db, instanceOf(ctx), params.tokenAddress);
-    if (token === undefined) throw tokenNotFound();
+    if (token === undefined) throw tokenNotFound.error();
     return { status: 200, body: envelope(ctx, now, token) };
   });
 
   mount(deactivateTokenRoute, async (ctx, { params }) => {
     const token = await deactivateToken(db, instanceOf(ctx), params.tokenAddress, date());
-    if (token === undefined) throw tokenNotFound();
+    if (token === undefined) throw tokenNotFound.error();
     return { status: 200, body: envelope(ctx, now, token) };
   });
 
@@ -332,7 +322,7 @@ export function custodyRoutes(kit: AppKit, deps: AppDeps) {
     const instanceId = instanceOf(ctx);
     const customer = await findCustomer(db, instanceId, params.customerRef);
     if (customer === undefined) throw customerNotFound.error();
-    if ((await getToken(db, instanceId, params.tokenAddress)) === undefined) throw tokenNotFound();
+    if ((await getToken(db, instanceId, params.tokenAddress)) === undefined) throw tokenNotFound.error();
     const balance = await tokenBalance(db, instanceId, customer.id, params.tokenAddress);
     return { status: 200, body: envelope(ctx, now, balance) };
   });

@@ -2,8 +2,17 @@ import { catalogErrors, instanceApiErrors } from '@portcullis/errors';
 import { defineRoute } from '@portcullis/routes';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { type AppKit, documented, envelope, errors, KEY_SECURITY, ok } from '../../http.js';
-import { BAD_REQUEST, customerNotFound, instanceOf, SERVICE_ROUTE, serviceRouter } from '../common.js';
+import { type AppKit, documented, envelope, errors, ok } from '../../http.js';
+import {
+  BAD_REQUEST,
+  customerNotFound,
+  instanceOf,
+  listRoute,
+  readRoute,
+  SERVICE_ROUTE,
+  serviceDeclaration,
+  serviceRouter,
+} from '../common.js';
 import {
   archivedCustomerSchema,
   createCustomerBody,
@@ -17,7 +26,7 @@ import { archiveCustomer, createCustomer, findCustomer, listCustomers, updateCus
 /** SPEC §4.5 (published path). */
 export const CUSTOMERS_PREFIX = '/customers/api/manage';
 
-const common = { tags: ['Customers'], security: KEY_SECURITY } as const;
+const common = serviceDeclaration('Customers');
 const exists = catalogErrors(instanceApiErrors, 'CUSTOMER_EXISTS');
 const archivedState = documented(instanceApiErrors, 'INVALID_INPUT', 'Customer is archived');
 
@@ -30,20 +39,14 @@ const byIdParams = z.object({
   }),
 });
 
-const listCustomersRoute = defineRoute({
-  ...common,
-  method: 'get',
+const listCustomersRoute = listRoute({
+  tag: 'Customers',
   path: CUSTOMERS_PREFIX,
   operationId: 'listCustomers',
   summary: "The instance's customers, oldest first",
-  request: { query: listCustomersQuery },
-  responses: {
-    200: ok('One page of customers; `metadata.total` counts every match.', z.array(customerSchema), {
-      instanceId: true,
-      total: true,
-    }),
-    ...errors([...BAD_REQUEST, ...SERVICE_ROUTE]),
-  },
+  query: listCustomersQuery,
+  item: customerSchema,
+  answer: 'One page of customers.',
 });
 
 const createCustomerRoute = defineRoute({
@@ -59,32 +62,27 @@ const createCustomerRoute = defineRoute({
   },
 });
 
-const getCustomerRoute = defineRoute({
-  ...common,
-  method: 'get',
+const getCustomerRoute = readRoute({
+  tag: 'Customers',
   path: `${CUSTOMERS_PREFIX}/:customerId`,
   operationId: 'getCustomer',
   summary: 'A customer by id, wallet address, reference key or external id (tried in that order)',
-  request: {
-    params: z.object({
-      customerId: z
-        .string()
-        .min(1)
-        .max(200)
-        .meta({
-          param: {
-            id: 'CustomerIdentifier',
-            description:
-              'Here any identifier of the customer: its id, wallet address (any letter case), reference key or external id, tried in that order.',
-          },
-        }),
-    }),
-  },
-  invalidParams: customerNotFound.error,
-  responses: {
-    200: ok('The customer (archived ones too, with `archived: true`).', customerSchema, { instanceId: true }),
-    ...errors([customerNotFound.documented, ...SERVICE_ROUTE]),
-  },
+  params: z.object({
+    customerId: z
+      .string()
+      .min(1)
+      .max(200)
+      .meta({
+        param: {
+          id: 'CustomerIdentifier',
+          description:
+            'Here any identifier of the customer: its id, wallet address (any letter case), reference key or external id, tried in that order.',
+        },
+      }),
+  }),
+  notFound: customerNotFound,
+  item: customerSchema,
+  answer: 'The customer (archived ones too, with `archived: true`).',
 });
 
 const updateCustomerRoute = defineRoute({

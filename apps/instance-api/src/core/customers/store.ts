@@ -204,7 +204,9 @@ export async function resolveCustomer(
   customerRef: string,
   options: { windDown?: boolean } = {},
 ): Promise<string | undefined> {
-  return (await resolveCustomers(tx, instanceId, [{ ref: customerRef, windDown: options.windDown ?? false }]))[0];
+  return (
+    await resolveCustomers(tx, instanceId, [{ ref: customerRef, windDown: options.windDown ?? false }])
+  )[0];
 }
 
 /**

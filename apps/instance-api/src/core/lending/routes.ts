@@ -2,13 +2,16 @@ import { type DocumentedError, instanceApiErrors } from '@portcullis/errors';
 import { defineRoute } from '@portcullis/routes';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { type AppKit, documented, envelope, errors, KEY_SECURITY, ok } from '../../http.js';
+import { type AppKit, documented, envelope, errors, ok } from '../../http.js';
 import {
   BAD_REQUEST,
   customerNotFound,
   instanceOf,
+  listRoute,
   notFound,
+  readRoute,
   SERVICE_ROUTE,
+  serviceDeclaration,
   serviceRouter,
 } from '../common.js';
 import { KeyedQueue } from '../keyed-queue.js';
@@ -41,7 +44,7 @@ import {
 /** SPEC §4.5 (published path). */
 export const LENDING_PREFIX = '/lending-stocks/api';
 
-const common = { tags: ['Lending'], security: KEY_SECURITY } as const;
+const common = serviceDeclaration('Lending');
 
 const marketNotFound = notFound('Market not found');
 const loanNotFound = notFound('Loan not found');
@@ -83,20 +86,14 @@ const marketParams = z.object({
   }),
 });
 
-const listMarketsRoute = defineRoute({
-  ...common,
-  method: 'get',
+const listMarketsRoute = listRoute({
+  tag: 'Lending',
   path: `${LENDING_PREFIX}/markets`,
   operationId: 'listLendingMarkets',
   summary: "The instance's lending markets, oldest first",
-  request: { query: listMarketsQuery },
-  responses: {
-    200: ok('One page of markets; `metadata.total` counts them all.', z.array(marketSchema), {
-      instanceId: true,
-      total: true,
-    }),
-    ...errors([...BAD_REQUEST, ...SERVICE_ROUTE]),
-  },
+  query: listMarketsQuery,
+  item: marketSchema,
+  answer: 'One page of markets.',
 });
 
 const createMarketRoute = defineRoute({
@@ -112,32 +109,26 @@ const createMarketRoute = defineRoute({
   },
 });
 
-const getMarketRoute = defineRoute({
-  ...common,
-  method: 'get',
+const getMarketRoute = readRoute({
+  tag: 'Lending',
   path: `${LENDING_PREFIX}/markets/:marketId`,
   operationId: 'getLendingMarket',
   summary: 'A lending market and its totals',
-  request: { params: marketParams },
-  invalidParams: marketNotFound.error,
-  responses: {
-    200: ok('The market.', marketSchema, { instanceId: true }),
-    ...errors([marketNotFound.documented, ...SERVICE_ROUTE]),
-  },
+  params: marketParams,
+  notFound: marketNotFound,
+  item: marketSchema,
+  answer: 'The market.',
 });
 
-const marketMetricsRoute = defineRoute({
-  ...common,
-  method: 'get',
+const marketMetricsRoute = readRoute({
+  tag: 'Lending',
   path: `${LENDING_PREFIX}/markets/:marketId/metrics`,
   operationId: 'getLendingMarketMetrics',
   summary: "A market's deposits, borrows, free liquidity, utilization and loan counts",
-  request: { params: marketParams },
-  invalidParams: marketNotFound.error,
-  responses: {
-    200: ok('The metrics, read at one instant.', marketMetricsSchema, { instanceId: true }),
-    ...errors([marketNotFound.documented, ...SERVICE_ROUTE]),
-  },
+  params: marketParams,
+  notFound: marketNotFound,
+  item: marketMetricsSchema,
+  answer: 'The metrics, read at one instant.',
 });
 
 const positionNotFound = anyOf(marketNotFound.documented, customerNotFound.documented);

@@ -275,9 +275,14 @@ export function addLiquidity(
   amount: string,
   now: Date,
 ): Promise<PositionChange> {
-  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: false }, async (tx, customerId) => {
-    const { rows } = await tx.query<MarketRow & { deposited: string }>(
-      `WITH position AS (
+  return changeMarket(
+    db,
+    instanceId,
+    marketId,
+    { ref: customerRef, windDown: false },
+    async (tx, customerId) => {
+      const { rows } = await tx.query<MarketRow & { deposited: string }>(
+        `WITH position AS (
          INSERT INTO lending_positions (instance_id, market_id, customer_id, deposited, updated_at)
          VALUES ($1, $2, $3, $4::numeric, $5)
          ON CONFLICT (market_id, customer_id)
@@ -289,13 +294,14 @@ export function addLiquidity(
          RETURNING ${MARKET_COLUMNS}
        )
        SELECT position.deposited, market.* FROM position, market`,
-      [instanceId, marketId, customerId, amount, now],
-    );
-    // The market row is locked by this transaction: it cannot be gone.
-    const row = rows[0];
-    if (row === undefined) throw new Error('lending: the locked market row is gone');
-    return { position: positionView(marketId, customerId, row.deposited, row) };
-  });
+        [instanceId, marketId, customerId, amount, now],
+      );
+      // The market row is locked by this transaction: it cannot be gone.
+      const row = rows[0];
+      if (row === undefined) throw new Error('lending: the locked market row is gone');
+      return { position: positionView(marketId, customerId, row.deposited, row) };
+    },
+  );
 }
 
 /**
@@ -313,10 +319,15 @@ export function removeLiquidity(
   amount: string,
   now: Date,
 ): Promise<PositionChange> {
-  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: true }, async (tx, customerId) => {
-    // Both updates are conditional; the market's runs only when the position's matched.
-    const { rows } = await tx.query<Partial<MarketRow> & { deposited: string | null }>(
-      `WITH position AS (
+  return changeMarket(
+    db,
+    instanceId,
+    marketId,
+    { ref: customerRef, windDown: true },
+    async (tx, customerId) => {
+      // Both updates are conditional; the market's runs only when the position's matched.
+      const { rows } = await tx.query<Partial<MarketRow> & { deposited: string | null }>(
+        `WITH position AS (
          UPDATE lending_positions SET deposited = deposited - $4::numeric, updated_at = $5
           WHERE instance_id = $1 AND market_id = $2 AND customer_id = $3 AND deposited >= $4::numeric
          RETURNING deposited
@@ -328,14 +339,15 @@ export function removeLiquidity(
        )
        SELECT (SELECT deposited FROM position) AS deposited, market.*
          FROM (SELECT 1) AS one LEFT JOIN market ON true`,
-      [instanceId, marketId, customerId, amount, now],
-    );
-    const row = rows[0];
-    if (row?.deposited == null) refuse('insufficient-balance');
-    // The liquidity is lent out: the refusal rolls the position's change back.
-    if (row.id == null) refuse('insufficient-liquidity');
-    return { position: positionView(marketId, customerId, row.deposited, row as MarketRow) };
-  });
+        [instanceId, marketId, customerId, amount, now],
+      );
+      const row = rows[0];
+      if (row?.deposited == null) refuse('insufficient-balance');
+      // The liquidity is lent out: the refusal rolls the position's change back.
+      if (row.id == null) refuse('insufficient-liquidity');
+      return { position: positionView(marketId, customerId, row.deposited, row as MarketRow) };
+    },
+  );
 }
 
 /** A change whose answer is a loan. */
@@ -358,10 +370,15 @@ export function openLoan(
   amounts: { collateralAmount: string; borrowAmount: string },
   now: Date,
 ): Promise<LoanChange> {
-  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: false }, async (tx, customerId) => {
-    // The loan is inserted only when the market's conditional update matched.
-    const { rows } = await tx.query<LoanRow>(
-      `WITH market AS (
+  return changeMarket(
+    db,
+    instanceId,
+    marketId,
+    { ref: customerRef, windDown: false },
+    async (tx, customerId) => {
+      // The loan is inserted only when the market's conditional update matched.
+      const { rows } = await tx.query<LoanRow>(
+        `WITH market AS (
          UPDATE lending_markets SET total_borrows = total_borrows + $4::numeric, updated_at = $5
           WHERE instance_id = $1 AND id = $2
             AND $3::numeric * price * collateral_factor >= $4::numeric
@@ -372,25 +389,26 @@ export function openLoan(
          outstanding, status, created_at, updated_at)
        SELECT $6::text, $1, market.id, $7::text, $3::numeric, $4::numeric, $4::numeric, 'OPEN', $5, $5 FROM market
        RETURNING ${LOAN_COLUMNS}`,
-      [
-        instanceId,
-        marketId,
-        amounts.collateralAmount,
-        amounts.borrowAmount,
-        now,
-        newResourceId('loan'),
-        customerId,
-      ],
-    );
-    if (rows[0] !== undefined) return { loan: loanView(rows[0]) };
-    // Refused: which condition failed (the row is locked, so it reads as the update saw it).
-    const { rows: checked } = await tx.query<{ covered: boolean }>(
-      `SELECT $3::numeric * price * collateral_factor >= $4::numeric AS covered
+        [
+          instanceId,
+          marketId,
+          amounts.collateralAmount,
+          amounts.borrowAmount,
+          now,
+          newResourceId('loan'),
+          customerId,
+        ],
+      );
+      if (rows[0] !== undefined) return { loan: loanView(rows[0]) };
+      // Refused: which condition failed (the row is locked, so it reads as the update saw it).
+      const { rows: checked } = await tx.query<{ covered: boolean }>(
+        `SELECT $3::numeric * price * collateral_factor >= $4::numeric AS covered
          FROM lending_markets WHERE instance_id = $1 AND id = $2`,
-      [instanceId, marketId, amounts.collateralAmount, amounts.borrowAmount],
-    );
-    return refuse(checked[0]?.covered === true ? 'insufficient-liquidity' : 'insufficient-collateral');
-  });
+        [instanceId, marketId, amounts.collateralAmount, amounts.borrowAmount],
+      );
+      return refuse(checked[0]?.covered === true ? 'insufficient-liquidity' : 'insufficient-collateral');
+    },
+  );
 }
 
 /** Why a conditional change of loan `loanId` matched nothing: no such loan of the customer, or its state. */
@@ -427,11 +445,16 @@ export function repayLoan(
   amount: string,
   now: Date,
 ): Promise<LoanChange> {
-  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: true }, async (tx, customerId) => {
-    // The market's total borrows go down only when the loan's conditional update matched; they
-    // include this loan's debt, so the CHECK (total_borrows >= 0) can only catch a bug.
-    const { rows } = await tx.query<LoanRow>(
-      `WITH loan AS (
+  return changeMarket(
+    db,
+    instanceId,
+    marketId,
+    { ref: customerRef, windDown: true },
+    async (tx, customerId) => {
+      // The market's total borrows go down only when the loan's conditional update matched; they
+      // include this loan's debt, so the CHECK (total_borrows >= 0) can only catch a bug.
+      const { rows } = await tx.query<LoanRow>(
+        `WITH loan AS (
          UPDATE lending_loans SET outstanding = outstanding - $5::numeric, updated_at = $6
           WHERE instance_id = $1 AND market_id = $2 AND customer_id = $3 AND id = $4
             AND status = 'OPEN' AND outstanding >= $5::numeric
@@ -441,11 +464,12 @@ export function repayLoan(
           WHERE instance_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM loan)
        )
        SELECT * FROM loan`,
-      [instanceId, marketId, customerId, loanId, amount, now],
-    );
-    if (rows[0] !== undefined) return { loan: loanView(rows[0]) };
-    return loanRefusal(tx, instanceId, marketId, customerId, loanId, 'exceeds-outstanding');
-  });
+        [instanceId, marketId, customerId, loanId, amount, now],
+      );
+      if (rows[0] !== undefined) return { loan: loanView(rows[0]) };
+      return loanRefusal(tx, instanceId, marketId, customerId, loanId, 'exceeds-outstanding');
+    },
+  );
 }
 
 /**
@@ -463,15 +487,21 @@ export function closeLoan(
   loanId: string,
   now: Date,
 ): Promise<LoanChange> {
-  return changeMarket(db, instanceId, marketId, { ref: customerRef, windDown: true }, async (tx, customerId) => {
-    const { rows } = await tx.query<LoanRow>(
-      `UPDATE lending_loans SET status = 'CLOSED', closed_at = $5, updated_at = $5
+  return changeMarket(
+    db,
+    instanceId,
+    marketId,
+    { ref: customerRef, windDown: true },
+    async (tx, customerId) => {
+      const { rows } = await tx.query<LoanRow>(
+        `UPDATE lending_loans SET status = 'CLOSED', closed_at = $5, updated_at = $5
         WHERE instance_id = $1 AND market_id = $2 AND customer_id = $3 AND id = $4
           AND status = 'OPEN' AND outstanding = 0
         RETURNING ${LOAN_COLUMNS}`,
-      [instanceId, marketId, customerId, loanId, now],
-    );
-    if (rows[0] !== undefined) return { loan: loanView(rows[0]) };
-    return loanRefusal(tx, instanceId, marketId, customerId, loanId, 'outstanding-debt');
-  });
+        [instanceId, marketId, customerId, loanId, now],
+      );
+      if (rows[0] !== undefined) return { loan: loanView(rows[0]) };
+      return loanRefusal(tx, instanceId, marketId, customerId, loanId, 'outstanding-debt');
+    },
+  );
 }

@@ -2,8 +2,18 @@ import { catalogErrors, instanceApiErrors } from '@portcullis/errors';
 import { defineRoute } from '@portcullis/routes';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { type AppKit, documented, envelope, errors, KEY_SECURITY, ok } from '../../http.js';
-import { addressSchema, BAD_REQUEST, instanceOf, SERVICE_ROUTE, serviceRouter } from '../common.js';
+import { type AppKit, documented, envelope, errors, ok } from '../../http.js';
+import {
+  addressSchema,
+  BAD_REQUEST,
+  instanceOf,
+  listRoute,
+  readRoute,
+  SERVICE_ROUTE,
+  serviceDeclaration,
+  serviceRouter,
+  tokenNotFound,
+} from '../common.js';
 import { DEFAULT_TOKEN_FACTORY_ADDRESS, encodeDeployToken, tokenAddressFor } from './deploy.js';
 import {
   balanceSchema,
@@ -21,12 +31,10 @@ import { createToken, findBalance, findToken, issue, listHolders, listTokens, re
 /** SPEC §4.5 (published path). */
 export const TOKENIZATION_PREFIX = '/stocks/api';
 
-const common = { tags: ['Tokenization'], security: KEY_SECURITY } as const;
-const tokenNotFound = catalogErrors(instanceApiErrors, 'TOKEN_NOT_FOUND');
+const common = serviceDeclaration('Tokenization');
 const insufficient = catalogErrors(instanceApiErrors, 'INSUFFICIENT_BALANCE');
 const TOKEN_EXISTS_MESSAGE = 'A token with this ISIN already exists';
 const tokenExists = documented(instanceApiErrors, 'TOKEN_EXISTS', TOKEN_EXISTS_MESSAGE);
-const notFound = () => instanceApiErrors.error('TOKEN_NOT_FOUND');
 
 const tokenAddressParam = addressSchema.meta({
   param: {
@@ -63,12 +71,12 @@ const issueRoute = defineRoute({
   operationId: 'issueStockToken',
   summary: 'Issue tokens to an account (the total supply grows by the amount)',
   request: { params: byToken, body: issueBody },
-  invalidParams: notFound,
+  invalidParams: tokenNotFound.error,
   responses: {
     200: ok('The issue as applied, with the new balance and total supply.', supplyChangeSchema, {
       instanceId: true,
     }),
-    ...errors([...BAD_REQUEST, ...tokenNotFound, ...SERVICE_ROUTE]),
+    ...errors([...BAD_REQUEST, tokenNotFound.documented, ...SERVICE_ROUTE]),
   },
 });
 
@@ -79,61 +87,45 @@ const redeemRoute = defineRoute({
   operationId: 'redeemStockToken',
   summary: "Redeem tokens from an account's holding (the total supply shrinks by the amount)",
   request: { params: byToken, body: redeemBody },
-  invalidParams: notFound,
+  invalidParams: tokenNotFound.error,
   responses: {
     200: ok('The redemption as applied, with the new balance and total supply.', supplyChangeSchema, {
       instanceId: true,
     }),
-    ...errors([...BAD_REQUEST, ...insufficient, ...tokenNotFound, ...SERVICE_ROUTE]),
+    ...errors([...BAD_REQUEST, ...insufficient, tokenNotFound.documented, ...SERVICE_ROUTE]),
   },
 });
 
-const listTokensRoute = defineRoute({
-  ...common,
-  method: 'get',
+const listTokensRoute = listRoute({
+  tag: 'Tokenization',
   path: `${TOKENIZATION_PREFIX}/fetch/tokens`,
   operationId: 'listStockTokens',
   summary: "The instance's tokens, oldest first",
-  request: { query: listQuery },
-  responses: {
-    200: ok('One page of tokens; `metadata.total` counts them all.', z.array(tokenSchema), {
-      instanceId: true,
-      total: true,
-    }),
-    ...errors([...BAD_REQUEST, ...SERVICE_ROUTE]),
-  },
+  query: listQuery,
+  item: tokenSchema,
+  answer: 'One page of tokens.',
 });
 
-const getTokenRoute = defineRoute({
-  ...common,
-  method: 'get',
+const getTokenRoute = readRoute({
+  tag: 'Tokenization',
   path: `${TOKENIZATION_PREFIX}/fetch/token/:tokenAddress`,
   operationId: 'getStockToken',
   summary: 'A token by its reference address',
-  request: { params: byToken },
-  invalidParams: notFound,
-  responses: {
-    200: ok('The token.', tokenSchema, { instanceId: true }),
-    ...errors([...tokenNotFound, ...SERVICE_ROUTE]),
-  },
+  params: byToken,
+  notFound: tokenNotFound,
+  item: tokenSchema,
+  answer: 'The token.',
 });
 
-const listHoldersRoute = defineRoute({
-  ...common,
-  method: 'get',
+const listHoldersRoute = listRoute({
+  tag: 'Tokenization',
   path: `${TOKENIZATION_PREFIX}/fetch/holders/:tokenAddress`,
   operationId: 'listStockTokenHolders',
   summary: 'The accounts holding a token, largest balance first (then by address)',
-  request: { params: byToken, query: listQuery },
-  invalidParams: notFound,
-  responses: {
-    200: ok(
-      'One page of holders (balance above 0); `metadata.total` counts them all.',
-      z.array(holderSchema),
-      { instanceId: true, total: true },
-    ),
-    ...errors([...BAD_REQUEST, ...tokenNotFound, ...SERVICE_ROUTE]),
-  },
+  query: listQuery,
+  item: holderSchema,
+  answer: 'One page of holders (balance above 0).',
+  of: { params: byToken, notFound: tokenNotFound },
 });
 
 const getBalanceRoute = defineRoute({
@@ -157,10 +149,10 @@ const getBalanceRoute = defineRoute({
       }),
     }),
   },
-  invalidParams: notFound,
+  invalidParams: tokenNotFound.error,
   responses: {
     200: ok("The account's balance.", balanceSchema, { instanceId: true }),
-    ...errors([...BAD_REQUEST, ...tokenNotFound, ...SERVICE_ROUTE]),
+    ...errors([...BAD_REQUEST, tokenNotFound.documented, ...SERVICE_ROUTE]),
   },
 });
 
@@ -189,7 +181,7 @@ export function tokenizationRoutes(kit: AppKit, deps: AppDeps) {
   mount(issueRoute, async (ctx, { params, body }) => {
     const at = new Date(now());
     const issued = await issue(db, instanceOf(ctx), params.tokenAddress, body.recipient, body.amount, at);
-    if (!issued.ok) throw notFound();
+    if (!issued.ok) throw tokenNotFound.error();
     return { status: 200, body: envelope(ctx, now, issued.change) };
   });
 
@@ -197,7 +189,9 @@ export function tokenizationRoutes(kit: AppKit, deps: AppDeps) {
     const at = new Date(now());
     const redeemed = await redeem(db, instanceOf(ctx), params.tokenAddress, body.account, body.amount, at);
     if (!redeemed.ok) {
-      throw redeemed.reason === 'insufficient' ? instanceApiErrors.error('INSUFFICIENT_BALANCE') : notFound();
+      throw redeemed.reason === 'insufficient'
+        ? instanceApiErrors.error('INSUFFICIENT_BALANCE')
+        : tokenNotFound.error();
     }
     return { status: 200, body: envelope(ctx, now, redeemed.change) };
   });
@@ -209,13 +203,13 @@ export function tokenizationRoutes(kit: AppKit, deps: AppDeps) {
 
   mount(getTokenRoute, async (ctx, { params }) => {
     const token = await findToken(db, instanceOf(ctx), params.tokenAddress);
-    if (token === undefined) throw notFound();
+    if (token === undefined) throw tokenNotFound.error();
     return { status: 200, body: envelope(ctx, now, token) };
   });
 
   mount(listHoldersRoute, async (ctx, { params, query }) => {
     const page = await listHolders(db, instanceOf(ctx), params.tokenAddress, query);
-    if (page === undefined) throw notFound();
+    if (page === undefined) throw tokenNotFound.error();
     return { status: 200, body: envelope(ctx, now, page.items, page.total) };
   });
 
@@ -227,7 +221,7 @@ export function tokenizationRoutes(kit: AppKit, deps: AppDeps) {
       });
     }
     const balance = await findBalance(db, instanceOf(ctx), params.tokenAddress, account.data);
-    if (balance === undefined) throw notFound();
+    if (balance === undefined) throw tokenNotFound.error();
     return { status: 200, body: envelope(ctx, now, balance) };
   });
 

@@ -1,14 +1,16 @@
 import { instanceApiErrors } from '@portcullis/errors';
 import { defineRoute } from '@portcullis/routes';
-import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { type AppKit, documented, envelope, errors, KEY_SECURITY, ok } from '../../http.js';
+import { type AppKit, documented, envelope, errors, ok } from '../../http.js';
 import {
   BAD_REQUEST,
   customerNotFound,
   instanceOf,
+  listRoute,
   notFound,
+  readRoute,
   SERVICE_ROUTE,
+  serviceDeclaration,
   serviceRouter,
 } from '../common.js';
 import { KeyedQueue } from '../keyed-queue.js';
@@ -40,7 +42,7 @@ import {
 /** SPEC §4.5 (published path). */
 export const TRADING_PREFIX = '/orderbooks/stocks/api/offchain';
 
-const common = { tags: ['Trading'], security: KEY_SECURITY } as const;
+const common = serviceDeclaration('Trading');
 const bookNotFound = notFound('Order book not found');
 const orderNotFound = notFound('Order not found');
 const notOwner = documented(instanceApiErrors, 'INVALID_INPUT', 'Order belongs to another customer');
@@ -60,65 +62,49 @@ const createOrderBookRoute = defineRoute({
   },
 });
 
-const listOrderBooksRoute = defineRoute({
-  ...common,
-  method: 'get',
+const listOrderBooksRoute = listRoute({
+  tag: 'Trading',
   path: `${TRADING_PREFIX}/order-books`,
   operationId: 'listOrderBooks',
   summary: "The instance's order books, oldest first",
-  request: { query: listPageQuery },
-  responses: {
-    200: ok('One page of order books; `metadata.total` counts them all.', z.array(orderBookSchema), {
-      instanceId: true,
-      total: true,
-    }),
-    ...errors([...BAD_REQUEST, ...SERVICE_ROUTE]),
-  },
+  query: listPageQuery,
+  item: orderBookSchema,
+  answer: 'One page of order books.',
 });
 
-const getOrderBookRoute = defineRoute({
-  ...common,
-  method: 'get',
+const getOrderBookRoute = readRoute({
+  tag: 'Trading',
   path: `${TRADING_PREFIX}/order-books/:id`,
   operationId: 'getOrderBook',
   summary: 'An order book',
-  request: { params: orderBookParams },
-  invalidParams: bookNotFound.error,
-  responses: {
-    200: ok('The order book.', orderBookSchema, { instanceId: true }),
-    ...errors([bookNotFound.documented, ...SERVICE_ROUTE]),
-  },
+  params: orderBookParams,
+  notFound: bookNotFound,
+  item: orderBookSchema,
+  answer: 'The order book.',
 });
 
-const snapshotRoute = defineRoute({
-  ...common,
-  method: 'get',
+const snapshotRoute = readRoute({
+  tag: 'Trading',
   path: `${TRADING_PREFIX}/order-books/:id/snapshot`,
   operationId: 'getOrderBookSnapshot',
   summary: 'The resting orders of a book aggregated by price level',
-  request: { params: orderBookParams, query: snapshotQuery },
-  invalidParams: bookNotFound.error,
-  responses: {
-    200: ok('The best `levels` price levels of each side.', snapshotSchema, { instanceId: true }),
-    ...errors([...BAD_REQUEST, bookNotFound.documented, ...SERVICE_ROUTE]),
-  },
+  params: orderBookParams,
+  query: snapshotQuery,
+  notFound: bookNotFound,
+  item: snapshotSchema,
+  answer: 'The best `levels` price levels of each side.',
+  errors: BAD_REQUEST,
 });
 
-const listTradesRoute = defineRoute({
-  ...common,
-  method: 'get',
+const listTradesRoute = listRoute({
+  tag: 'Trading',
   path: `${TRADING_PREFIX}/order-books/:id/trades`,
   operationId: 'listOrderBookTrades',
   summary: "A book's trades, newest first",
-  request: { params: orderBookParams, query: listPageQuery },
-  invalidParams: bookNotFound.error,
-  responses: {
-    200: ok('One page of trades; `metadata.total` counts them all.', z.array(tradeSchema), {
-      instanceId: true,
-      total: true,
-    }),
-    ...errors([...BAD_REQUEST, bookNotFound.documented, ...SERVICE_ROUTE]),
-  },
+  query: listPageQuery,
+  item: tradeSchema,
+  answer: 'One page of trades.',
+  of: { params: orderBookParams, notFound: bookNotFound },
 });
 
 const placeOrderRoute = defineRoute({
@@ -134,18 +120,15 @@ const placeOrderRoute = defineRoute({
   },
 });
 
-const getOrderRoute = defineRoute({
-  ...common,
-  method: 'get',
+const getOrderRoute = readRoute({
+  tag: 'Trading',
   path: `${TRADING_PREFIX}/orders/:orderId`,
   operationId: 'getOrder',
   summary: 'An order with its trades',
-  request: { params: orderParams },
-  invalidParams: orderNotFound.error,
-  responses: {
-    200: ok('The order and every trade it took part in.', orderSchema, { instanceId: true }),
-    ...errors([orderNotFound.documented, ...SERVICE_ROUTE]),
-  },
+  params: orderParams,
+  notFound: orderNotFound,
+  item: orderSchema,
+  answer: 'The order and every trade it took part in.',
 });
 
 const cancelOrderRoute = defineRoute({
