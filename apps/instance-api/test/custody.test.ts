@@ -1,51 +1,33 @@
 // SPEC §4.5 custody, through HTTP: tokens, credit / debit / lock / unlock / transfer with their
 // invariants, balances, the journal, Idempotency-Key, and every documented error.
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type {
   BalanceView,
   CustodyTokenView,
   MovementResultView,
   TransactionView,
 } from '../src/core/custody/schemas.js';
-import type { CustomerView } from '../src/core/customers/schemas.js';
 import {
+  createCustomer,
   createInstance,
   envelope,
-  errorEnvelope,
+  expectError,
   itemAt,
-  pgliteDatabase,
-  type RunningApp,
+  keyClient,
   startApp,
+  useApp,
 } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
-
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
+const app = useApp();
 
 const BASE = '/api/v2/custody/api';
 const TOKEN = '0x00000000000000000000000000000000000000aa';
 
-type Init = RequestInit & { json?: unknown };
-
 async function setup(options: { decimals?: number } = {}) {
   const inst = await createInstance(app);
-  const call = (path: string, init?: Init) => app.withKey(inst.apiKey, `${BASE}${path}`, init);
-  const customer = async (name: string, extra: Record<string, unknown> = {}) => {
-    const res = await app.withKey(inst.apiKey, '/customers/api/manage', {
-      method: 'POST',
-      json: { name, ...extra },
-    });
-    return (await envelope<CustomerView>(res)).data;
-  };
+  const { call } = keyClient(app, inst.apiKey, BASE);
+  const customer = (name: string, extra: Record<string, unknown> = {}) =>
+    createCustomer(app, inst.apiKey, { name, ...extra });
   const res = await call('/tokens', {
     method: 'POST',
     json: { tokenAddress: TOKEN, name: 'Euro token', symbol: 'EURT', decimals: options.decimals ?? 6 },
@@ -63,13 +45,6 @@ async function setup(options: { decimals?: number } = {}) {
   const supply = async () =>
     (await envelope<CustodyTokenView>(await call(`/tokens/${TOKEN}`))).data.totalSupply;
   return { inst, call, customer, move, moved, balance, supply };
-}
-
-async function expectError(res: Response, status: number, code: string, message?: string) {
-  const body = await errorEnvelope(res);
-  expect([res.status, body.error.code]).toEqual([status, code]);
-  if (message !== undefined) expect(body.error.message).toBe(message);
-  return body;
 }
 
 describe('tokens', () => {
@@ -444,18 +419,14 @@ describe('Idempotency-Key', () => {
 
   it('forgets an answer after 24 hours', async () => {
     let nowMs = Date.UTC(2026, 0, 1);
-    const clocked = await startApp({ db, now: () => nowMs });
+    const clocked = await startApp({ db: app.db, now: () => nowMs });
     try {
       const inst = await createInstance(clocked);
-      const call = (path: string, init?: Init) => clocked.withKey(inst.apiKey, path, init);
-      const a = (
-        await envelope<CustomerView>(
-          await call('/customers/api/manage', { method: 'POST', json: { name: 'A' } }),
-        )
-      ).data;
-      await call(`${BASE}/tokens`, { method: 'POST', json: { tokenAddress: TOKEN, name: 'T', symbol: 'T' } });
+      const { call, post } = keyClient(clocked, inst.apiKey, BASE);
+      const a = await createCustomer(clocked, inst.apiKey, { name: 'A' });
+      await post('/tokens', { tokenAddress: TOKEN, name: 'T', symbol: 'T' });
       const credit = () =>
-        call(`${BASE}/balances/credit`, {
+        call('/balances/credit', {
           method: 'POST',
           json: { tokenAddress: TOKEN, customerRef: a.id, amount: '1' },
           headers: { 'idempotency-key': 'daily-key-0001' },
@@ -465,7 +436,7 @@ describe('Idempotency-Key', () => {
       expect((await credit()).headers.get('idempotent-replayed')).toBe('true');
       nowMs += 1;
       expect((await credit()).headers.get('idempotent-replayed')).toBeNull();
-      const balance = await envelope<BalanceView>(await call(`${BASE}/balances/${a.id}/${TOKEN}`));
+      const balance = await envelope<BalanceView>(await call(`/balances/${a.id}/${TOKEN}`));
       expect(balance.data.balance).toBe('2');
     } finally {
       await clocked.close();

@@ -1,49 +1,19 @@
 // SPEC §4.5 customers, through HTTP: create, list (search, filters, paging), get by each
 // identifier, partial update, soft delete, and every documented error.
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CustomerView } from '../src/core/customers/schemas.js';
-import {
-  createInstance,
-  envelope,
-  errorEnvelope,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
-} from './harness.js';
+import { createCustomer, createInstance, envelope, expectError, keyClient, useApp } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
-
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
+const app = useApp();
 
 const BASE = '/customers/api/manage';
 const WALLET = '0xAbCdEf0123456789abcdef0123456789ABCDEF01';
 
 async function setup() {
   const inst = await createInstance(app);
-  const call = (path: string, init?: RequestInit & { json?: unknown }) =>
-    app.withKey(inst.apiKey, `${BASE}${path}`, init);
-  const create = async (json: Record<string, unknown>) => {
-    const res = await call('', { method: 'POST', json });
-    expect(res.status).toBe(201);
-    return (await envelope<CustomerView>(res)).data;
-  };
+  const { call } = keyClient(app, inst.apiKey, BASE);
+  const create = (json: Record<string, unknown>) => createCustomer(app, inst.apiKey, json);
   return { inst, call, create };
-}
-
-async function expectError(res: Response, status: number, code: string, message?: string) {
-  const body = await errorEnvelope(res);
-  expect([res.status, body.error.code]).toEqual([status, code]);
-  if (message !== undefined) expect(body.error.message).toBe(message);
-  return body;
 }
 
 describe('create', () => {

@@ -4,8 +4,9 @@ import { createDatabase, type Database, migrate } from '@portcullis/db';
 import type { TrussetErrorBody, TrussetErrorMetadata } from '@portcullis/errors';
 import type { FieldProblem } from '@portcullis/routes';
 import { appSuites, auditApps, connectAppRedis, listen, readJson, type Served } from '@portcullis/testing';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createApp } from '../src/app.js';
+import type { CustomerView } from '../src/core/customers/schemas.js';
 import { type BuildDepsOptions, buildDeps } from '../src/deps.js';
 import type { CreatedInstanceView } from '../src/schemas.js';
 
@@ -43,13 +44,16 @@ export async function pgliteDatabase(): Promise<Database> {
   return db;
 }
 
+/** A request's options as the harness sends them: `json`, when given, is sent as the JSON body. */
+export type RequestOptions = RequestInit & { json?: unknown };
+
 export interface RunningApp {
   url: string;
   deps: ReturnType<typeof buildDeps>;
   /** `fetch` against this app with the admin token. */
-  admin(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  admin(path: string, init?: RequestOptions): Promise<Response>;
   /** `fetch` against this app with an instance key. */
-  withKey(key: string, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  withKey(key: string, path: string, init?: RequestOptions): Promise<Response>;
   close(): Promise<void>;
   /** Cuts this app's Redis connections for good, as a network partition would. */
   cutRedis(): void;
@@ -102,7 +106,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
 
   const request =
     (headers: Record<string, string>) =>
-    (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    (path: string, init: RequestOptions = {}) => {
       const { json, ...rest } = init;
       const merged: Record<string, string> = { ...headers, ...(rest.headers as Record<string, string>) };
       if (json !== undefined) merged['content-type'] = 'application/json';
@@ -136,6 +140,93 @@ export async function createInstance(
   if (res.status !== 201) throw new Error(`instance create failed: ${res.status} ${await res.text()}`);
   const { data } = await envelope<CreatedInstanceView>(res);
   return { id: data.instance.id, instanceRef: data.instance.instanceRef, apiKey: data.apiKey };
+}
+
+/** The app of a suite (see {@link useApp}), with the embedded database it runs on. */
+export interface SuiteApp extends RunningApp {
+  /** The migrated embedded database the app runs on. */
+  readonly db: Database;
+}
+
+/**
+ * One app on a fresh migrated embedded database for the enclosing suite (the file, or the
+ * `describe` it is called in): started before its tests, closed (app, then database) after them.
+ * The returned object stands for the running app; use it inside tests and hooks only, where the
+ * app is started.
+ *
+ * @example
+ * const app = useApp();
+ * it('…', async () => { const { apiKey } = await createInstance(app); … app.db … });
+ */
+export function useApp(options: Omit<StartOptions, 'db'> = {}): SuiteApp {
+  let db: Database | undefined;
+  let app: RunningApp | undefined;
+  beforeAll(async () => {
+    db = await pgliteDatabase();
+    app = await startApp({ ...options, db });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.close();
+  });
+  const running = (): RunningApp => {
+    if (app === undefined) throw new Error('useApp: the app is started before the tests, not yet');
+    return app;
+  };
+  return {
+    get db() {
+      if (db === undefined) throw new Error('useApp: the database is opened before the tests, not yet');
+      return db;
+    },
+    get url() {
+      return running().url;
+    },
+    get deps() {
+      return running().deps;
+    },
+    admin: (path, init) => running().admin(path, init),
+    withKey: (key, path, init) => running().withKey(key, path, init),
+    close: () => running().close(),
+    cutRedis: () => running().cutRedis(),
+    crash: () => running().crash(),
+  };
+}
+
+/** Requests under one base path with one instance key; see {@link keyClient}. */
+export interface KeyClient {
+  /** `fetch` of `base + path` with the key. */
+  call(path: string, init?: RequestOptions): Promise<Response>;
+  /** `POST` of `json` to `base + path` with the key. */
+  post(path: string, json: unknown): Promise<Response>;
+}
+
+/**
+ * Requests against `app` under `base` with `apiKey`: how a service's tests call its routes.
+ *
+ * @example
+ * const { call, post } = keyClient(app, inst.apiKey, '/lending-stocks/api');
+ * await post('/markets', { stockTokenAddress, collateralFactor: '0.5', price: '100' });
+ */
+export function keyClient(app: RunningApp, apiKey: string, base = ''): KeyClient {
+  const call = (path: string, init?: RequestOptions) => app.withKey(apiKey, `${base}${path}`, init);
+  return { call, post: (path, json) => call(path, { method: 'POST', json }) };
+}
+
+/**
+ * Creates a customer in the instance of `apiKey` through the customers API, asserting the 201;
+ * returns it.
+ *
+ * @example
+ * const alice = await createCustomer(app, inst.apiKey, { name: 'Alice' });
+ */
+export async function createCustomer(
+  app: RunningApp,
+  apiKey: string,
+  json: Record<string, unknown>,
+): Promise<CustomerView> {
+  const res = await app.withKey(apiKey, '/customers/api/manage', { method: 'POST', json });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await envelope<CustomerView>(res)).data;
 }
 
 // The envelope as these tests read it: the published objects inside come from src/schemas.ts,
@@ -181,6 +272,40 @@ export async function errorEnvelope(res: Response): Promise<ErrorEnvelope> {
   const body = await envelope<null>(res);
   if (body.error === null) throw new Error(`expected an error envelope, got HTTP ${res.status}`);
   return { ...body, error: body.error };
+}
+
+/**
+ * Asserts that a response is the error envelope with `status` and `code` (and `message`, when
+ * given); returns the envelope for further checks.
+ *
+ * @example
+ * await expectError(await call('/tokens/0x1'), 404, 'TOKEN_NOT_FOUND');
+ */
+export async function expectError(
+  res: Response,
+  status: number,
+  code: string,
+  message?: string,
+): Promise<ErrorEnvelope> {
+  const body = await errorEnvelope(res);
+  expect([res.status, body.error.code]).toEqual([status, code]);
+  expect([body.success, body.data]).toEqual([false, null]);
+  if (message !== undefined) expect(body.error.message).toBe(message);
+  return body;
+}
+
+/**
+ * Asserts that a response is a 400 `VALIDATION_ERROR` naming at least `fields` (it may name
+ * more); returns the envelope.
+ *
+ * @example
+ * await expectFields(await post('/markets', { price: '-1' }), ['price', 'stockTokenAddress']);
+ */
+export async function expectFields(res: Response, fields: string[]): Promise<ErrorEnvelope> {
+  const body = await expectError(res, 400, 'VALIDATION_ERROR');
+  const named = (body.error.details ?? []).map((problem) => problem.field);
+  expect(named).toEqual(expect.arrayContaining(fields));
+  return body;
 }
 
 /**

@@ -1,29 +1,18 @@
 // SPEC §4.5 lending, through HTTP: markets, metrics, liquidity positions and loans, every
 // documented error, the exact collateral bound, and isolation between instances.
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CustomerView } from '../src/core/customers/schemas.js';
+import { describe, expect, it } from 'vitest';
 import type { LoanView, MarketMetricsView, MarketView, PositionView } from '../src/core/lending/schemas.js';
 import {
+  createCustomer,
   createInstance,
   envelope,
-  errorEnvelope,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
+  expectError,
+  expectFields,
+  keyClient,
+  useApp,
 } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
-
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
+const app = useApp();
 
 const BASE = '/lending-stocks/api';
 const TOKEN = '0xAbCdEf0123456789abcdef0123456789ABCDEF01';
@@ -38,14 +27,8 @@ async function setup(services?: string[]) {
     app,
     services === undefined ? { name: 'Lender' } : { name: 'Lender', services },
   );
-  const call = (path: string, init?: RequestInit & { json?: unknown }) =>
-    app.withKey(inst.apiKey, `${BASE}${path}`, init);
-  const post = (path: string, json: unknown) => call(path, { method: 'POST', json });
-  const customer = async (json: Json = { name: 'C' }) => {
-    const res = await app.withKey(inst.apiKey, '/customers/api/manage', { method: 'POST', json });
-    expect(res.status).toBe(201);
-    return (await envelope<CustomerView>(res)).data;
-  };
+  const { call, post } = keyClient(app, inst.apiKey, BASE);
+  const customer = (json: Json = { name: 'C' }) => createCustomer(app, inst.apiKey, json);
   const newMarket = async (json: Json = {}) => {
     const res = await post('/markets', {
       stockTokenAddress: TOKEN,
@@ -87,20 +70,6 @@ async function funded(deposit: string, marketFields: Json = {}) {
   const market = await s.newMarket(marketFields);
   await s.position(market.id, 'add-liquidity', { customerRef: lender.id, amount: deposit });
   return { ...s, lender, borrower, market };
-}
-
-async function expectError(res: Response, status: number, code: string, message?: string) {
-  const body = await errorEnvelope(res);
-  expect([res.status, body.error.code]).toEqual([status, code]);
-  if (message !== undefined) expect(body.error.message).toBe(message);
-  return body;
-}
-
-async function expectFields(res: Response, fields: string[]) {
-  const body = await expectError(res, 400, 'VALIDATION_ERROR');
-  const named = (body.error.details ?? []).map((problem) => problem.field);
-  expect(named).toEqual(expect.arrayContaining(fields));
-  return body;
 }
 
 describe('markets', () => {
@@ -565,11 +534,17 @@ describe('repay and close-loan', () => {
   it('lets an archived customer wind down — repay, close, withdraw — but not borrow or deposit', async () => {
     const s = await withLoan();
     await s.position(s.market.id, 'add-liquidity', { customerRef: s.borrower.id, amount: '10' });
-    const archive = await app.withKey(s.inst.apiKey, `/customers/api/manage/${s.borrower.id}`, { method: 'DELETE' });
+    const archive = await app.withKey(s.inst.apiKey, `/customers/api/manage/${s.borrower.id}`, {
+      method: 'DELETE',
+    });
     expect(archive.status).toBe(200);
     const gone = { customerRef: s.borrower.id };
     await expectError(
-      await s.post(`/positions/${s.market.id}/open-loan`, { ...gone, collateralAmount: '5', borrowAmount: '1' }),
+      await s.post(`/positions/${s.market.id}/open-loan`, {
+        ...gone,
+        collateralAmount: '5',
+        borrowAmount: '1',
+      }),
       404,
       'NOT_FOUND',
       'Customer not found',
@@ -582,7 +557,9 @@ describe('repay and close-loan', () => {
     );
     expect((await s.repay('300')).status).toBe(200);
     expect((await s.close()).status).toBe(200);
-    expect((await s.post(`/positions/${s.market.id}/remove-liquidity`, { ...gone, amount: '10' })).status).toBe(200);
+    expect(
+      (await s.post(`/positions/${s.market.id}/remove-liquidity`, { ...gone, amount: '10' })).status,
+    ).toBe(200);
     expect(await s.getMarket(s.market.id)).toMatchObject({ totalDeposits: '1000', totalBorrows: '0' });
   });
 

@@ -1,8 +1,7 @@
 // SPEC §4.5 tokenization, through HTTP: deploy (ISIN check digit, duplicate ISIN, the unsigned
 // factory call and the reference address), issue and redeem in the holder ledger, the fetch
 // routes (paging, holders' order, balances), the service gate, and isolation between instances.
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_TOKEN_FACTORY_ADDRESS,
   functionSelector,
@@ -18,24 +17,16 @@ import type {
 import {
   createInstance,
   envelope,
-  errorEnvelope,
+  expectError,
   itemAt,
-  pgliteDatabase,
+  keyClient,
+  type RequestOptions,
   type RunningApp,
   startApp,
+  useApp,
 } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
-
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
+const app = useApp();
 
 const BASE = '/stocks/api';
 const ISSUER = '0x00000000000000000000000000000000000000aA';
@@ -47,32 +38,21 @@ const APPLE = { name: 'Apple Inc.', symbol: 'AAPL', isin: 'US0378331005', issuer
 
 async function setup(target: RunningApp = app, body?: Record<string, unknown>) {
   const inst = await createInstance(target, body);
-  const call = (path: string, init?: RequestInit & { json?: unknown }) =>
-    target.withKey(inst.apiKey, `${BASE}${path}`, init);
+  const { call, post } = keyClient(target, inst.apiKey, BASE);
   const deploy = async (json: Record<string, unknown> = APPLE) => {
-    const res = await call('/tokenization/deploy', { method: 'POST', json });
+    const res = await post('/tokenization/deploy', json);
     expect(res.status).toBe(201);
     return (await envelope<DeploymentView>(res)).data;
   };
   const change = async (token: string, action: 'issue' | 'redeem', account: string, amount: string) => {
     const key = action === 'issue' ? 'recipient' : 'account';
-    const res = await call(`/tokenization/${token}/${action}`, {
-      method: 'POST',
-      json: { [key]: account, amount },
-    });
+    const res = await post(`/tokenization/${token}/${action}`, { [key]: account, amount });
     expect(res.status).toBe(200);
     return (await envelope<SupplyChangeView>(res)).data;
   };
   const balance = async (token: string, account: string) =>
     (await envelope<BalanceView>(await call(`/fetch/balance/${token}/${account}`))).data.balance;
   return { inst, call, deploy, change, balance };
-}
-
-async function expectError(res: Response, status: number, code: string, message?: string) {
-  const body = await errorEnvelope(res);
-  expect([res.status, body.error.code]).toEqual([status, code]);
-  if (message !== undefined) expect(body.error.message).toBe(message);
-  return body;
 }
 
 /** The fields a VALIDATION_ERROR names, sorted. */
@@ -172,7 +152,7 @@ describe('deploy', () => {
 
   it('calls the factory the app is configured with', async () => {
     const factory = '0xFaCe00000000000000000000000000000000bEEF';
-    const configured = await startApp({ db, tokenFactoryAddress: factory });
+    const configured = await startApp({ db: app.db, tokenFactoryAddress: factory });
     try {
       const { deploy } = await setup(configured);
       const { transaction } = await deploy();
@@ -431,7 +411,7 @@ describe('service gate', () => {
   it('answers 403 SERVICE_NOT_ENABLED on every route of an instance without tokenization, before validation', async () => {
     const { call } = await setup(app, { name: 'No stocks', services: ['customers'] });
     const at = tokenAddressFor('inst_000000000000000000000000', 'US0378331005');
-    const requests: Array<[string, RequestInit & { json?: unknown }]> = [
+    const requests: Array<[string, RequestOptions]> = [
       ['/tokenization/deploy', { method: 'POST', json: { isin: 'bad' } }],
       [`/tokenization/${at}/issue`, { method: 'POST', json: {} }],
       [`/tokenization/${at}/redeem`, { method: 'POST', json: {} }],
