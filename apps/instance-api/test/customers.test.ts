@@ -2,7 +2,15 @@
 // identifier, partial update, soft delete, and every documented error.
 import { describe, expect, it } from 'vitest';
 import type { CustomerView } from '../src/core/customers/schemas.js';
-import { createCustomer, createInstance, envelope, expectError, keyClient, useApp } from './harness.js';
+import {
+  createCustomer,
+  createInstance,
+  envelope,
+  expectError,
+  expectFields,
+  keyClient,
+  useApp,
+} from './harness.js';
 
 const app = useApp();
 
@@ -11,9 +19,9 @@ const WALLET = '0xAbCdEf0123456789abcdef0123456789ABCDEF01';
 
 async function setup() {
   const inst = await createInstance(app);
-  const { call } = keyClient(app, inst.apiKey, BASE);
+  const { call, post } = keyClient(app, inst.apiKey, BASE);
   const create = (json: Record<string, unknown>) => createCustomer(app, inst.apiKey, json);
-  return { inst, call, create };
+  return { inst, call, post, create };
 }
 
 describe('create', () => {
@@ -60,18 +68,14 @@ describe('create', () => {
   });
 
   it('refuses a wallet or external id the instance already has (any letter case), 409 CUSTOMER_EXISTS', async () => {
-    const { create, call } = await setup();
+    const { create, post } = await setup();
     await create({ name: 'A', walletAddress: WALLET, externalId: 'x-1' });
     await expectError(
-      await call('', { method: 'POST', json: { name: 'B', walletAddress: WALLET.toLowerCase() } }),
+      await post('', { name: 'B', walletAddress: WALLET.toLowerCase() }),
       409,
       'CUSTOMER_EXISTS',
     );
-    await expectError(
-      await call('', { method: 'POST', json: { name: 'C', externalId: 'x-1' } }),
-      409,
-      'CUSTOMER_EXISTS',
-    );
+    await expectError(await post('', { name: 'C', externalId: 'x-1' }), 409, 'CUSTOMER_EXISTS');
   });
 
   it('lets two instances hold the same wallet and external id', async () => {
@@ -82,51 +86,28 @@ describe('create', () => {
   });
 
   it('names each bad field in VALIDATION_ERROR', async () => {
-    const { call } = await setup();
-    const body = await expectError(
-      await call('', {
-        method: 'POST',
-        json: {
-          name: '',
-          customerType: 'PERSON',
-          investorType: 'retail',
-          country: 'ZZ',
-          walletAddress: '0x123',
-          metadata: [],
-          extra: 1,
-        },
+    const { post } = await setup();
+    const body = await expectFields(
+      await post('', {
+        name: '',
+        customerType: 'PERSON',
+        investorType: 'retail',
+        country: 'ZZ',
+        walletAddress: '0x123',
+        metadata: [],
+        extra: 1,
       }),
-      400,
-      'VALIDATION_ERROR',
-    );
-    const fields = (body.error.details ?? []).map((problem) => problem.field).sort();
-    expect(fields).toEqual(
-      expect.arrayContaining([
-        'country',
-        'customerType',
-        'investorType',
-        'metadata',
-        'name',
-        'walletAddress',
-      ]),
+      ['country', 'customerType', 'investorType', 'metadata', 'name', 'walletAddress'],
     );
     expect(JSON.stringify(body.error.details)).toContain('extra');
   });
 
   it('refuses metadata over its bounds', async () => {
-    const { call } = await setup();
+    const { post } = await setup();
     const big = { blob: 'x'.repeat(20_000) };
-    await expectError(
-      await call('', { method: 'POST', json: { name: 'A', metadata: big } }),
-      400,
-      'VALIDATION_ERROR',
-    );
+    await expectError(await post('', { name: 'A', metadata: big }), 400, 'VALIDATION_ERROR');
     const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
-    await expectError(
-      await call('', { method: 'POST', json: { name: 'A', metadata: many } }),
-      400,
-      'VALIDATION_ERROR',
-    );
+    await expectError(await post('', { name: 'A', metadata: many }), 400, 'VALIDATION_ERROR');
   });
 });
 

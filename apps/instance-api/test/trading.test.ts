@@ -1,31 +1,21 @@
 // SPEC §4.5 trading, through HTTP: order books, orders matched in price-time priority (partial
 // fills, the maker's price, never through a limit, IOC and MARKET never resting), cancellation by
 // the owner, snapshots, trades, every documented error, and isolation between instances.
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CustomerView } from '../src/core/customers/schemas.js';
 import type { OrderBookView, OrderView, SnapshotView, TradeView } from '../src/core/trading/schemas.js';
 import {
+  createCustomer,
   createInstance,
   envelope,
-  errorEnvelope,
+  expectError,
+  expectFields,
   itemAt,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
+  keyClient,
+  useApp,
 } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
-
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
+const app = useApp();
 
 const BASE = '/orderbooks/stocks/api/offchain';
 const STOCK = '0x00000000000000000000000000000000000000Aa';
@@ -33,36 +23,23 @@ const EURT = '0x00000000000000000000000000000000000000bb';
 const UNKNOWN_BOOK = `ob_${'f'.repeat(24)}`;
 const UNKNOWN_ORDER = `ord_${'f'.repeat(24)}`;
 
-type Init = RequestInit & { json?: unknown };
-
-async function expectError(res: Response, status: number, code: string, message?: string) {
-  const body = await errorEnvelope(res);
-  expect([res.status, body.error.code]).toEqual([status, code]);
-  if (message !== undefined) expect(body.error.message).toBe(message);
-  return body;
-}
-
 async function setup(body?: Record<string, unknown>) {
   const inst = await createInstance(app, body);
-  const call = (path: string, init?: Init) => app.withKey(inst.apiKey, `${BASE}${path}`, init);
-  const customer = async (name: string, extra: Record<string, unknown> = {}) => {
-    const res = await app.withKey(inst.apiKey, '/customers/api/manage', {
-      method: 'POST',
-      json: { name, ...extra },
-    });
-    expect(res.status).toBe(201);
-    return (await envelope<CustomerView>(res)).data;
-  };
+  const { call, post } = keyClient(app, inst.apiKey, BASE);
+  const customer = (name: string, extra: Record<string, unknown> = {}) =>
+    createCustomer(app, inst.apiKey, { name, ...extra });
   const book = async (name = 'ACME / EURT') => {
-    const res = await call('/order-books', {
-      method: 'POST',
-      json: { tokenAddress: STOCK, quoteTokenAddress: EURT, name, symbol: 'ACME-EURT' },
+    const res = await post('/order-books', {
+      tokenAddress: STOCK,
+      quoteTokenAddress: EURT,
+      name,
+      symbol: 'ACME-EURT',
     });
     expect(res.status).toBe(201);
     return (await envelope<OrderBookView>(res)).data;
   };
   const order = async (json: Record<string, unknown>) => {
-    const res = await call('/orders', { method: 'POST', json });
+    const res = await post('/orders', json);
     expect(res.status, await res.clone().text()).toBe(201);
     return (await envelope<OrderView>(res)).data;
   };
@@ -76,7 +53,7 @@ async function setup(body?: Record<string, unknown>) {
     expect(res.status).toBe(200);
     return (await envelope<OrderView>(res)).data;
   };
-  return { inst, call, customer, book, order, snapshot, getOrder };
+  return { inst, call, post, customer, book, order, snapshot, getOrder };
 }
 
 /** A book with two customers and an order helper bound to it. */
@@ -115,26 +92,17 @@ describe('order books', () => {
   });
 
   it('names each bad field, and refuses a quote token equal to the traded token', async () => {
-    const { call } = await setup();
-    const bad = await expectError(
-      await call('/order-books', {
-        method: 'POST',
-        json: { tokenAddress: '0x12', quoteTokenAddress: EURT, name: '', extra: true },
-      }),
-      400,
-      'VALIDATION_ERROR',
+    const { post } = await setup();
+    await expectFields(
+      await post('/order-books', { tokenAddress: '0x12', quoteTokenAddress: EURT, name: '', extra: true }),
+      ['tokenAddress', 'name', 'symbol'],
     );
-    const fields = (bad.error.details ?? []).map((problem) => problem.field);
-    expect(fields).toEqual(expect.arrayContaining(['tokenAddress', 'name', 'symbol']));
     const same = await expectError(
-      await call('/order-books', {
-        method: 'POST',
-        json: {
-          tokenAddress: EURT.toUpperCase().replace('0X', '0x'),
-          quoteTokenAddress: EURT,
-          name: 'x',
-          symbol: 'x',
-        },
+      await post('/order-books', {
+        tokenAddress: EURT.toUpperCase().replace('0X', '0x'),
+        quoteTokenAddress: EURT,
+        name: 'x',
+        symbol: 'x',
       }),
       400,
       'VALIDATION_ERROR',
@@ -168,13 +136,9 @@ describe('order books', () => {
   });
 
   it('answers 403 SERVICE_NOT_ENABLED when the instance has trading off', async () => {
-    const { call } = await setup({ name: 'No trading', services: ['customers'] });
+    const { call, post } = await setup({ name: 'No trading', services: ['customers'] });
     await expectError(await call('/order-books'), 403, 'SERVICE_NOT_ENABLED');
-    await expectError(
-      await call('/orders', { method: 'POST', json: { not: 'validated first' } }),
-      403,
-      'SERVICE_NOT_ENABLED',
-    );
+    await expectError(await post('/orders', { not: 'validated first' }), 403, 'SERVICE_NOT_ENABLED');
   });
 });
 
@@ -285,7 +249,7 @@ describe('placing orders', () => {
   });
 
   it('matches a MARKET order at the resting prices and never rests it; an empty side cancels it', async () => {
-    const { call, order, alice, bob, limit, snapshot, bookId } = await market();
+    const { post, order, alice, bob, limit, snapshot, bookId } = await market();
     const market_ = (side: 'BUY' | 'SELL', quantity: string, extra = {}) =>
       order({ orderBookId: bookId, customerRef: bob.id, side, orderType: 'MARKET', quantity, ...extra });
     const empty = await market_('BUY', '3');
@@ -304,16 +268,13 @@ describe('placing orders', () => {
     expect(rest).toMatchObject({ status: 'CANCELLED', filledQuantity: '0.5' });
     expect(await snapshot(bookId)).toMatchObject({ bids: [], asks: [] });
     await expectError(
-      await call('/orders', {
-        method: 'POST',
-        json: {
-          orderBookId: bookId,
-          customerRef: bob.id,
-          side: 'BUY',
-          orderType: 'MARKET',
-          price: '1',
-          quantity: '1',
-        },
+      await post('/orders', {
+        orderBookId: bookId,
+        customerRef: bob.id,
+        side: 'BUY',
+        orderType: 'MARKET',
+        price: '1',
+        quantity: '1',
       }),
       400,
       'VALIDATION_ERROR',
@@ -341,13 +302,9 @@ describe('placing orders', () => {
   });
 
   it('names each bad field: price with LIMIT and MARKET, amounts, enums', async () => {
-    const { call, bookId, alice } = await market();
+    const { post, bookId, alice } = await market();
     const fieldsOf = async (json: Record<string, unknown>) => {
-      const body = await expectError(
-        await call('/orders', { method: 'POST', json }),
-        400,
-        'VALIDATION_ERROR',
-      );
+      const body = await expectError(await post('/orders', json), 400, 'VALIDATION_ERROR');
       return (body.error.details ?? []).map((problem) => problem.field).sort();
     };
     const base = {
@@ -370,37 +327,30 @@ describe('placing orders', () => {
   });
 
   it('answers 404 for an unknown book or customer, and for an archived customer, who can still cancel', async () => {
-    const { call, bookId, alice, inst } = await market();
+    const { call, post, bookId, alice, inst } = await market();
     const base = { side: 'BUY', orderType: 'LIMIT', price: '1', quantity: '1' };
-    const resting = await call('/orders', {
-      method: 'POST',
-      json: { ...base, orderBookId: bookId, customerRef: alice.id, timeInForce: 'GTC' },
+    const resting = await post('/orders', {
+      ...base,
+      orderBookId: bookId,
+      customerRef: alice.id,
+      timeInForce: 'GTC',
     });
     expect(resting.status).toBe(201);
     const restingId = (await envelope<{ id: string }>(resting)).data.id;
     await expectError(
-      await call('/orders', {
-        method: 'POST',
-        json: { ...base, orderBookId: UNKNOWN_BOOK, customerRef: alice.id },
-      }),
+      await post('/orders', { ...base, orderBookId: UNKNOWN_BOOK, customerRef: alice.id }),
       404,
       'NOT_FOUND',
       'Order book not found',
     );
     await expectError(
-      await call('/orders', {
-        method: 'POST',
-        json: { ...base, orderBookId: 'anything', customerRef: alice.id },
-      }),
+      await post('/orders', { ...base, orderBookId: 'anything', customerRef: alice.id }),
       404,
       'NOT_FOUND',
       'Order book not found',
     );
     await expectError(
-      await call('/orders', {
-        method: 'POST',
-        json: { ...base, orderBookId: bookId, customerRef: 'nobody' },
-      }),
+      await post('/orders', { ...base, orderBookId: bookId, customerRef: 'nobody' }),
       404,
       'NOT_FOUND',
       'Customer not found',
@@ -410,10 +360,7 @@ describe('placing orders', () => {
     });
     expect(archived.status).toBe(200);
     await expectError(
-      await call('/orders', {
-        method: 'POST',
-        json: { ...base, orderBookId: bookId, customerRef: alice.id },
-      }),
+      await post('/orders', { ...base, orderBookId: bookId, customerRef: alice.id }),
       404,
       'NOT_FOUND',
       'Customer not found',
