@@ -25,12 +25,14 @@ const TOKEN = '0x00000000000000000000000000000000000000aa';
 
 async function setup(options: { decimals?: number } = {}) {
   const inst = await createInstance(app);
-  const { call } = keyClient(app, inst.apiKey, BASE);
+  const { call, post } = keyClient(app, inst.apiKey, BASE);
   const customer = (name: string, extra: Record<string, unknown> = {}) =>
     createCustomer(app, inst.apiKey, { name, ...extra });
-  const res = await call('/tokens', {
-    method: 'POST',
-    json: { tokenAddress: TOKEN, name: 'Euro token', symbol: 'EURT', decimals: options.decimals ?? 6 },
+  const res = await post('/tokens', {
+    tokenAddress: TOKEN,
+    name: 'Euro token',
+    symbol: 'EURT',
+    decimals: options.decimals ?? 6,
   });
   expect(res.status).toBe(201);
   const move = async (action: string, json: Record<string, unknown>, headers: Record<string, string> = {}) =>
@@ -44,17 +46,14 @@ async function setup(options: { decimals?: number } = {}) {
     (await envelope<BalanceView>(await call(`/balances/${ref}/${TOKEN}`))).data;
   const supply = async () =>
     (await envelope<CustodyTokenView>(await call(`/tokens/${TOKEN}`))).data.totalSupply;
-  return { inst, call, customer, move, moved, balance, supply };
+  return { inst, call, post, customer, move, moved, balance, supply };
 }
 
 describe('tokens', () => {
   it('registers, lists, reads and deactivates a token (address read in any case, written in lower case)', async () => {
-    const { call } = await setup();
+    const { call, post } = await setup();
     const other = '0xBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
-    const created = await call('/tokens', {
-      method: 'POST',
-      json: { tokenAddress: other, name: 'B', symbol: 'B' },
-    });
+    const created = await post('/tokens', { tokenAddress: other, name: 'B', symbol: 'B' });
     expect(created.status).toBe(201);
     expect((await envelope<CustodyTokenView>(created)).data).toMatchObject({
       tokenAddress: other.toLowerCase(),
@@ -79,11 +78,12 @@ describe('tokens', () => {
   });
 
   it('refuses a second registration of an address (409 TOKEN_EXISTS) and unknown tokens (404 TOKEN_NOT_FOUND)', async () => {
-    const { call } = await setup();
+    const { call, post } = await setup();
     await expectError(
-      await call('/tokens', {
-        method: 'POST',
-        json: { tokenAddress: TOKEN.toUpperCase().replace('0X', '0x'), name: 'x', symbol: 'x' },
+      await post('/tokens', {
+        tokenAddress: TOKEN.toUpperCase().replace('0X', '0x'),
+        name: 'x',
+        symbol: 'x',
       }),
       409,
       'TOKEN_EXISTS',
@@ -98,12 +98,9 @@ describe('tokens', () => {
   });
 
   it('names each bad field of a registration', async () => {
-    const { call } = await setup();
+    const { post } = await setup();
     const body = await expectError(
-      await call('/tokens', {
-        method: 'POST',
-        json: { tokenAddress: '0x12', name: '', symbol: 'x'.repeat(21), decimals: 19 },
-      }),
+      await post('/tokens', { tokenAddress: '0x12', name: '', symbol: 'x'.repeat(21), decimals: 19 }),
       400,
       'VALIDATION_ERROR',
     );

@@ -52,7 +52,7 @@ async function setup(target: RunningApp = app, body?: Record<string, unknown>) {
   };
   const balance = async (token: string, account: string) =>
     (await envelope<BalanceView>(await call(`/fetch/balance/${token}/${account}`))).data.balance;
-  return { inst, call, deploy, change, balance };
+  return { inst, call, post, deploy, change, balance };
 }
 
 /** The fields a VALIDATION_ERROR names, sorted. */
@@ -78,8 +78,8 @@ function decodeCall(data: string) {
 
 describe('deploy', () => {
   it('registers the token at its reference address and answers the unsigned factory call', async () => {
-    const { inst, call } = await setup();
-    const res = await call('/tokenization/deploy', { method: 'POST', json: APPLE });
+    const { inst, post } = await setup();
+    const res = await post('/tokenization/deploy', APPLE);
     expect(res.status).toBe(201);
     const body = await envelope<DeploymentView>(res);
     expect(body.metadata.instanceId).toBe(inst.id);
@@ -105,12 +105,12 @@ describe('deploy', () => {
   });
 
   it('reads an ISIN in any letter case as upper case, and refuses the same ISIN again with 409 TOKEN_EXISTS', async () => {
-    const { call, deploy } = await setup();
+    const { call, post, deploy } = await setup();
     const first = await deploy({ ...APPLE, isin: 'de000bay0017', name: 'Bayer AG', symbol: 'BAYN' });
     expect(first.token.isin).toBe('DE000BAY0017');
     for (const isin of ['DE000BAY0017', 'de000bay0017']) {
       await expectError(
-        await call('/tokenization/deploy', { method: 'POST', json: { ...APPLE, isin } }),
+        await post('/tokenization/deploy', { ...APPLE, isin }),
         409,
         'TOKEN_EXISTS',
         'A token with this ISIN already exists',
@@ -122,9 +122,9 @@ describe('deploy', () => {
   });
 
   it('refuses a wrong check digit, naming isin', async () => {
-    const { call } = await setup();
+    const { call, post } = await setup();
     for (const isin of ['US0378331006', 'DE000BAY0018', 'GB0002634947']) {
-      const res = await call('/tokenization/deploy', { method: 'POST', json: { ...APPLE, isin } });
+      const res = await post('/tokenization/deploy', { ...APPLE, isin });
       const body = await expectError(res, 400, 'VALIDATION_ERROR');
       expect(body.error.details).toEqual([
         { field: 'isin', message: expect.stringContaining('check digit') as unknown as string },
@@ -134,15 +134,18 @@ describe('deploy', () => {
   });
 
   it('names each bad field', async () => {
-    const { call } = await setup();
-    const res = await call('/tokenization/deploy', {
-      method: 'POST',
-      json: { name: '', symbol: 'A B', isin: 'US03783310', issuerAddress: '0x12', extra: true },
+    const { post } = await setup();
+    const res = await post('/tokenization/deploy', {
+      name: '',
+      symbol: 'A B',
+      isin: 'US03783310',
+      issuerAddress: '0x12',
+      extra: true,
     });
     const fields = await badFields(res);
     expect(fields).toEqual(expect.arrayContaining(['isin', 'issuerAddress', 'name', 'symbol']));
     expect(fields).toHaveLength(5); // and the unknown `extra`
-    expect(await badFields(await call('/tokenization/deploy', { method: 'POST', json: {} }))).toEqual([
+    expect(await badFields(await post('/tokenization/deploy', {}))).toEqual([
       'isin',
       'issuerAddress',
       'name',
@@ -209,22 +212,19 @@ describe('issue and redeem', () => {
   });
 
   it('refuses to redeem more than held with 400 INSUFFICIENT_BALANCE, changing nothing', async () => {
-    const { deploy, change, balance, call } = await setup();
+    const { deploy, change, balance, call, post } = await setup();
     const { token } = await deploy();
     const at = token.tokenAddress;
     await change(at, 'issue', ALICE, '10');
     await change(at, 'issue', BOB, '5');
     await expectError(
-      await call(`/tokenization/${at}/redeem`, {
-        method: 'POST',
-        json: { account: ALICE, amount: '10.000000000000000001' },
-      }),
+      await post(`/tokenization/${at}/redeem`, { account: ALICE, amount: '10.000000000000000001' }),
       400,
       'INSUFFICIENT_BALANCE',
     );
     // Bob's balance does not cover Alice's redemption, and an account never issued to holds 0.
     await expectError(
-      await call(`/tokenization/${at}/redeem`, { method: 'POST', json: { account: CAROL, amount: '1' } }),
+      await post(`/tokenization/${at}/redeem`, { account: CAROL, amount: '1' }),
       400,
       'INSUFFICIENT_BALANCE',
     );
@@ -239,47 +239,34 @@ describe('issue and redeem', () => {
   });
 
   it('answers 404 TOKEN_NOT_FOUND for an unknown or malformed token address', async () => {
-    const { call } = await setup();
+    const { post } = await setup();
     for (const action of ['issue', 'redeem'] as const) {
       const json = action === 'issue' ? { recipient: ALICE, amount: '1' } : { account: ALICE, amount: '1' };
       for (const token of [NOBODY, '0x1234', 'not-an-address']) {
-        await expectError(
-          await call(`/tokenization/${token}/${action}`, { method: 'POST', json }),
-          404,
-          'TOKEN_NOT_FOUND',
-        );
+        await expectError(await post(`/tokenization/${token}/${action}`, json), 404, 'TOKEN_NOT_FOUND');
       }
     }
   });
 
   it('names bad amounts and accounts', async () => {
-    const { deploy, call } = await setup();
+    const { deploy, post } = await setup();
     const { token } = await deploy();
     for (const amount of ['0', '-1', '1e3', '0.0000000000000000001', '1'.repeat(31), 5, '', ' 1']) {
       expect(
         await badFields(
-          await call(`/tokenization/${token.tokenAddress}/issue`, {
-            method: 'POST',
-            json: { recipient: ALICE, amount },
-          }),
+          await post(`/tokenization/${token.tokenAddress}/issue`, { recipient: ALICE, amount }),
         ),
         String(amount),
       ).toEqual(['amount']);
     }
     expect(
       await badFields(
-        await call(`/tokenization/${token.tokenAddress}/redeem`, {
-          method: 'POST',
-          json: { account: 'alice', amount: '1' },
-        }),
+        await post(`/tokenization/${token.tokenAddress}/redeem`, { account: 'alice', amount: '1' }),
       ),
     ).toEqual(['account']);
     expect(
       await badFields(
-        await call(`/tokenization/${token.tokenAddress}/issue`, {
-          method: 'POST',
-          json: { account: ALICE, amount: '1' },
-        }),
+        await post(`/tokenization/${token.tokenAddress}/issue`, { account: ALICE, amount: '1' }),
       ),
     ).toEqual(expect.arrayContaining(['recipient']));
   });
@@ -382,12 +369,12 @@ describe('isolation between instances', () => {
     await a.change(ours.tokenAddress, 'issue', ALICE, '10');
     const at = ours.tokenAddress;
     await expectError(
-      await b.call(`/tokenization/${at}/issue`, { method: 'POST', json: { recipient: BOB, amount: '1' } }),
+      await b.post(`/tokenization/${at}/issue`, { recipient: BOB, amount: '1' }),
       404,
       'TOKEN_NOT_FOUND',
     );
     await expectError(
-      await b.call(`/tokenization/${at}/redeem`, { method: 'POST', json: { account: ALICE, amount: '1' } }),
+      await b.post(`/tokenization/${at}/redeem`, { account: ALICE, amount: '1' }),
       404,
       'TOKEN_NOT_FOUND',
     );

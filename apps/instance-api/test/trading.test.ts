@@ -525,20 +525,14 @@ describe('isolation between instances', () => {
     );
     const base = { side: 'BUY', orderType: 'LIMIT', price: '10', quantity: '1' };
     await expectError(
-      await b.call('/orders', {
-        method: 'POST',
-        json: { ...base, orderBookId: a.bookId, customerRef: bobOfB.id },
-      }),
+      await b.post('/orders', { ...base, orderBookId: a.bookId, customerRef: bobOfB.id }),
       404,
       'NOT_FOUND',
       'Order book not found',
     );
     const ownBook = await b.book();
     await expectError(
-      await b.call('/orders', {
-        method: 'POST',
-        json: { ...base, orderBookId: ownBook.id, customerRef: a.alice.id },
-      }),
+      await b.post('/orders', { ...base, orderBookId: ownBook.id, customerRef: a.alice.id }),
       404,
       'NOT_FOUND',
       'Customer not found',
