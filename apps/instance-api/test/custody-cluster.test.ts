@@ -1,43 +1,43 @@
 // SPEC §4.5 custody invariants under concurrency, on two app processes sharing Postgres (and
 // Redis): the database decides every race, so no interleaving of requests over both processes
 // breaks supply conservation, a balance, or an Idempotency-Key's single effect.
-import type { Database } from '@portcullis/db';
 import fc from 'fast-check';
-import { beforeAll, expect, it } from 'vitest';
-import type { CustomerView } from '../src/core/customers/schemas.js';
-import { createInstance, describeCluster, envelope, type RunningApp } from './harness.js';
+import { expect, it } from 'vitest';
+import {
+  createCustomer,
+  createInstance,
+  describeCluster,
+  envelope,
+  keyClient,
+  type RunningApp,
+} from './harness.js';
 
 const BASE = '/api/v2/custody/api';
 const TOKEN = '0x00000000000000000000000000000000000000cc';
 
-describeCluster('custody on two app processes sharing Postgres', {}, (cluster) => {
-  let a: RunningApp;
-  let b: RunningApp;
-  let db: Database;
-  beforeAll(() => {
-    a = cluster.a;
-    b = cluster.b;
-    db = cluster.dbA;
-  });
+/** A token's supply beside its balances: their sum, how many are negative, how many over-locked. */
+interface Ledger {
+  supply: string;
+  sum: string;
+  negative: number;
+  overlocked: number;
+}
 
+describeCluster('custody on two app processes sharing Postgres', {}, (cluster) => {
+  /** A new instance's token and `customers` customers; `on(app)` calls its custody routes on `app`. */
   async function setupLedger(customers: number) {
-    const inst = await createInstance(a);
-    const call = (app: RunningApp, path: string, init?: RequestInit & { json?: unknown }) =>
-      app.withKey(inst.apiKey, path, init);
-    await call(a, `${BASE}/tokens`, {
-      method: 'POST',
-      json: { tokenAddress: TOKEN, name: 'T', symbol: 'T' },
-    });
+    const inst = await createInstance(cluster.a);
+    const on = (app: RunningApp) => keyClient(app, inst.apiKey, BASE);
+    await on(cluster.a).post('/tokens', { tokenAddress: TOKEN, name: 'T', symbol: 'T' });
     const ids: string[] = [];
     for (let i = 0; i < customers; i++) {
-      const res = await call(a, '/customers/api/manage', { method: 'POST', json: { name: `C${i}` } });
-      ids.push((await envelope<CustomerView>(res)).data.id);
+      ids.push((await createCustomer(cluster.a, inst.apiKey, { name: `C${i}` })).id);
     }
-    return { inst, call, ids };
+    return { inst, on, ids };
   }
 
   async function ledger(instanceId: string) {
-    const { rows } = await db.query<{ supply: string; sum: string; negative: number; overlocked: number }>(
+    const { rows } = await cluster.dbA.query<Ledger>(
       `SELECT t.total_supply::text AS supply,
               coalesce(sum(b.balance), 0)::text AS sum,
               count(*) FILTER (WHERE b.balance < 0)::int AS negative,
@@ -50,11 +50,12 @@ describeCluster('custody on two app processes sharing Postgres', {}, (cluster) =
   }
 
   it('keeps the supply and every balance whole under 1 000 concurrent random transfers among 20 customers', async () => {
-    const { inst, call, ids } = await setupLedger(20);
+    const { inst, on, ids } = await setupLedger(20);
     for (const id of ids) {
-      const res = await call(a, `${BASE}/balances/credit`, {
-        method: 'POST',
-        json: { tokenAddress: TOKEN, customerRef: id, amount: '100' },
+      const res = await on(cluster.a).post('/balances/credit', {
+        tokenAddress: TOKEN,
+        customerRef: id,
+        amount: '100',
       });
       expect(res.status).toBe(200);
     }
@@ -73,15 +74,14 @@ describeCluster('custody on two app processes sharing Postgres', {}, (cluster) =
     );
     const results = await Promise.all(
       transfers.map((t, i) =>
-        call(i % 2 === 0 ? a : b, `${BASE}/balances/transfer`, {
-          method: 'POST',
-          json: {
+        on(i % 2 === 0 ? cluster.a : cluster.b)
+          .post('/balances/transfer', {
             tokenAddress: TOKEN,
             fromCustomerRef: ids[t.from],
             toCustomerRef: ids[t.to],
             amount: t.amount,
-          },
-        }).then(async (res) => ({ status: res.status, code: (await envelope<unknown>(res)).error?.code })),
+          })
+          .then(async (res) => ({ status: res.status, code: (await envelope<unknown>(res)).error?.code })),
       ),
     );
     // Every answer is a success or a documented refusal, never a 5xx.
@@ -93,7 +93,7 @@ describeCluster('custody on two app processes sharing Postgres', {}, (cluster) =
     const after = await ledger(inst.id);
     expect(after).toEqual({ supply: before?.supply, sum: before?.supply, negative: 0, overlocked: 0 });
     // The journal holds exactly the transfers that were answered 200.
-    const { rows } = await db.query<{ n: number }>(
+    const { rows } = await cluster.dbA.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM custody_transactions WHERE instance_id = $1 AND type = 'TRANSFER'`,
       [inst.id],
     );
@@ -101,18 +101,22 @@ describeCluster('custody on two app processes sharing Postgres', {}, (cluster) =
   });
 
   it('makes one change for 40 concurrent identical requests under one Idempotency-Key, and gives all the same answer', async () => {
-    const { inst, call, ids } = await setupLedger(1);
+    const { inst, on, ids } = await setupLedger(1);
     const send = (app: RunningApp) =>
-      call(app, `${BASE}/balances/credit`, {
-        method: 'POST',
-        json: { tokenAddress: TOKEN, customerRef: ids[0], amount: '7.5' },
-        headers: { 'idempotency-key': 'concurrent-credit-1' },
-      }).then(async (res) => ({
-        status: res.status,
-        text: await res.text(),
-        replayed: res.headers.get('idempotent-replayed'),
-      }));
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => send(i % 2 === 0 ? a : b)));
+      on(app)
+        .call('/balances/credit', {
+          method: 'POST',
+          json: { tokenAddress: TOKEN, customerRef: ids[0], amount: '7.5' },
+          headers: { 'idempotency-key': 'concurrent-credit-1' },
+        })
+        .then(async (res) => ({
+          status: res.status,
+          text: await res.text(),
+          replayed: res.headers.get('idempotent-replayed'),
+        }));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => send(i % 2 === 0 ? cluster.a : cluster.b)),
+    );
     expect(new Set(answers.map((x) => x.status))).toEqual(new Set([200]));
     expect(new Set(answers.map((x) => x.text)).size).toBe(1);
     expect(answers.filter((x) => x.replayed === null)).toHaveLength(1);
@@ -123,20 +127,16 @@ describeCluster('custody on two app processes sharing Postgres', {}, (cluster) =
   });
 
   it('never lets concurrent debits and locks take a balance below zero or lock more than it holds', async () => {
-    const { inst, call, ids } = await setupLedger(1);
-    await call(a, `${BASE}/balances/credit`, {
-      method: 'POST',
-      json: { tokenAddress: TOKEN, customerRef: ids[0], amount: '10' },
-    });
+    const { inst, on, ids } = await setupLedger(1);
+    await on(cluster.a).post('/balances/credit', { tokenAddress: TOKEN, customerRef: ids[0], amount: '10' });
     const actions = Array.from({ length: 60 }, (_, i) =>
       i % 3 === 0 ? 'lock' : i % 3 === 1 ? 'debit' : 'unlock',
     );
     const statuses = await Promise.all(
       actions.map((action, i) =>
-        call(i % 2 === 0 ? a : b, `${BASE}/balances/${action}`, {
-          method: 'POST',
-          json: { tokenAddress: TOKEN, customerRef: ids[0], amount: '1' },
-        }).then((res) => res.status),
+        on(i % 2 === 0 ? cluster.a : cluster.b)
+          .post(`/balances/${action}`, { tokenAddress: TOKEN, customerRef: ids[0], amount: '1' })
+          .then((res) => res.status),
       ),
     );
     expect(statuses.every((s) => s === 200 || s === 400)).toBe(true);

@@ -3,12 +3,19 @@
 // borrows never above total deposits, the totals equal the sums of the positions and of the open
 // loans' debts, and every success and refusal is accounted for.
 import type { Database } from '@portcullis/db';
-import { beforeAll, expect, it } from 'vitest';
-import type { CustomerView } from '../src/core/customers/schemas.js';
+import { expect, it } from 'vitest';
 import { fromNumeric, parseDecimal } from '../src/core/decimal.js';
 import type { LoanView, MarketMetricsView, MarketView } from '../src/core/lending/schemas.js';
 import { openLoan, removeLiquidity, repayLoan } from '../src/core/lending/store.js';
-import { createInstance, describeCluster, envelope, errorEnvelope, type RunningApp } from './harness.js';
+import {
+  createCustomer,
+  createInstance,
+  describeCluster,
+  envelope,
+  errorEnvelope,
+  keyClient,
+  type RunningApp,
+} from './harness.js';
 
 const BASE = '/lending-stocks/api';
 const TOKEN = '0x00000000000000000000000000000000000000c0';
@@ -21,25 +28,13 @@ const units = (text: string): bigint => {
 };
 
 describeCluster('lending on two app processes sharing Postgres', {}, (cluster) => {
-  let a: RunningApp;
-  let b: RunningApp;
-  let db: Database;
-  beforeAll(() => {
-    a = cluster.a;
-    b = cluster.b;
-    db = cluster.dbA;
-  });
-
   /** An instance with a market; `post` alternates the two processes by `i`. */
   async function setup() {
-    const inst = await createInstance(a);
+    const inst = await createInstance(cluster.a);
+    const on = (app: RunningApp) => keyClient(app, inst.apiKey, BASE);
     const post = (i: number, path: string, json: unknown) =>
-      (i % 2 === 0 ? a : b).withKey(inst.apiKey, `${BASE}${path}`, { method: 'POST', json });
-    const customer = async (name: string) => {
-      const res = await a.withKey(inst.apiKey, '/customers/api/manage', { method: 'POST', json: { name } });
-      expect(res.status).toBe(201);
-      return (await envelope<CustomerView>(res)).data.id;
-    };
+      on(i % 2 === 0 ? cluster.a : cluster.b).post(path, json);
+    const customer = async (name: string) => (await createCustomer(cluster.a, inst.apiKey, { name })).id;
     const res = await post(0, '/markets', {
       stockTokenAddress: TOKEN,
       collateralFactor: '0.5',
@@ -48,11 +43,7 @@ describeCluster('lending on two app processes sharing Postgres', {}, (cluster) =
     expect(res.status).toBe(201);
     const market = (await envelope<MarketView>(res)).data;
     const metrics = async () =>
-      (
-        await envelope<MarketMetricsView>(
-          await b.withKey(inst.apiKey, `${BASE}/markets/${market.id}/metrics`),
-        )
-      ).data;
+      (await envelope<MarketMetricsView>(await on(cluster.b).call(`/markets/${market.id}/metrics`))).data;
     return { inst, post, customer, marketId: market.id, metrics };
   }
 
@@ -76,7 +67,7 @@ describeCluster('lending on two app processes sharing Postgres', {}, (cluster) =
 
   /** The invariants, read from the tables: the totals against the positions and the open loans. */
   async function ledger(marketId: string) {
-    const { rows } = await db.query<{
+    const { rows } = await cluster.dbA.query<{
       total_deposits: string;
       total_borrows: string;
       positions: string;
@@ -317,9 +308,10 @@ describeCluster('lending on two app processes sharing Postgres', {}, (cluster) =
     const later = await closeOutcomes(again);
     expect(later.filter((o) => !['200', '400 Loan is closed'].includes(o))).toEqual([]);
     expect([...closes, ...later].filter((o) => o === '200')).toHaveLength(1);
-    const { rows } = await db.query<{ status: string }>('SELECT status FROM lending_loans WHERE id = $1', [
-      loanId,
-    ]);
+    const { rows } = await cluster.dbA.query<{ status: string }>(
+      'SELECT status FROM lending_loans WHERE id = $1',
+      [loanId],
+    );
     expect(rows[0]?.status).toBe('CLOSED');
     expect((await ledger(s.marketId)).openLoans).toBe(0);
   });

@@ -2,14 +2,19 @@
 // row lock serialises matching, so concurrent crossing orders over both processes never fill a
 // quantity twice, every fill is a balanced trade within both limits, and the stored result is
 // exactly what the orders make when replayed one by one in the order they got the lock.
-import type { Database } from '@portcullis/db';
 import fc from 'fast-check';
-import { beforeAll, expect, it } from 'vitest';
-import type { CustomerView } from '../src/core/customers/schemas.js';
+import { expect, it } from 'vitest';
 import { canonicalNumeric, fromNumeric, type Units } from '../src/core/decimal.js';
 import { matchOrder, type RestingOrder, type Side } from '../src/core/trading/engine.js';
 import type { OrderBookView, OrderView } from '../src/core/trading/schemas.js';
-import { createInstance, describeCluster, envelope, type RunningApp } from './harness.js';
+import {
+  createCustomer,
+  createInstance,
+  describeCluster,
+  envelope,
+  keyClient,
+  type RunningApp,
+} from './harness.js';
 
 const BASE = '/orderbooks/stocks/api/offchain';
 
@@ -34,45 +39,32 @@ interface StoredTrade {
 }
 
 describeCluster('trading on two app processes sharing Postgres', {}, (cluster) => {
-  let a: RunningApp;
-  let b: RunningApp;
-  let db: Database;
-  beforeAll(() => {
-    a = cluster.a;
-    b = cluster.b;
-    db = cluster.dbA;
-  });
-
+  /** A new instance's book and `customers` customers; `on(app)` calls its trading routes on `app`. */
   async function setupBook(customers: number) {
-    const inst = await createInstance(a);
-    const call = (app: RunningApp, path: string, init?: RequestInit & { json?: unknown }) =>
-      app.withKey(inst.apiKey, path, init);
+    const inst = await createInstance(cluster.a);
+    const on = (app: RunningApp) => keyClient(app, inst.apiKey, BASE);
     const ids: string[] = [];
     for (let i = 0; i < customers; i++) {
-      const res = await call(a, '/customers/api/manage', { method: 'POST', json: { name: `C${i}` } });
-      ids.push((await envelope<CustomerView>(res)).data.id);
+      ids.push((await createCustomer(cluster.a, inst.apiKey, { name: `C${i}` })).id);
     }
-    const res = await call(b, `${BASE}/order-books`, {
-      method: 'POST',
-      json: {
-        tokenAddress: `0x${'1'.repeat(40)}`,
-        quoteTokenAddress: `0x${'2'.repeat(40)}`,
-        name: 'Concurrent',
-        symbol: 'CC',
-      },
+    const res = await on(cluster.b).post('/order-books', {
+      tokenAddress: `0x${'1'.repeat(40)}`,
+      quoteTokenAddress: `0x${'2'.repeat(40)}`,
+      name: 'Concurrent',
+      symbol: 'CC',
     });
     expect(res.status).toBe(201);
     const bookId = (await envelope<OrderBookView>(res)).data.id;
-    return { call, ids, bookId };
+    return { on, ids, bookId };
   }
 
   async function stored(bookId: string) {
-    const orders = await db.query<StoredOrder>(
+    const orders = await cluster.dbA.query<StoredOrder>(
       `SELECT id, side, order_type, price, quantity, filled_quantity, time_in_force, status
          FROM orders WHERE order_book_id = $1 ORDER BY seq`,
       [bookId],
     );
-    const trades = await db.query<StoredTrade>(
+    const trades = await cluster.dbA.query<StoredTrade>(
       `SELECT id, buy_order_id, sell_order_id, taker_side, price, quantity FROM trades WHERE order_book_id = $1 ORDER BY seq`,
       [bookId],
     );
@@ -80,7 +72,7 @@ describeCluster('trading on two app processes sharing Postgres', {}, (cluster) =
   }
 
   it('keeps every fill whole under 200 concurrent crossing orders from several customers on both processes', async () => {
-    const { call, ids, bookId } = await setupBook(5);
+    const { on, ids, bookId } = await setupBook(5);
     // Deterministic random orders: LIMIT prices on a grid around 100 so that most of them cross.
     const orders = fc.sample(
       fc.record({
@@ -94,17 +86,14 @@ describeCluster('trading on two app processes sharing Postgres', {}, (cluster) =
     );
     const responses = await Promise.all(
       orders.map((o, i) =>
-        call(i % 2 === 0 ? a : b, `${BASE}/orders`, {
-          method: 'POST',
-          json: {
-            orderBookId: bookId,
-            customerRef: ids[o.customer],
-            side: o.side,
-            orderType: 'LIMIT',
-            price: (100 + o.tick * 0.25).toFixed(2),
-            quantity: (o.quantity / 1000).toFixed(3),
-            timeInForce: o.ioc === 0 ? 'IOC' : 'GTC',
-          },
+        on(i % 2 === 0 ? cluster.a : cluster.b).post('/orders', {
+          orderBookId: bookId,
+          customerRef: ids[o.customer],
+          side: o.side,
+          orderType: 'LIMIT',
+          price: (100 + o.tick * 0.25).toFixed(2),
+          quantity: (o.quantity / 1000).toFixed(3),
+          timeInForce: o.ioc === 0 ? 'IOC' : 'GTC',
         }),
       ),
     );
@@ -209,27 +198,24 @@ describeCluster('trading on two app processes sharing Postgres', {}, (cluster) =
   });
 
   it('never both fills and cancels an order when cancels race market orders over both processes', async () => {
-    const { call, ids, bookId } = await setupBook(2);
+    const { on, ids, bookId } = await setupBook(2);
     const [seller, buyer] = ids as [string, string];
     const asks: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const res = await call(a, `${BASE}/orders`, {
-        method: 'POST',
-        json: {
-          orderBookId: bookId,
-          customerRef: seller,
-          side: 'SELL',
-          orderType: 'LIMIT',
-          price: '10',
-          quantity: '1',
-        },
+      const res = await on(cluster.a).post('/orders', {
+        orderBookId: bookId,
+        customerRef: seller,
+        side: 'SELL',
+        orderType: 'LIMIT',
+        price: '10',
+        quantity: '1',
       });
       asks.push((await envelope<OrderView>(res)).data.id);
     }
     const [cancels, buys] = await Promise.all([
       Promise.all(
         asks.map((id, i) =>
-          call(i % 2 === 0 ? b : a, `${BASE}/orders/${id}`, {
+          on(i % 2 === 0 ? cluster.b : cluster.a).call(`/orders/${id}`, {
             method: 'DELETE',
             json: { customerRef: seller },
           }),
@@ -237,15 +223,12 @@ describeCluster('trading on two app processes sharing Postgres', {}, (cluster) =
       ),
       Promise.all(
         asks.map((_, i) =>
-          call(i % 2 === 0 ? a : b, `${BASE}/orders`, {
-            method: 'POST',
-            json: {
-              orderBookId: bookId,
-              customerRef: buyer,
-              side: 'BUY',
-              orderType: 'MARKET',
-              quantity: '1',
-            },
+          on(i % 2 === 0 ? cluster.a : cluster.b).post('/orders', {
+            orderBookId: bookId,
+            customerRef: buyer,
+            side: 'BUY',
+            orderType: 'MARKET',
+            quantity: '1',
           }),
         ),
       ),
