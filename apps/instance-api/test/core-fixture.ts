@@ -120,14 +120,17 @@ export async function createCoreResources(app: RunningApp, key: string, tag: str
   };
 }
 
-/** Every documented operation of the core services: method and path template. */
-export async function coreOperations(app: RunningApp): Promise<Array<{ method: string; template: string }>> {
+/** Every documented operation of the core services: method, path template and its service's tag. */
+export async function coreOperations(
+  app: RunningApp,
+): Promise<Array<{ method: string; template: string; tag: string }>> {
   const document = (await (await fetch(`${app.url}/openapi.json`)).json()) as {
     paths: Record<string, Record<string, { tags?: string[] }>>;
   };
   return Object.entries(document.paths).flatMap(([template, item]) =>
-    Object.entries(item)
-      .filter(([, operation]) => CORE_TAGS.has(operation.tags?.[0] ?? ''))
-      .map(([method]) => ({ method: method.toUpperCase(), template })),
+    Object.entries(item).flatMap(([method, operation]) => {
+      const tag = operation.tags?.[0] ?? '';
+      return CORE_TAGS.has(tag) ? [{ method: method.toUpperCase(), template, tag }] : [];
+    }),
   );
 }

@@ -1,17 +1,10 @@
 // SPEC §4.2, §4.5: every route of a core service answers 403 SERVICE_NOT_ENABLED while the
 // instance has the service off, before its body or parameters are looked at, and works again as
 // soon as the operator turns it on — on every process, within the invalidation bound (§8).
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SERVICES, type Service } from '../src/domain.js';
-import {
-  createInstance,
-  describeCluster,
-  errorEnvelope,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
-} from './harness.js';
+import { coreOperations } from './core-fixture.js';
+import { createInstance, describeCluster, errorEnvelope, type RunningApp, useApp } from './harness.js';
 
 /** The tag each core service's routes carry in the document. */
 const TAG_SERVICE: Record<string, Service> = {
@@ -39,25 +32,18 @@ interface CoreOperation {
   service: Service;
 }
 
-type Document = { paths: Record<string, Record<string, { tags?: string[] }>> };
-
 /** Every documented operation of a core service, with its parameters filled in. */
-async function coreOperations(app: RunningApp): Promise<CoreOperation[]> {
-  const document = (await (await fetch(`${app.url}/openapi.json`)).json()) as Document;
-  const operations: CoreOperation[] = [];
-  for (const [template, item] of Object.entries(document.paths)) {
-    for (const [method, operation] of Object.entries(item)) {
-      const service = TAG_SERVICE[operation.tags?.[0] ?? ''];
-      if (service === undefined) continue;
-      const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => {
-        const value = PARAMS[name];
-        if (value === undefined) throw new Error(`no value for {${name}} of ${template}`);
-        return value;
-      });
-      operations.push({ method: method.toUpperCase(), path, service });
-    }
-  }
-  return operations;
+async function coreRequests(app: RunningApp): Promise<CoreOperation[]> {
+  return (await coreOperations(app)).map(({ method, template, tag }) => {
+    const service = TAG_SERVICE[tag];
+    if (service === undefined) throw new Error(`no service for the tag ${tag} of ${template}`);
+    const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+      const value = PARAMS[name];
+      if (value === undefined) throw new Error(`no value for {${name}} of ${template}`);
+      return value;
+    });
+    return { method, path, service };
+  });
 }
 
 function send(app: RunningApp, key: string, operation: CoreOperation): Promise<Response> {
@@ -75,26 +61,17 @@ async function expectGated(res: Response, service: Service, where: string) {
 }
 
 describe('the service gate on every core route (one process)', () => {
-  let db: Database;
-  let app: RunningApp;
-  beforeAll(async () => {
-    db = await pgliteDatabase();
-    app = await startApp({ db });
-  });
-  afterAll(async () => {
-    await app.close();
-    await db.close();
-  });
+  const app = useApp();
 
   it('documents routes of all five services', async () => {
-    const operations = await coreOperations(app);
+    const operations = await coreRequests(app);
     expect(new Set(operations.map((o) => o.service))).toEqual(new Set(SERVICES));
     expect(operations.length).toBe(41);
   });
 
   it('answers 403 SERVICE_NOT_ENABLED on every route of every service an instance has off', async () => {
     const { apiKey } = await createInstance(app, { name: 'Nothing on', services: [] });
-    for (const operation of await coreOperations(app)) {
+    for (const operation of await coreRequests(app)) {
       await expectGated(
         await send(app, apiKey, operation),
         operation.service,
@@ -106,7 +83,7 @@ describe('the service gate on every core route (one process)', () => {
   it('lets through exactly the routes of the services an instance has on', async () => {
     for (const service of SERVICES) {
       const { apiKey } = await createInstance(app, { name: `Only ${service}`, services: [service] });
-      for (const operation of await coreOperations(app)) {
+      for (const operation of await coreRequests(app)) {
         const res = await send(app, apiKey, operation);
         const where = `${service}: ${operation.method} ${operation.path}`;
         if (operation.service === service) {
@@ -121,23 +98,19 @@ describe('the service gate on every core route (one process)', () => {
 });
 
 describeCluster('the service gate on two processes', {}, (cluster) => {
-  let a: RunningApp;
-  let b: RunningApp;
-  beforeAll(() => {
-    a = cluster.a;
-    b = cluster.b;
-  });
-
   it('applies each service turned off and on by the operator on A to the next requests on B within 100 ms', async () => {
-    const inst = await createInstance(a);
-    const operations = await coreOperations(a);
+    const inst = await createInstance(cluster.a);
+    const operations = await coreRequests(cluster.a);
     const probe = (service: Service) => {
       const operation = operations.find((o) => o.service === service && o.method === 'GET');
       if (operation === undefined) throw new Error(`no GET route of ${service}`);
-      return () => send(b, inst.apiKey, operation);
+      return () => send(cluster.b, inst.apiKey, operation);
     };
     const setServices = async (services: readonly Service[]) => {
-      const res = await a.admin(`/admin/instances/${inst.id}`, { method: 'PATCH', json: { services } });
+      const res = await cluster.a.admin(`/admin/instances/${inst.id}`, {
+        method: 'PATCH',
+        json: { services },
+      });
       expect(res.status).toBe(200);
       return performance.now();
     };

@@ -3,30 +3,22 @@
 // with junk — against a running app holding real resources, so requests reach the stores, not
 // only the validators (bounded runs, loopback only). Every answer is also checked against the
 // document by the harness.
-import type { Database } from '@portcullis/db';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { coreOperations, createCoreResources } from './core-fixture.js';
-import { createInstance, pgliteDatabase, type RunningApp, startApp } from './harness.js';
+import { createInstance, useApp } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
+const app = useApp();
 let key: string;
 /** Real ids and addresses of the instance's resources, by path parameter and body field. */
 let real: Record<string, string[]> = {};
 let operations: Array<{ method: string; template: string }> = [];
 
 beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
   key = (await createInstance(app)).apiKey;
   real = await createCoreResources(app, key, 'h');
   operations = await coreOperations(app);
 }, 60_000);
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
 
 const junk = fc.oneof(
   fc.string({ maxLength: 40 }),

@@ -1,8 +1,7 @@
 // SPEC §4.5: every core resource belongs to one instance. Another instance's key meets a 404 on
 // every route that names it (by path or in a body), never a 403 that would confirm it exists,
 // and its lists never show it; nothing the other instance tries changes it.
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CORE_TAGS,
   type CoreResources,
@@ -12,17 +11,9 @@ import {
   LENDING,
   TRADING,
 } from './core-fixture.js';
-import {
-  createInstance,
-  envelope,
-  errorEnvelope,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
-} from './harness.js';
+import { createInstance, envelope, errorEnvelope, useApp } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
+const app = useApp();
 let keyA: string;
 let keyB: string;
 let a: CoreResources;
@@ -30,18 +21,12 @@ let b: CoreResources;
 let operations: Array<{ method: string; template: string }>;
 
 beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
   keyA = (await createInstance(app, { name: 'A' })).apiKey;
   keyB = (await createInstance(app, { name: 'B' })).apiKey;
   a = await createCoreResources(app, keyA, 'a');
   b = await createCoreResources(app, keyB, 'b');
   operations = await coreOperations(app);
 }, 60_000);
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
 
 const first = (values: string[]) => values[0] as string;
 

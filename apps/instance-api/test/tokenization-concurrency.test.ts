@@ -3,7 +3,7 @@
 // none is lost (each balance is its issues minus its accepted redemptions), no holding goes below
 // zero, and the total supply equals the sum of the holdings, through the API and in SQL.
 import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatDecimal, parseDecimal } from '../src/core/decimal.js';
 import type { BalanceView, DeploymentView, HolderView, TokenView } from '../src/core/tokenization/schemas.js';
 import {
@@ -11,9 +11,9 @@ import {
   describeCluster,
   envelope,
   errorEnvelope,
-  pgliteDatabase,
+  keyClient,
   type RunningApp,
-  startApp,
+  useApp,
 } from './harness.js';
 
 const BASE = '/stocks/api';
@@ -33,21 +33,19 @@ function units(text: string): bigint {
 async function hammer(apps: RunningApp[], db: Database) {
   const first = apps[0] as RunningApp;
   const { apiKey } = await createInstance(first);
-  const call = (app: RunningApp, path: string, init?: RequestInit & { json?: unknown }) =>
-    app.withKey(apiKey, `${BASE}${path}`, init);
-  const deployed = await call(first, '/tokenization/deploy', {
-    method: 'POST',
-    json: { name: 'Bayer AG', symbol: 'BAYN', isin: 'DE000BAY0017', issuerAddress: ACCOUNTS[0] },
+  const on = (app: RunningApp) => keyClient(app, apiKey, BASE);
+  const deployed = await on(first).post('/tokenization/deploy', {
+    name: 'Bayer AG',
+    symbol: 'BAYN',
+    isin: 'DE000BAY0017',
+    issuerAddress: ACCOUNTS[0],
   });
   expect(deployed.status).toBe(201);
   const token = (await envelope<DeploymentView>(deployed)).data.token.tokenAddress;
 
   const expected = new Map<string, bigint>();
   for (const account of ACCOUNTS) {
-    const res = await call(first, `/tokenization/${token}/issue`, {
-      method: 'POST',
-      json: { recipient: account, amount: INITIAL },
-    });
+    const res = await on(first).post(`/tokenization/${token}/issue`, { recipient: account, amount: INITIAL });
     expect(res.status).toBe(200);
     expected.set(account, units(INITIAL));
   }
@@ -63,13 +61,12 @@ async function hammer(apps: RunningApp[], db: Database) {
   });
   const responses = await Promise.all(
     operations.map((op) =>
-      call(op.app as RunningApp, `/tokenization/${token}/${op.action}`, {
-        method: 'POST',
-        json:
-          op.action === 'issue'
-            ? { recipient: op.account, amount: op.amount }
-            : { account: op.account, amount: op.amount },
-      }),
+      on(op.app as RunningApp).post(
+        `/tokenization/${token}/${op.action}`,
+        op.action === 'issue'
+          ? { recipient: op.account, amount: op.amount }
+          : { account: op.account, amount: op.amount },
+      ),
     ),
   );
 
@@ -97,15 +94,16 @@ async function hammer(apps: RunningApp[], db: Database) {
   let sum = 0n;
   for (const [i, account] of ACCOUNTS.entries()) {
     const app = apps[i % apps.length] as RunningApp;
-    const balance = (await envelope<BalanceView>(await call(app, `/fetch/balance/${token}/${account}`))).data;
+    const res = await on(app).call(`/fetch/balance/${token}/${account}`);
+    const balance = (await envelope<BalanceView>(res)).data;
     const want = expected.get(account) ?? 0n;
     expect(want >= 0n).toBe(true);
     expect(balance.balance).toBe(formatDecimal(want));
     sum += want;
   }
-  const supply = (await envelope<TokenView>(await call(first, `/fetch/token/${token}`))).data.totalSupply;
+  const supply = (await envelope<TokenView>(await on(first).call(`/fetch/token/${token}`))).data.totalSupply;
   expect(supply).toBe(formatDecimal(sum));
-  const holders = (await envelope<HolderView[]>(await call(first, `/fetch/holders/${token}`))).data;
+  const holders = (await envelope<HolderView[]>(await on(first).call(`/fetch/holders/${token}`))).data;
   expect(holders.reduce((total, holder) => total + units(holder.balance), 0n)).toBe(sum);
 
   // The same in SQL: supply = sum of holdings, nothing below zero.
@@ -126,19 +124,10 @@ async function hammer(apps: RunningApp[], db: Database) {
 }
 
 describe('concurrent issues and redemptions on one process (PGlite)', () => {
-  let db: Database;
-  let app: RunningApp;
-  beforeAll(async () => {
-    db = await pgliteDatabase();
-    app = await startApp({ db });
-  });
-  afterAll(async () => {
-    await app.close();
-    await db.close();
-  });
+  const app = useApp();
 
   it('loses no update, never goes below zero, and keeps supply = sum of holdings', async () => {
-    await hammer([app], db);
+    await hammer([app], app.db);
   });
 });
 
