@@ -1,6 +1,5 @@
 // SPEC §4.3 operator API, through HTTP.
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
   type ApiKeyView,
@@ -11,21 +10,11 @@ import {
   type InstanceView,
   type InstanceWithCountsView,
   pgliteDatabase,
-  type RunningApp,
   startApp,
+  useApp,
 } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
-
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
+const app = useApp();
 
 const ALL_SERVICES = ['customers', 'tokenization', 'trading', 'lending', 'custody'];
 
@@ -164,7 +153,7 @@ describe('operator API (SPEC §4.3)', () => {
 
 describe('operator API limits (SPEC §4.6)', () => {
   it('counts failed admin authentications per address, not valid ones, and then locks the address out', async () => {
-    const limited = await startApp({ db, limits: { authPer15Min: 3 } });
+    const limited = await startApp({ db: app.db, limits: { authPer15Min: 3 } });
     try {
       for (let i = 0; i < 5; i += 1) expect((await limited.admin('/admin/instances')).status).toBe(200);
       for (let i = 0; i < 3; i += 1) {

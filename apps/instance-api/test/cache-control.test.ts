@@ -1,7 +1,6 @@
 // Cache-Control: an answer that carries a new secret is never stored; no answer of the API is,
 // unless its route sets a policy of its own (the document).
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ApiKeyView,
   type CreatedKeyView,
@@ -9,21 +8,10 @@ import {
   envelope,
   errorEnvelope,
   itemAt,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
+  useApp,
 } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
+const app = useApp();
 
 describe('Cache-Control on responses that carry a secret', () => {
   it('sends no-store with a new instance, a new key and a rotated key', async () => {

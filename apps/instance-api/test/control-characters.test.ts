@@ -1,32 +1,22 @@
 // SPEC §8: single-line fields (instance and key names) refuse every C0 control character
 // (U+0000–U+001F) and DEL (U+007F) left after trimming: 400 VALIDATION_ERROR naming the field,
 // never a 500 (Postgres refuses NUL in text) and never stored.
-import type { Database } from '@portcullis/db';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiKeyView,
   createInstance,
   envelope,
   errorEnvelope,
   type InstanceView,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
+  useApp,
 } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
+const app = useApp();
 let inst: Awaited<ReturnType<typeof createInstance>>;
 
 beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
   inst = await createInstance(app, { name: 'Control' });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
 });
 
 const CONTROLS = [...Array.from({ length: 0x20 }, (_, code) => String.fromCharCode(code)), '\u007f'];
@@ -51,7 +41,7 @@ const fields: Array<[string, (name: string) => Promise<Response>]> = [
 ];
 
 async function storedRows(): Promise<{ instances: number; keys: number; withControls: number }> {
-  const { rows } = await db.query<{ instances: number; keys: number; with_controls: number }>(
+  const { rows } = await app.db.query<{ instances: number; keys: number; with_controls: number }>(
     `SELECT (SELECT count(*)::int FROM instances) AS instances,
             (SELECT count(*)::int FROM api_keys) AS keys,
             (SELECT count(*)::int FROM instances WHERE name ~ '[[:cntrl:]]')

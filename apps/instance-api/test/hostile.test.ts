@@ -1,8 +1,7 @@
 // SPEC §8: hostile input never yields a 500 or a crash. Property tests over headers, paths and
 // bodies against a running app (bounded runs, loopback only).
-import type { Database } from '@portcullis/db';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
   type ApiKeyView,
@@ -10,29 +9,20 @@ import {
   envelope,
   errorEnvelope,
   itemAt,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
+  useApp,
 } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
+const app = useApp();
 let key: string;
 let keyId: string;
 
 beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
   const inst = await createInstance(app);
   key = inst.apiKey;
   keyId = itemAt(
     (await envelope<ApiKeyView[]>(await app.withKey(key, '/api/v2/instance/api-keys'))).data,
     0,
   ).id;
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
 });
 
 const headerText = fc.stringMatching(/^[\x20-\x7e]{0,300}$/);

@@ -1,27 +1,9 @@
 // /metrics counts each authentication decision by scheme, reason and code: the reason the app
 // knows (revoked, unknown…) reaches the metric, never the client, and never the key.
-import type { Database } from '@portcullis/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiKeyView,
-  type CreatedKeyView,
-  createInstance,
-  envelope,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { type ApiKeyView, type CreatedKeyView, createInstance, envelope, useApp } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
-});
+const app = useApp();
 
 const outcomes = async () =>
   (await (await fetch(`${app.url}/metrics`)).text())
