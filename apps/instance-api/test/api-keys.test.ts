@@ -1,7 +1,6 @@
 // SPEC §4.4 key management, through HTTP.
-import type { Database } from '@portcullis/db';
 import { createFakeClock } from '@portcullis/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ApiKeyView,
   type CreatedInstanceView,
@@ -9,49 +8,29 @@ import {
   createInstance,
   envelope,
   errorEnvelope,
+  expectError,
   type InstanceWithStatsView,
   itemAt,
+  keyClient,
   type MessageView,
-  pgliteDatabase,
   type RotationView,
-  type RunningApp,
   startApp,
+  useApp,
 } from './harness.js';
 
 const clock = createFakeClock(Date.UTC(2026, 5, 1, 12, 0, 0));
-let db: Database;
-let app: RunningApp;
-
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db, now: clock.now });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
+const app = useApp({ now: clock.now });
 
 const BASE = '/api/v2/instance';
 
 async function setup() {
   const inst = await createInstance(app);
-  const call = (path: string, init?: RequestInit & { json?: unknown }) =>
-    app.withKey(inst.apiKey, `${BASE}${path}`, init);
+  const { call } = keyClient(app, inst.apiKey, BASE);
   const list = async () => (await envelope<ApiKeyView[]>(await call('/api-keys'))).data;
   const create = async (name: string) =>
     (await envelope<CreatedKeyView>(await call('/api-keys', { method: 'POST', json: { name } }))).data;
   const defaultId = itemAt(await list(), 0).id;
   return { inst, call, list, create, defaultId };
-}
-
-async function expectError(res: Response, status: number, code: string, message?: string) {
-  const body = await errorEnvelope(res);
-  expect(res.status).toBe(status);
-  expect(body.success).toBe(false);
-  expect(body.data).toBeNull();
-  expect(body.error.code).toBe(code);
-  if (message) expect(body.error.message).toBe(message);
-  return body;
 }
 
 describe('instance info', () => {
@@ -362,7 +341,7 @@ describe('a key in its rotation overlap only reads (read-only until it expires)'
     const k = await create('k');
     expect((await app.withKey(k.key, BASE)).status).toBe(200); // cached as ACTIVE
     // Rotated behind the app's back: no invalidation, so the cache still says ACTIVE.
-    await db.query(`UPDATE api_keys SET status = 'PENDING_ROTATION', expires_at = $2 WHERE id = $1`, [
+    await app.db.query(`UPDATE api_keys SET status = 'PENDING_ROTATION', expires_at = $2 WHERE id = $1`, [
       k.id,
       new Date(clock.now() + 3_600_000),
     ]);
@@ -498,7 +477,7 @@ describe('lastUsedAt', () => {
   it('records use without a database write per request, and shows it before the batch is flushed', async () => {
     const { inst, list, defaultId } = await setup();
     await app.withKey(inst.apiKey, BASE);
-    const row = await db.query<{ last_used_at: Date | null }>(
+    const row = await app.db.query<{ last_used_at: Date | null }>(
       'SELECT last_used_at FROM api_keys WHERE id = $1',
       [defaultId],
     );
@@ -507,7 +486,7 @@ describe('lastUsedAt', () => {
       new Date(clock.now()).toISOString(),
     );
     await app.deps.usage.flush();
-    const after = await db.query<{ last_used_at: Date | null }>(
+    const after = await app.db.query<{ last_used_at: Date | null }>(
       'SELECT last_used_at FROM api_keys WHERE id = $1',
       [defaultId],
     );
@@ -517,7 +496,7 @@ describe('lastUsedAt', () => {
 
 describe('key management limit (SPEC §4.4: 30/min per instance)', () => {
   it('answers 429 past the per-instance limit with the limit headers', async () => {
-    const limited = await startApp({ db, now: clock.now, limits: { keyMgmtPerMin: 3 } });
+    const limited = await startApp({ db: app.db, now: clock.now, limits: { keyMgmtPerMin: 3 } });
     try {
       const res = await limited.admin('/admin/instances', { method: 'POST', json: { name: 'L' } });
       const key = (await envelope<CreatedInstanceView>(res)).data.apiKey;

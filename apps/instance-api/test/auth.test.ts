@@ -1,7 +1,6 @@
 // SPEC §4.2 authentication outcomes, through HTTP, on the embedded database (single node).
-import type { Database } from '@portcullis/db';
 import { createFakeClock } from '@portcullis/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ApiKeyView,
   type CreatedKeyView,
@@ -13,22 +12,12 @@ import {
   itemAt,
   pgliteDatabase,
   type RotationView,
-  type RunningApp,
   startApp,
+  useApp,
 } from './harness.js';
 
 const clock = createFakeClock(Date.UTC(2026, 5, 1, 12, 0, 0));
-let db: Database;
-let app: RunningApp;
-
-beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db, now: clock.now });
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
-});
+const app = useApp({ now: clock.now });
 
 async function errorOf(
   res: Response,

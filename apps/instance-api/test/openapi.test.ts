@@ -2,7 +2,6 @@
 // routes the app really registers. (Every answer of every test file is also checked against it:
 // see the harness.)
 import { createMetrics } from '@portcullis/app-kit';
-import type { Database } from '@portcullis/db';
 import { instanceApiErrors, instanceAuthErrors, rateLimitErrors } from '@portcullis/errors';
 import {
   type CheckedDocument,
@@ -11,13 +10,12 @@ import {
   readJson,
   registeredOperations,
 } from '@portcullis/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { SERVICES } from '../src/domain.js';
-import { createInstance, envelope, pgliteDatabase, type RunningApp, startApp } from './harness.js';
+import { createInstance, envelope, startApp, useApp } from './harness.js';
 
-let db: Database;
-let app: RunningApp;
+const app = useApp();
 let document: ServedDocument;
 
 /** The served document, as far as these tests read it. */
@@ -31,13 +29,7 @@ interface ServedDocument extends CheckedDocument {
 }
 
 beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({ db });
   document = await readJson<ServedDocument>(await fetch(`${app.url}/openapi.json`));
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
 });
 
 /** The parts of an operation these tests read. */
@@ -169,7 +161,7 @@ describe('GET /openapi.json', () => {
 
   it('names its server: PUBLIC_URL when set, else relative to wherever it was fetched', async () => {
     expect(document.servers).toEqual([{ url: '/' }]);
-    const published = await startApp({ db, publicUrl: 'https://instances.example.org' });
+    const published = await startApp({ db: app.db, publicUrl: 'https://instances.example.org' });
     try {
       const served = await readJson<ServedDocument>(await fetch(`${published.url}/openapi.json`));
       expect(served.servers).toEqual([{ url: 'https://instances.example.org' }]);
@@ -180,7 +172,7 @@ describe('GET /openapi.json', () => {
 
   it('states the rate limits the app enforces', async () => {
     const limited = await startApp({
-      db,
+      db: app.db,
       limits: { keyPerMin: 7, ipPerMin: 3, keyMgmtPerMin: 5, authPer15Min: 4 },
     });
     try {
@@ -197,7 +189,7 @@ describe('GET /openapi.json', () => {
 
   it('is not rate limited, like /healthz, while the per-address limit refuses other routes', async () => {
     const limited = await startApp({
-      db,
+      db: app.db,
       limits: { ipPerMin: 1, keyPerMin: 10_000, keyMgmtPerMin: 10_000, authPer15Min: 10_000 },
     });
     try {

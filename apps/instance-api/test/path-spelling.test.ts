@@ -1,7 +1,6 @@
 // SPEC §4.4 (last rule): every rule holds for every spelling of a path the router serves. A limiter
 // or guard is never skipped because a path was written in another case, with a trailing slash or
 // with percent-encoded letters: such a path is a 404, or goes through the same guards and limiters.
-import type { Database } from '@portcullis/db';
 import {
   checkPathSpellings,
   documentedOperationsOf,
@@ -9,39 +8,24 @@ import {
   type LimiterCall,
   recordingLimiters,
 } from '@portcullis/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ADMIN_TOKEN,
-  createInstance,
-  errorEnvelope,
-  pgliteDatabase,
-  type RunningApp,
-  startApp,
-} from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, createInstance, errorEnvelope, startApp, useApp } from './harness.js';
 
 const log: LimiterCall[] = [];
-let db: Database;
-let app: RunningApp;
+const app = useApp({
+  instrument: (deps) => {
+    deps.limiters = recordingLimiters(deps.limiters, log);
+  },
+});
 let apiKey: string;
 
 beforeAll(async () => {
-  db = await pgliteDatabase();
-  app = await startApp({
-    db,
-    instrument: (deps) => {
-      deps.limiters = recordingLimiters(deps.limiters, log);
-    },
-  });
   apiKey = (await createInstance(app)).apiKey;
   // Warm the key into L1: a key L1 does not hold yet checks the per-address budget before its
   // lookup (a peek the next, cached request skips), so the first request of the property would
   // otherwise record one more limiter call than its respelt twin, whatever the spelling.
   expect((await app.withKey(apiKey, '/api/v2/instance')).status).toBe(200);
   log.length = 0;
-});
-afterAll(async () => {
-  await app.close();
-  await db.close();
 });
 
 /** The app's "no route" 404, as opposed to a handler's own 404 (an unknown key or instance). */
@@ -91,7 +75,7 @@ describe('path spellings (SPEC §4.4)', () => {
   });
 
   it('answers /api/v2/Instance/api-keys with 404, never with the route minus its key-management limit', async () => {
-    const limited = await startApp({ db, limits: { keyMgmtPerMin: 2 } });
+    const limited = await startApp({ db: app.db, limits: { keyMgmtPerMin: 2 } });
     try {
       const key = (await createInstance(limited)).apiKey;
       expect((await limited.withKey(key, '/api/v2/instance/api-keys')).status).toBe(200);
