@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import {
-  createCustomer,
+  createCustomerIds,
   createInstance,
   describeCluster,
   envelope,
@@ -29,10 +29,7 @@ describeCluster('custody on two app processes sharing Postgres', {}, (cluster) =
     const inst = await createInstance(cluster.a);
     const on = (app: RunningApp) => keyClient(app, inst.apiKey, BASE);
     await on(cluster.a).post('/tokens', { tokenAddress: TOKEN, name: 'T', symbol: 'T' });
-    const ids: string[] = [];
-    for (let i = 0; i < customers; i++) {
-      ids.push((await createCustomer(cluster.a, inst.apiKey, { name: `C${i}` })).id);
-    }
+    const ids = await createCustomerIds(cluster.a, inst.apiKey, customers);
     return { inst, on, ids };
   }
 

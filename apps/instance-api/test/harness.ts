@@ -229,6 +229,19 @@ export async function createCustomer(
   return (await envelope<CustomerView>(res)).data;
 }
 
+/**
+ * Creates `count` customers named C0, C1, … one after the other in the instance of `apiKey`;
+ * returns their ids in that order.
+ *
+ * @example
+ * const [seller, buyer] = await createCustomerIds(app, inst.apiKey, 2);
+ */
+export async function createCustomerIds(app: RunningApp, apiKey: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push((await createCustomer(app, apiKey, { name: `C${i}` })).id);
+  return ids;
+}
+
 // The envelope as these tests read it: the published objects inside come from src/schemas.ts,
 // and every answer is also checked against the served document (see `audit` above).
 

@@ -69,7 +69,9 @@ async function funded(deposit: string, marketFields: Json = {}) {
   const borrower = await s.customer({ name: 'Borrower' });
   const market = await s.newMarket(marketFields);
   await s.position(market.id, 'add-liquidity', { customerRef: lender.id, amount: deposit });
-  return { ...s, lender, borrower, market };
+  /** POSTs `action` on this market's positions; the answer is the test's to check. */
+  const act = (action: string, json: Json) => s.post(`/positions/${market.id}/${action}`, json);
+  return { ...s, lender, borrower, market, act };
 }
 
 describe('markets', () => {
@@ -241,16 +243,13 @@ describe('liquidity', () => {
     });
     expect(removed).toMatchObject({ deposited: '6', market: { totalDeposits: '6' } });
     await expectError(
-      await s.post(`/positions/${s.market.id}/remove-liquidity`, {
-        customerRef: s.lender.id,
-        amount: '6.000000000000000001',
-      }),
+      await s.act('remove-liquidity', { customerRef: s.lender.id, amount: '6.000000000000000001' }),
       400,
       'INSUFFICIENT_BALANCE',
     );
     // A customer without a position has nothing to remove.
     await expectError(
-      await s.post(`/positions/${s.market.id}/remove-liquidity`, { customerRef: s.borrower.id, amount: '1' }),
+      await s.act('remove-liquidity', { customerRef: s.borrower.id, amount: '1' }),
       400,
       'INSUFFICIENT_BALANCE',
     );
@@ -267,10 +266,7 @@ describe('liquidity', () => {
       201,
     );
     await expectError(
-      await s.post(`/positions/${s.market.id}/remove-liquidity`, {
-        customerRef: s.lender.id,
-        amount: '40.000000000000000001',
-      }),
+      await s.act('remove-liquidity', { customerRef: s.lender.id, amount: '40.000000000000000001' }),
       400,
       'INSUFFICIENT_LIQUIDITY',
     );
@@ -290,7 +286,7 @@ describe('liquidity', () => {
     const s = await funded('10');
     for (const action of ['add-liquidity', 'remove-liquidity']) {
       await expectError(
-        await s.post(`/positions/${s.market.id}/${action}`, { customerRef: 'nobody', amount: '1' }),
+        await s.act(action, { customerRef: 'nobody', amount: '1' }),
         404,
         'NOT_FOUND',
         'Customer not found',
@@ -309,7 +305,7 @@ describe('liquidity', () => {
       (await app.withKey(s.inst.apiKey, `/customers/api/manage/${archived.id}`, { method: 'DELETE' })).status,
     ).toBe(200);
     await expectError(
-      await s.post(`/positions/${s.market.id}/add-liquidity`, { customerRef: archived.id, amount: '1' }),
+      await s.act('add-liquidity', { customerRef: archived.id, amount: '1' }),
       404,
       'NOT_FOUND',
       'Customer not found',
@@ -319,21 +315,16 @@ describe('liquidity', () => {
   it('names bad amounts and a missing customerRef', async () => {
     const s = await funded('10');
     for (const amount of ['0', '-1', '1e3', '1.0000000000000000001', '1'.repeat(31), 1, '']) {
-      await expectFields(
-        await s.post(`/positions/${s.market.id}/add-liquidity`, { customerRef: s.lender.id, amount }),
-        ['amount'],
-      );
+      await expectFields(await s.act('add-liquidity', { customerRef: s.lender.id, amount }), ['amount']);
     }
-    await expectFields(await s.post(`/positions/${s.market.id}/remove-liquidity`, { amount: '1' }), [
-      'customerRef',
-    ]);
+    await expectFields(await s.act('remove-liquidity', { amount: '1' }), ['customerRef']);
   });
 });
 
 describe('open-loan', () => {
   it('opens a loan with its debt outstanding, adding it to total borrows', async () => {
     const s = await funded('1000');
-    const res = await s.post(`/positions/${s.market.id}/open-loan`, {
+    const res = await s.act('open-loan', {
       customerRef: s.borrower.id,
       collateralAmount: '2',
       borrowAmount: '120',
@@ -365,11 +356,7 @@ describe('open-loan', () => {
       collateralAmount: '2',
       borrowAmount: '150.750000000000000001',
     };
-    await expectError(
-      await s.post(`/positions/${s.market.id}/open-loan`, over),
-      400,
-      'INSUFFICIENT_COLLATERAL',
-    );
+    await expectError(await s.act('open-loan', over), 400, 'INSUFFICIENT_COLLATERAL');
     expect((await s.getMarket(s.market.id)).totalBorrows).toBe('0');
     const at = await s.loan(
       s.market.id,
@@ -385,11 +372,7 @@ describe('open-loan', () => {
     const s = await funded('10', { price: '3', collateralFactor: '0.9' });
     const collateralAmount = '0.333333333333333333';
     await expectError(
-      await s.post(`/positions/${s.market.id}/open-loan`, {
-        customerRef: s.borrower.id,
-        collateralAmount,
-        borrowAmount: '0.9',
-      }),
+      await s.act('open-loan', { customerRef: s.borrower.id, collateralAmount, borrowAmount: '0.9' }),
       400,
       'INSUFFICIENT_COLLATERAL',
     );
@@ -427,7 +410,7 @@ describe('open-loan', () => {
   it('refuses every loan in a market whose collateral factor is 0', async () => {
     const s = await funded('10', { collateralFactor: '0' });
     await expectError(
-      await s.post(`/positions/${s.market.id}/open-loan`, {
+      await s.act('open-loan', {
         customerRef: s.borrower.id,
         collateralAmount: '1000000',
         borrowAmount: '0.000000000000000001',
@@ -440,11 +423,7 @@ describe('open-loan', () => {
   it('refuses a loan above the free liquidity (INSUFFICIENT_LIQUIDITY) and accepts one of exactly all of it', async () => {
     const s = await funded('100');
     const borrow = (borrowAmount: string) =>
-      s.post(`/positions/${s.market.id}/open-loan`, {
-        customerRef: s.borrower.id,
-        collateralAmount: '10',
-        borrowAmount,
-      });
+      s.act('open-loan', { customerRef: s.borrower.id, collateralAmount: '10', borrowAmount });
     await expectError(await borrow('100.000000000000000001'), 400, 'INSUFFICIENT_LIQUIDITY');
     expect((await borrow('70')).status).toBe(201);
     await expectError(await borrow('30.000000000000000001'), 400, 'INSUFFICIENT_LIQUIDITY');
@@ -452,11 +431,7 @@ describe('open-loan', () => {
     expect(await s.getMarket(s.market.id)).toMatchObject({ totalBorrows: '100', availableLiquidity: '0' });
     // Both bounds broken: the collateral is named first.
     await expectError(
-      await s.post(`/positions/${s.market.id}/open-loan`, {
-        customerRef: s.borrower.id,
-        collateralAmount: '0.001',
-        borrowAmount: '1',
-      }),
+      await s.act('open-loan', { customerRef: s.borrower.id, collateralAmount: '0.001', borrowAmount: '1' }),
       400,
       'INSUFFICIENT_COLLATERAL',
     );
@@ -465,11 +440,7 @@ describe('open-loan', () => {
   it('answers 404 for an unknown customer or market, and names bad fields', async () => {
     const s = await funded('100');
     await expectError(
-      await s.post(`/positions/${s.market.id}/open-loan`, {
-        customerRef: 'nobody',
-        collateralAmount: '1',
-        borrowAmount: '1',
-      }),
+      await s.act('open-loan', { customerRef: 'nobody', collateralAmount: '1', borrowAmount: '1' }),
       404,
       'NOT_FOUND',
       'Customer not found',
@@ -485,11 +456,7 @@ describe('open-loan', () => {
       'Market not found',
     );
     await expectFields(
-      await s.post(`/positions/${s.market.id}/open-loan`, {
-        customerRef: s.borrower.id,
-        collateralAmount: '0',
-        borrowAmount: '-2',
-      }),
+      await s.act('open-loan', { customerRef: s.borrower.id, collateralAmount: '0', borrowAmount: '-2' }),
       ['collateralAmount', 'borrowAmount'],
     );
   });
@@ -540,26 +507,20 @@ describe('repay and close-loan', () => {
     expect(archive.status).toBe(200);
     const gone = { customerRef: s.borrower.id };
     await expectError(
-      await s.post(`/positions/${s.market.id}/open-loan`, {
-        ...gone,
-        collateralAmount: '5',
-        borrowAmount: '1',
-      }),
+      await s.act('open-loan', { ...gone, collateralAmount: '5', borrowAmount: '1' }),
       404,
       'NOT_FOUND',
       'Customer not found',
     );
     await expectError(
-      await s.post(`/positions/${s.market.id}/add-liquidity`, { ...gone, amount: '1' }),
+      await s.act('add-liquidity', { ...gone, amount: '1' }),
       404,
       'NOT_FOUND',
       'Customer not found',
     );
     expect((await s.repay('300')).status).toBe(200);
     expect((await s.close()).status).toBe(200);
-    expect(
-      (await s.post(`/positions/${s.market.id}/remove-liquidity`, { ...gone, amount: '10' })).status,
-    ).toBe(200);
+    expect((await s.act('remove-liquidity', { ...gone, amount: '10' })).status).toBe(200);
     expect(await s.getMarket(s.market.id)).toMatchObject({ totalDeposits: '1000', totalBorrows: '0' });
   });
 
@@ -638,9 +599,7 @@ describe('repay and close-loan', () => {
   it('names a malformed loan id and amount', async () => {
     const s = await withLoan();
     await expectFields(await s.repay('0', s.borrower.id, 'loan_1'), ['loanId', 'amount']);
-    await expectFields(await s.post(`/positions/${s.market.id}/close-loan`, { customerRef: s.borrower.id }), [
-      'loanId',
-    ]);
+    await expectFields(await s.act('close-loan', { customerRef: s.borrower.id }), ['loanId']);
   });
 });
 

@@ -8,7 +8,7 @@ import { canonicalNumeric, fromNumeric, type Units } from '../src/core/decimal.j
 import { matchOrder, type RestingOrder, type Side } from '../src/core/trading/engine.js';
 import type { OrderBookView, OrderView } from '../src/core/trading/schemas.js';
 import {
-  createCustomer,
+  createCustomerIds,
   createInstance,
   describeCluster,
   envelope,
@@ -43,10 +43,7 @@ describeCluster('trading on two app processes sharing Postgres', {}, (cluster) =
   async function setupBook(customers: number) {
     const inst = await createInstance(cluster.a);
     const on = (app: RunningApp) => keyClient(app, inst.apiKey, BASE);
-    const ids: string[] = [];
-    for (let i = 0; i < customers; i++) {
-      ids.push((await createCustomer(cluster.a, inst.apiKey, { name: `C${i}` })).id);
-    }
+    const ids = await createCustomerIds(cluster.a, inst.apiKey, customers);
     const res = await on(cluster.b).post('/order-books', {
       tokenAddress: `0x${'1'.repeat(40)}`,
       quoteTokenAddress: `0x${'2'.repeat(40)}`,
