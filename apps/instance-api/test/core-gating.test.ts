@@ -4,7 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { SERVICES, type Service } from '../src/domain.js';
 import { coreOperations } from './core-fixture.js';
-import { createInstance, describeCluster, errorEnvelope, type RunningApp, useApp } from './harness.js';
+import {
+  createInstance,
+  describeCluster,
+  errorEnvelope,
+  itemAt,
+  type RunningApp,
+  useApp,
+} from './harness.js';
 
 /** The tag each core service's routes carry in the document. */
 const TAG_SERVICE: Record<string, Service> = {
@@ -94,6 +101,41 @@ describe('the service gate on every core route (one process)', () => {
         }
       }
     }
+  });
+});
+
+describe('the per-key limit on the core routes (SPEC §4.6)', () => {
+  const app = useApp({
+    limits: { keyPerMin: 5, ipPerMin: 10_000, keyMgmtPerMin: 10_000, authPer15Min: 10_000 },
+  });
+
+  it('counts every core route, under every base path, against its key, and refuses past the limit with 429', async () => {
+    const { apiKey } = await createInstance(app);
+    const operations = (await coreRequests(app)).filter((o) => o.method === 'GET');
+    // One GET of each base path, then more: the sixth request of the key in the window is refused.
+    const bases = ['/customers/', '/api/v2/custody/', '/stocks/', '/orderbooks/', '/lending-stocks/'];
+    const probes = bases.map((base) => {
+      const operation = operations.find((o) => o.path.startsWith(base));
+      if (operation === undefined) throw new Error(`no GET route under ${base}`);
+      return operation;
+    });
+    const remaining: string[] = [];
+    for (const operation of probes) {
+      const res = await send(app, apiKey, operation);
+      expect(res.status, operation.path).toBeLessThan(429);
+      expect(res.headers.get('x-ratelimit-limit'), operation.path).toBe('5');
+      remaining.push(res.headers.get('x-ratelimit-remaining') ?? '');
+    }
+    expect(remaining).toEqual(['4', '3', '2', '1', '0']);
+    for (const operation of probes) {
+      const refused = await send(app, apiKey, operation);
+      expect(refused.status, operation.path).toBe(429);
+      expect((await errorEnvelope(refused)).error.code).toBe('RATE_LIMIT_EXCEEDED');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // Another key of another instance has its own budget.
+    const other = await createInstance(app);
+    expect((await send(app, other.apiKey, itemAt(probes, 0))).status).toBeLessThan(429);
   });
 });
 
