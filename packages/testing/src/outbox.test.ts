@@ -1,23 +1,26 @@
 import { PGlite } from '@electric-sql/pglite';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxDatabase, outboxProbe, waitUntil } from './outbox.js';
 
 describe('outboxProbe', () => {
+  // Opened before the test, under the hook timeout: starting the embedded database (a WebAssembly
+  // module) takes seconds, more on a busy machine.
+  let db: PGlite;
+  beforeAll(async () => {
+    db = await PGlite.create();
+  });
+  afterAll(() => db.close());
+
   it('counts, takes in order and clears the rows of a real outbox table', async () => {
-    const db = await PGlite.create();
-    try {
-      await db.query('CREATE TABLE key_cache_outbox (id bigserial PRIMARY KEY, cache_id text NOT NULL)');
-      await db.query("INSERT INTO key_cache_outbox (cache_id) VALUES ('a'), ('b'), ('a')");
-      const outbox = outboxProbe(db);
-      expect(await outbox.count()).toBe(3);
-      expect(await outbox.take()).toEqual(['a', 'b', 'a']);
-      expect(await outbox.count()).toBe(0);
-      await db.query("INSERT INTO key_cache_outbox (cache_id) VALUES ('c')");
-      await outbox.clear();
-      expect(await outbox.take()).toEqual([]);
-    } finally {
-      await db.close();
-    }
+    await db.query('CREATE TABLE key_cache_outbox (id bigserial PRIMARY KEY, cache_id text NOT NULL)');
+    await db.query("INSERT INTO key_cache_outbox (cache_id) VALUES ('a'), ('b'), ('a')");
+    const outbox = outboxProbe(db);
+    expect(await outbox.count()).toBe(3);
+    expect(await outbox.take()).toEqual(['a', 'b', 'a']);
+    expect(await outbox.count()).toBe(0);
+    await db.query("INSERT INTO key_cache_outbox (cache_id) VALUES ('c')");
+    await outbox.clear();
+    expect(await outbox.take()).toEqual([]);
   });
 
   it('refuses a table name that is not a plain identifier', () => {
