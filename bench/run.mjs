@@ -130,5 +130,9 @@ function summaryLine(key, r) {
     r.cpuUsPerRequest?.variant !== undefined
       ? `  CPU ${r.cpuUsPerRequest.variant} vs ${r.cpuUsPerRequest.baseline} µs/req`
       : '';
-  return `${key.padEnd(26)} ${value.padEnd(44)} bar ${bar.padEnd(8)} ${r.verdict}${cpu}`;
+  const line = `${key.padEnd(26)} ${value.padEnd(44)} bar ${bar.padEnd(8)} ${r.verdict}${cpu}`;
+  const turn = r.againstBareKoaWithTurnBarrier;
+  if (turn === undefined) return line;
+  // Beside the bar, not judged: see the README (the whole-app row).
+  return `${line}\n${'  vs bare Koa with the turn barrier'.padEnd(26)} ${`${turn.ratio.median}× (spread ${turn.ratio.min}–${turn.ratio.max})`.padEnd(44)} no bar         CPU ${turn.cpuUsPerRequest.variant} vs ${turn.cpuUsPerRequest.baseline} µs/req (+${turn.cpuUsPerRequestAdded.median})`;
 }

@@ -175,6 +175,10 @@ export function pinSelf() {
   return logProcess('bench process and load generator', process.pid, hasTaskset ? loadCore : null);
 }
 
+// BENCH_SERVER_NODE_ARGS: node options for every server process (e.g. `--cpu-prof
+// --cpu-prof-dir=/tmp/prof` to profile them; node refuses --cpu-prof in NODE_OPTIONS).
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 /**
  * Spawns `node <args>` pinned to the server core. `taskset -c N node …` execs node, so the child's
  * pid is node's own; this is checked, because CPU figures read from the wrong pid would be silent
@@ -182,7 +186,8 @@ export function pinSelf() {
  */
 export function spawnServerProcess(args, options = {}) {
   const command = hasTaskset ? 'taskset' : process.execPath;
-  const argv = hasTaskset ? ['-c', String(serverCore), process.execPath, ...args] : args;
+  const nodeArgs = [...serverNodeArgs, ...args];
+  const argv = hasTaskset ? ['-c', String(serverCore), process.execPath, ...nodeArgs] : nodeArgs;
   return spawn(command, argv, options);
 }
 

@@ -1,11 +1,12 @@
 // A bench server: the real instance API (compiled), on an in-memory embedded database, with one
 // instance and key, plus a bare Koa app on a second port that serves the very body the app
 // answers on the authenticated route (the baseline of "the whole app against a bare Koa app").
-// Prints one JSON line { port, barePort, cpuPort, key } when it is ready.
+// Prints one JSON line { port, barePort, bareTurnPort, cpuPort, key } when it is ready.
 //   node servers/instance-api.mjs --redis redis://127.0.0.1:PORT [--l1 off]
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import Router from '@koa/router';
+import { createTurnBarrier } from '@portcullis/app-kit';
 import { createDatabase, migrate } from '@portcullis/db';
 import { Redis } from 'ioredis';
 import Koa from 'koa';
@@ -79,14 +80,27 @@ bare.use((ctx) => {
 const bareServer = createServer(bare.callback());
 bareServer.keepAliveTimeout = 60_000;
 await new Promise((resolve) => bareServer.listen(0, '127.0.0.1', resolve));
+// The same bare app, its responses sent at the end of each event-loop turn as the app's pipeline
+// sends them (createTurnBarrier): reported beside the bar, so what the barrier saves is not
+// mistaken for a pipeline that costs nothing.
+const endOfTurn = createTurnBarrier();
+const bareTurn = new Koa();
+bareTurn.use(async (ctx) => {
+  ctx.type = 'application/json';
+  ctx.body = body;
+  await endOfTurn();
+});
+const bareTurnServer = createServer(bareTurn.callback());
+bareTurnServer.keepAliveTimeout = 60_000;
+await new Promise((resolve) => bareTurnServer.listen(0, '127.0.0.1', resolve));
 const cpuPort = await serveCpuEndpoint();
 
 process.stdout.write(
-  `${JSON.stringify({ port: server.address().port, barePort: bareServer.address().port, cpuPort, key })}\n`,
+  `${JSON.stringify({ port: server.address().port, barePort: bareServer.address().port, bareTurnPort: bareTurnServer.address().port, cpuPort, key })}\n`,
 );
 
 process.on('SIGTERM', async () => {
-  for (const s of [server, bareServer]) {
+  for (const s of [server, bareServer, bareTurnServer]) {
     s.close();
     s.closeAllConnections();
   }
