@@ -218,6 +218,28 @@ describe.each(['EdDSA', 'ES256'] as const)('issueSdJwtVc with %s', (alg) => {
     expect([...sd].sort()).toEqual([...digests].sort());
   });
 
+  it('never repeats a salt across credentials, past many refills of the salt pool', async () => {
+    // 8 claims × 200 credentials = 1 600 salts: more than six refills of the 256-salt pool.
+    const salts: string[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      const issued = await issueSdJwtVc({
+        signer,
+        vct: VCT,
+        claims: CLAIMS,
+        holderJwk: holder,
+        status: { idx: i, uri: STATUS_URI },
+        issuedAt: IAT,
+        expiresAt: EXP,
+      });
+      for (const disclosure of issued.split('~').slice(1, -1)) salts.push(decodeDisclosure(disclosure)[0]);
+    }
+    expect(salts).toHaveLength(200 * Object.keys(CLAIMS).length);
+    for (const salt of salts) expect(Buffer.from(salt, 'base64url')).toHaveLength(16);
+    expect(new Set(salts).size).toBe(salts.length);
+    // Not the zeroes a spent part of the pool is overwritten with.
+    expect(salts).not.toContain(Buffer.alloc(16).toString('base64url'));
+  });
+
   it('lets the holder disclose some claims only', async () => {
     const instance = verifierInstance(signer, verificationKey, [[4711, 0]]);
     const presentation = await instance.present(credential, { given_name: true, age_over_18: true });
