@@ -1,6 +1,7 @@
-// A bench server for the issuance rows: the real TCS issuer (compiled) as one node process of a
-// single-node deployment — embedded database in memory, no Redis (so c_nonces and DPoP jtis are
-// kept in the database), a local CA in memory — with one approved `es256_x509` tenant. Next to it,
+// A bench server for the issuance rows: the real TCS issuer (compiled) as one node process — of a
+// multi-process deployment with `--database-url` and `--redis-url` (Postgres; Redis for c_nonces,
+// DPoP jtis and the key cache), else of a single-node one (embedded database in memory, which then
+// keeps those) — with a local CA in memory and one approved `es256_x509` tenant. Next to it,
 // in the same process, a bare Koa app answering whatever bytes it was last given as
 // `application/statuslist+jwt` (the status-list baseline), and a control port that sets those
 // bytes, so a baseline round serves exactly the token the app served in the round before.
@@ -8,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { connectRedisPair } from '@portcullis/app-kit';
 import { createDatabase, migrate } from '@portcullis/db';
-import { Redis } from 'ioredis';
 import Koa from 'koa';
 import { pino } from 'pino';
 import { createApp } from '../../apps/tcs-issuer/dist/app.js';
@@ -31,8 +32,10 @@ const db = await createDatabase(
   values['database-url'] ? { url: values['database-url'] } : { dataDir: 'memory://' },
 );
 const redisUrl = values['redis-url'];
-const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
-const subscriber = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+// The Redis clients exactly as the app's server connects them.
+const pair = redisUrl ? await connectRedisPair(redisUrl, pino({ level: 'silent' })) : undefined;
+const redis = pair?.redis;
+const subscriber = pair?.subscriber;
 await migrate(db, { directory: new URL('../../apps/tcs-issuer/migrations', import.meta.url).pathname });
 const ca = await loadOrCreateCa({
   dataDir: undefined,
@@ -126,8 +129,7 @@ process.on('SIGTERM', async () => {
     s.closeAllConnections();
   }
   await deps.keyCache.close();
-  redis?.disconnect();
-  subscriber?.disconnect();
+  await pair?.close();
   await db.close();
   process.exit(0);
 });
