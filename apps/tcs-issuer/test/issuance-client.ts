@@ -8,11 +8,11 @@ import {
   createHash,
   createPrivateKey,
   sign as cryptoSign,
-  generateKeyPairSync,
   type JsonWebKey,
   type KeyObject,
   randomUUID,
 } from 'node:crypto';
+import { generateJwkPair } from '@portcullis/testing';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, expect } from 'vitest';
 import {
@@ -132,14 +132,14 @@ export interface Key {
  * wallet.keyProof(holder, tenant, cNonce);
  */
 export function newKey(alg: 'ES256' | 'EdDSA' = 'ES256'): Key {
-  const pair =
-    alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
-  const privateJwk = pair.privateKey.export({ format: 'jwk' }) as JWK;
+  // As JWKs from the generation itself: see generateJwkPair (exporting can deadlock Node's GC).
+  const jwks = generateJwkPair(alg);
+  const privateJwk = jwks.privateJwk as JWK;
   issuedSecrets.add(privateJwk.d as string);
   return {
     alg,
-    privateKey: pair.privateKey,
-    publicJwk: pair.publicKey.export({ format: 'jwk' }) as JWK,
+    privateKey: createPrivateKey({ key: jwks.privateJwk, format: 'jwk' }),
+    publicJwk: jwks.publicJwk as JWK,
     privateJwk,
   };
 }

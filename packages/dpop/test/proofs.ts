@@ -1,6 +1,7 @@
 // Builds DPoP proofs for tests with node:crypto only, so a test can break any one rule: change a
 // header member, a claim, the encoding or the signature. Independent of the verifier's code.
-import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { generateJwkPair } from '@portcullis/testing';
 
 export type TestAlgorithm = 'ES256' | 'EdDSA' | 'Ed25519';
 
@@ -16,10 +17,11 @@ export interface TestKey {
 }
 
 export function generateTestKey(alg: TestAlgorithm = 'ES256'): TestKey {
-  const { privateKey, publicKey } =
-    alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
-  const publicJwk = publicKey.export({ format: 'jwk' }) as Record<string, string>;
-  const privateJwk = privateKey.export({ format: 'jwk' }) as Record<string, string>;
+  // As JWKs from the generation itself: see generateJwkPair (exporting can deadlock Node's GC).
+  const jwks = generateJwkPair(alg === 'ES256' ? 'ES256' : 'EdDSA');
+  const publicJwk = jwks.publicJwk as Record<string, string>;
+  const privateJwk = jwks.privateJwk as Record<string, string>;
+  const privateKey = createPrivateKey({ key: privateJwk, format: 'jwk' });
   const members = alg === 'ES256' ? ['crv', 'kty', 'x', 'y'] : ['crv', 'kty', 'x'];
   const canonical = `{${members.map((m) => `"${m}":"${publicJwk[m]}"`).join(',')}}`;
   const jkt = createHash('sha256').update(canonical).digest('base64url');

@@ -1,5 +1,6 @@
 // A minimal DPoP client for the adapter tests, on node:crypto only (RFC 9449 §4.2).
-import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { generateJwkPair } from '@portcullis/testing';
 
 export interface DpopClientKey {
   readonly alg: 'ES256' | 'EdDSA';
@@ -10,9 +11,10 @@ export interface DpopClientKey {
 }
 
 export function dpopClientKey(alg: 'ES256' | 'EdDSA' = 'ES256'): DpopClientKey {
-  const { privateKey, publicKey } =
-    alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
-  const { kty = '', crv = '', x = '', y } = publicKey.export({ format: 'jwk' }) as Record<string, string>;
+  // As JWKs from the generation itself: see generateJwkPair (exporting can deadlock Node's GC).
+  const jwks = generateJwkPair(alg);
+  const privateKey = createPrivateKey({ key: jwks.privateJwk, format: 'jwk' });
+  const { kty = '', crv = '', x = '', y } = jwks.publicJwk as Record<string, string>;
   const jwk = y === undefined ? { crv, kty, x } : { crv, kty, x, y };
   const jkt = createHash('sha256').update(JSON.stringify(jwk)).digest('base64url');
   return { alg, privateKey, jwk, jkt };

@@ -51,6 +51,7 @@ export type {
   RedisOutage,
 } from './invalidation-outage.js';
 export { runInvalidationOutage } from './invalidation-outage.js';
+export { generateJwkPair } from './keys.js';
 export type { LintProblem, LintReport } from './openapi-lint.js';
 export { lintOpenApi } from './openapi-lint.js';
 export type {
