@@ -10,6 +10,7 @@
 // node:crypto, so the script runs from the repository root without a build or an install.
 import {
   createHash,
+  createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
   randomBytes,
@@ -213,9 +214,17 @@ const sha256b64u = (input) => createHash('sha256').update(input).digest('base64u
 
 /** A new P-256 key pair and its public JWK (kty, crv, x, y). */
 function newEs256Key() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
-  return { privateKey, jwk: { kty, crv, x, y } };
+  // The JWKs are encoded by the key generation itself: exporting a JWK from a key object that
+  // generateKeyPairSync returned can deadlock Node's garbage collector (seen on Node 20: the
+  // generation job's destructor waits for the key's lock the export holds), so the key to sign with
+  // is imported from the private JWK instead.
+  const { privateKey, publicKey } = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { format: 'jwk' },
+    publicKeyEncoding: { format: 'jwk' },
+  });
+  const { kty, crv, x, y } = publicKey;
+  return { privateKey: createPrivateKey({ key: privateKey, format: 'jwk' }), jwk: { kty, crv, x, y } };
 }
 
 /** A compact ES256 JWS: the signature is R‖S (IEEE P1363), as JWS requires, not DER. */

@@ -3,7 +3,7 @@
 // /v1/nonce, and complete credential requests (access token, DPoP proof, key proof) built ahead of
 // a round, so that what a round measures is the server answering them, not the bench making them.
 // Keys and proofs are made with node:crypto (ES256, JOSE r ‖ s signatures); none is ever printed.
-import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { Agent, request } from 'node:http';
 
 const PRE_AUTHORIZED = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
@@ -14,9 +14,17 @@ const b64json = (value) => Buffer.from(JSON.stringify(value)).toString('base64ur
 
 /** A fresh P-256 key pair: `{ privateKey, publicJwk }` (the JWK without `d`). */
 function es256Key() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
-  return { privateKey, publicJwk: { kty, crv, x, y } };
+  // The JWKs are encoded by the key generation itself: exporting a JWK from a key object that
+  // generateKeyPairSync returned can deadlock Node's garbage collector (seen on Node 20: the
+  // generation job's destructor waits for the key's lock the export holds), so the key to sign with
+  // is imported from the private JWK instead.
+  const { privateKey, publicKey } = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { format: 'jwk' },
+    publicKeyEncoding: { format: 'jwk' },
+  });
+  const { kty, crv, x, y } = publicKey;
+  return { privateKey: createPrivateKey({ key: privateKey, format: 'jwk' }), publicJwk: { kty, crv, x, y } };
 }
 
 /** A compact ES256 JWS with the public key in its header (`jwk`), as DPoP and key proofs carry it. */

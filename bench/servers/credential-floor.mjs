@@ -57,13 +57,19 @@ function issuanceOf(sampleCredential) {
   const claims = Object.fromEntries(
     disclosures.filter(Boolean).map((disclosure) => decodeSegment(disclosure).slice(1)),
   );
-  const { privateKey: issuingKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // JWKs encoded by the generation itself (see the bench wallet's es256Key: exporting them from
+  // the generated key objects can deadlock Node's garbage collector).
+  const { privateKey: privateJwk, publicKey: publicJwk } = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { format: 'jwk' },
+    publicKeyEncoding: { format: 'jwk' },
+  });
   const signer = createCredentialSigner({
     alg: 'ES256',
     issuer: payload.iss,
     header: { x5c: header.x5c },
-    privateJwk: issuingKey.export({ format: 'jwk' }),
-    publicJwk: publicKey.export({ format: 'jwk' }),
+    privateJwk,
+    publicJwk,
   });
   return {
     signer,
