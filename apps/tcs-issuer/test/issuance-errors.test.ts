@@ -669,6 +669,41 @@ describe('POST /v1/credential, the request', () => {
     );
     await expectCredentialError(res, 'credential_request_denied');
   });
+
+  it('answers credential_request_denied, recording nothing, when the tenant is suspended after a credential was issued', async () => {
+    // The first credential makes the process know the offer; the next request reads the tenant's
+    // status only in the statement that records, and must be refused there all the same.
+    const tenant = await issuanceTenant(app, 'eddsa_did');
+    const tenantToken = await bearerToken(tenant);
+    const first = await credentialRequest(
+      single(keyProof(newKey(), tenant, await cNonce())),
+      bearer(tenantToken),
+    );
+    expect(first.status).toBe(200);
+    const recorded = async () =>
+      (
+        await app.deps.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM issued_credentials WHERE tenant_id = $1',
+          [tenant.tenant.id],
+        )
+      ).rows[0]?.n;
+    expect(await recorded()).toBe(1);
+    await tenantAction(app, tenant.tenant.slug, 'suspend');
+    const res = await credentialRequest(
+      single(keyProof(newKey(), tenant, await cNonce())),
+      bearer(tenantToken),
+    );
+    await expectCredentialError(res, 'credential_request_denied');
+    expect(await recorded()).toBe(1);
+    // Approved again, the same token gets credentials again.
+    await tenantAction(app, tenant.tenant.slug, 'approve');
+    const again = await credentialRequest(
+      single(keyProof(newKey(), tenant, await cNonce())),
+      bearer(tenantToken),
+    );
+    expect(again.status).toBe(200);
+    expect(await recorded()).toBe(2);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

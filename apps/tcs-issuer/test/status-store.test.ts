@@ -17,6 +17,7 @@ import {
   recordIssuedCredentials,
   STATUS_LIST_FILL_THRESHOLD,
 } from '../src/store/credentials.js';
+import { recorded } from './recorded.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 const postgres = postgresAvailability();
@@ -99,7 +100,7 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
       const tenant = await newTenant();
       const offerId = await newOffer(tenant.id);
       const input = issue(tenant.id, offerId, 3);
-      const allocated = await recordIssuedCredentials(db, input);
+      const allocated = await recorded(recordIssuedCredentials(db, input));
 
       expect(allocated).toHaveLength(3);
       expect(new Set(allocated.map((a) => a.idx)).size).toBe(3);
@@ -135,7 +136,7 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
       const offerId = await newOffer(tenant.id);
       const results = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
-          recordIssuedCredentials(db, issue(tenant.id, offerId, 1 + (i % 3))),
+          recorded(recordIssuedCredentials(db, issue(tenant.id, offerId, 1 + (i % 3)))),
         ),
       );
       const all = results.flat();
@@ -152,7 +153,7 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
       const offerId = await newOffer(tenant.id);
       const indexes: number[] = [];
       for (let i = 0; i < 20; i++) {
-        for (const entry of await recordIssuedCredentials(db, issue(tenant.id, offerId, 10))) {
+        for (const entry of await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId, 10)))) {
           indexes.push(entry.idx);
         }
       }
@@ -167,7 +168,7 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
     it('records into a list with room in one statement, rows and counter together, with no transaction', async () => {
       const tenant = await newTenant();
       const offerId = await newOffer(tenant.id);
-      await recordIssuedCredentials(db, issue(tenant.id, offerId)); // opens list 1 (the transaction)
+      await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId))); // opens list 1 (the transaction)
       const seen = { queries: 0, transactions: 0 };
       const counted: Database = {
         ...db,
@@ -180,10 +181,10 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
           return db.transaction(fn);
         },
       };
-      const recorded = await recordIssuedCredentials(counted, issue(tenant.id, offerId, 3));
+      const entries = await recorded(recordIssuedCredentials(counted, issue(tenant.id, offerId, 3)));
       expect(seen).toEqual({ queries: 1, transactions: 0 });
-      expect(recorded).toHaveLength(3);
-      expect(new Set(recorded.map((entry) => entry.idx)).size).toBe(3);
+      expect(entries).toHaveLength(3);
+      expect(new Set(entries.map((entry) => entry.idx)).size).toBe(3);
       expect(await listsOf(tenant.id)).toEqual([{ list_id: 1, allocated: 4, version: '0' }]);
     });
 
@@ -203,17 +204,19 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
         };
       };
       const first = script([5]);
-      expect(await recordIssuedCredentials(db, issue(tenant.id, offerId), first)).toMatchObject([{ idx: 5 }]);
+      expect(await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId), first))).toMatchObject([
+        { idx: 5 },
+      ]);
       // 5 is taken on the list: the insert skips it and the credential draws again.
       const second = script([5, 9]);
-      expect(await recordIssuedCredentials(db, issue(tenant.id, offerId), second)).toMatchObject([
+      expect(await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId), second))).toMatchObject([
         { idx: 9 },
       ]);
       expect(second.drawn).toEqual([5, 9]);
       // Two credentials of one call never share an index: 11 twice is drawn again before the insert.
       const batch = script([11, 11, 12]);
       expect(
-        (await recordIssuedCredentials(db, issue(tenant.id, offerId, 2), batch)).map((a) => a.idx),
+        (await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId, 2), batch))).map((a) => a.idx),
       ).toEqual([11, 12]);
       expect(await listsOf(tenant.id)).toEqual([{ list_id: 1, allocated: 4, version: '0' }]);
     });
@@ -221,15 +224,17 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
     it('gives up after a bounded number of draws and records nothing', async () => {
       const tenant = await newTenant();
       const offerId = await newOffer(tenant.id);
-      await recordIssuedCredentials(db, issue(tenant.id, offerId), { randomIndex: () => 7 });
+      await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId), { randomIndex: () => 7 }));
       let draws = 0;
       await expect(
-        recordIssuedCredentials(db, issue(tenant.id, offerId, 2), {
-          randomIndex: () => {
-            draws += 1;
-            return draws === 1 ? 3 : 7;
-          },
-        }),
+        recorded(
+          recordIssuedCredentials(db, issue(tenant.id, offerId, 2), {
+            randomIndex: () => {
+              draws += 1;
+              return draws === 1 ? 3 : 7;
+            },
+          }),
+        ),
       ).rejects.toThrow(/no free index in 40 draws/);
       expect(draws).toBe(41);
       expect(await storedCount(tenant.id)).toBe(1);
@@ -239,14 +244,14 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
     it('opens the next list once the current one would pass the fill threshold', async () => {
       const tenant = await newTenant();
       const offerId = await newOffer(tenant.id);
-      await recordIssuedCredentials(db, issue(tenant.id, offerId));
+      await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId)));
       await db.query('UPDATE status_lists SET allocated = $2 WHERE tenant_id = $1', [
         tenant.id,
         STATUS_LIST_FILL_THRESHOLD - 2,
       ]);
-      const atThreshold = await recordIssuedCredentials(db, issue(tenant.id, offerId, 2));
+      const atThreshold = await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId, 2)));
       expect(atThreshold.map((a) => a.listId)).toEqual([1, 1]);
-      const next = await recordIssuedCredentials(db, issue(tenant.id, offerId));
+      const next = await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId)));
       expect(next.map((a) => a.listId)).toEqual([2]);
       expect(await listsOf(tenant.id)).toEqual([
         { list_id: 1, allocated: STATUS_LIST_FILL_THRESHOLD, version: '0' },
@@ -257,9 +262,9 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
         tenant.id,
         STATUS_LIST_FILL_THRESHOLD - 1,
       ]);
-      expect((await recordIssuedCredentials(db, issue(tenant.id, offerId, 2))).map((a) => a.listId)).toEqual([
-        3, 3,
-      ]);
+      expect(
+        (await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId, 2)))).map((a) => a.listId),
+      ).toEqual([3, 3]);
     });
 
     it('refuses an offer of another tenant, or no offer, and records nothing', async () => {
@@ -274,6 +279,53 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
       expect(await storedCount(other.id)).toBe(0);
       expect(await listsOf(other.id)).toEqual([]);
     });
+
+    it('refuses a tenant that is not approved and records nothing, before and after its first list', async () => {
+      const pending = await newTenant('pending');
+      const pendingOffer = await newOffer(pending.id);
+      // No list yet: the transaction reads the status.
+      expect(await recordIssuedCredentials(db, issue(pending.id, pendingOffer))).toEqual({
+        ok: false,
+        reason: 'tenant_not_approved',
+      });
+      expect(await storedCount(pending.id)).toBe(0);
+      expect(await listsOf(pending.id)).toEqual([]);
+
+      // A list with room: the one statement finds no approved tenant, and the transaction names it.
+      const tenant = await newTenant();
+      const offerId = await newOffer(tenant.id);
+      await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId)));
+      await db.query(`UPDATE tenants SET status = 'suspended' WHERE id = $1`, [tenant.id]);
+      expect(await recordIssuedCredentials(db, issue(tenant.id, offerId, 2))).toEqual({
+        ok: false,
+        reason: 'tenant_not_approved',
+      });
+      expect(await storedCount(tenant.id)).toBe(1);
+      expect(await listsOf(tenant.id)).toEqual([{ list_id: 1, allocated: 1, version: '0' }]);
+    });
+
+    it("gives the tenant's issuing DID as of the recording, on both paths", async () => {
+      const tenant = await newTenant();
+      const offerId = await newOffer(tenant.id);
+      const first = await recordIssuedCredentials(db, issue(tenant.id, offerId)); // the transaction
+      expect(first).toMatchObject({ ok: true, issuingDidId: null });
+      const didId = `did_${randomBytes(12).toString('hex')}`;
+      await db.query(
+        `INSERT INTO dids (id, tenant_id, did, verification_method, algorithm, public_jwk, private_jwk_sealed, origin, issuing, created_at)
+         VALUES ($1, $2, $3, $3 || '#key', 'EdDSA', '{}', 'sealed', 'generated', true, now())`,
+        [didId, tenant.id, `did:key:test-${didId}`],
+      );
+      const second = await recordIssuedCredentials(db, issue(tenant.id, offerId)); // one statement
+      expect(second).toMatchObject({ ok: true, issuingDidId: didId });
+      // A taken index first: the one statement fails on it and the transaction draws again.
+      const taken = second.ok ? (second.entries[0]?.idx as number) : -1;
+      const draws = [taken, (taken + 1) % STATUS_LIST_SIZE];
+      const third = await recordIssuedCredentials(db, issue(tenant.id, offerId), {
+        randomIndex: () => draws.shift() ?? 0,
+      });
+      expect(third).toMatchObject({ ok: true, issuingDidId: didId });
+      expect(draws).toEqual([]);
+    });
   });
 
   describe.runIf(enabled)('listing and status changes', () => {
@@ -281,8 +333,8 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
       const owner = await newTenant();
       const other = await newTenant();
       const offerId = await newOffer(owner.id);
-      const later = await recordIssuedCredentials(db, issue(owner.id, offerId, 1, T0 + 1000));
-      const earlier = await recordIssuedCredentials(db, issue(owner.id, offerId, 1, T0));
+      const later = await recorded(recordIssuedCredentials(db, issue(owner.id, offerId, 1, T0 + 1000)));
+      const earlier = await recorded(recordIssuedCredentials(db, issue(owner.id, offerId, 1, T0)));
       const rows = await listCredentialsByOffer(db, owner.id, offerId);
       expect(rows.map((row) => row.id)).toEqual([earlier[0]?.credentialId, later[0]?.credentialId]);
       expect(await listCredentialsByOffer(db, other.id, offerId)).toEqual([]);
@@ -292,7 +344,9 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
     it('changes a status with the list version, keeps a repeated status as is, and keeps revoked final', async () => {
       const tenant = await newTenant();
       const offerId = await newOffer(tenant.id);
-      const [entry] = (await recordIssuedCredentials(db, issue(tenant.id, offerId))) as [AllocatedCredential];
+      const [entry] = (await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId)))) as [
+        AllocatedCredential,
+      ];
       const change = (status: 'valid' | 'suspended' | 'revoked', at: number) =>
         changeCredentialStatus(db, {
           tenantId: tenant.id,
@@ -342,7 +396,9 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
       const owner = await newTenant();
       const other = await newTenant();
       const offerId = await newOffer(owner.id);
-      const [entry] = (await recordIssuedCredentials(db, issue(owner.id, offerId))) as [AllocatedCredential];
+      const [entry] = (await recorded(recordIssuedCredentials(db, issue(owner.id, offerId)))) as [
+        AllocatedCredential,
+      ];
       const now = new Date(T0);
       expect(
         await changeCredentialStatus(db, {
@@ -366,7 +422,9 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
     it('ends revoked whenever a revocation races other changes', async () => {
       const tenant = await newTenant();
       const offerId = await newOffer(tenant.id);
-      const [entry] = (await recordIssuedCredentials(db, issue(tenant.id, offerId))) as [AllocatedCredential];
+      const [entry] = (await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId)))) as [
+        AllocatedCredential,
+      ];
       const statuses = ['suspended', 'valid', 'revoked', 'suspended', 'valid', 'suspended'] as const;
       const outcomes = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
@@ -392,7 +450,7 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
     it('gives the suspended and revoked entries by index, with the version and the issuing DID', async () => {
       const tenant = await newTenant();
       const offerId = await newOffer(tenant.id);
-      const entries = await recordIssuedCredentials(db, issue(tenant.id, offerId, 4));
+      const entries = await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId, 4)));
       const [a, b, c] = entries as [AllocatedCredential, AllocatedCredential, AllocatedCredential];
       const set = (entry: AllocatedCredential, status: 'suspended' | 'revoked') =>
         changeCredentialStatus(db, {
@@ -435,9 +493,10 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
     });
 
     it("serves a suspended tenant's list, and nothing for an unknown tenant or list", async () => {
-      const tenant = await newTenant('suspended');
+      const tenant = await newTenant();
       const offerId = await newOffer(tenant.id);
-      await recordIssuedCredentials(db, issue(tenant.id, offerId));
+      await recorded(recordIssuedCredentials(db, issue(tenant.id, offerId)));
+      await db.query(`UPDATE tenants SET status = 'suspended' WHERE id = $1`, [tenant.id]);
       expect(await readStatusListEntries(db, { slug: tenant.slug, listId: 1 })).toMatchObject({
         tenantId: tenant.id,
         entries: [],

@@ -1,5 +1,6 @@
 import type { Database } from '@portcullis/db';
 import { jwkThumbprint } from '@portcullis/dpop';
+import { credentialEndpointErrors } from '@portcullis/errors';
 import type { IssueCredentials } from '../routes/oauth.js';
 import { recordIssuedCredentials } from '../store/credentials.js';
 import { credentialConfiguration } from './configurations.js';
@@ -9,8 +10,9 @@ import type { TenantSigners } from './types.js';
 
 /**
  * Issues the credentials of one accepted credential request: records their metadata and status
- * entries (one transaction), then signs one SD-JWT VC per holder key with the tenant's signer.
- * Nothing of the credentials themselves is stored.
+ * entries — in the statement that also reads the tenant's status and issuing DID — then signs one
+ * SD-JWT VC per holder key with the signer of that DID. Nothing of the credentials themselves is
+ * stored. A tenant no longer approved gets `credential_request_denied` and nothing is recorded.
  *
  * @example
  * const issue = createCredentialIssuer({ db, signers, publicUrl });
@@ -25,16 +27,12 @@ export function createCredentialIssuer(deps: {
   return async (input) => {
     const configuration = credentialConfiguration(input.credentialConfigurationId);
     if (configuration === undefined) throw new Error('issuing a configuration that does not exist');
-    const signer =
-      input.issuingDidId === null ? null : await signers.forIssuingDid(input.tenant, input.issuingDidId);
-    // Approval gives every tenant an issuing DID, so none here is a broken invariant (a 500).
-    if (signer === null) throw new Error('an approved tenant has no issuing DID');
     const holderJkts = input.holderJwks.map((jwk) => {
       const jkt = jwkThumbprint(jwk);
       if (jkt === undefined) throw new Error('an accepted proof key has no thumbprint');
       return jkt;
     });
-    const entries = await recordIssuedCredentials(db, {
+    const recorded = await recordIssuedCredentials(db, {
       tenantId: input.tenant.id,
       offerId: input.offerId,
       credentialConfigurationId: input.credentialConfigurationId,
@@ -42,8 +40,15 @@ export function createCredentialIssuer(deps: {
       issuedAt: new Date(input.issuedAt * 1000),
       expiresAt: new Date(input.expiresAt * 1000),
     });
+    if (!recorded.ok) throw credentialEndpointErrors.error('credential_request_denied');
+    const signer =
+      recorded.issuingDidId === null
+        ? null
+        : await signers.forIssuingDid(input.tenant, recorded.issuingDidId);
+    // Approval gives every tenant an issuing DID, so none here is a broken invariant (a 500).
+    if (signer === null) throw new Error('an approved tenant has no issuing DID');
     return Promise.all(
-      entries.map((entry, i) =>
+      recorded.entries.map((entry, i) =>
         issueSdJwtVc({
           signer,
           vct: configuration.vct,

@@ -7,6 +7,7 @@ import { createFakeClock } from '@portcullis/testing';
 import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recorded } from '../../test/recorded.js';
 import { loadOrCreateCa } from '../crypto/ca.js';
 import { generateDidKey } from '../crypto/did-key.js';
 import { createSealer, type Sealer } from '../crypto/seal.js';
@@ -69,7 +70,10 @@ describe('status list service', () => {
     return out.row;
   };
 
-  /** A tenant with `credentials` credentials issued on its list 1 (and an issuing DID unless `did: false`). */
+  /**
+   * A tenant with `credentials` credentials issued on its list 1 (and an issuing DID unless
+   * `did: false`), issued while it was approved and then given `status`.
+   */
   const tenantWithList = async (
     options: { profile?: SigningProfile; status?: string; did?: boolean; credentials?: number } = {},
   ): Promise<Listed> => {
@@ -79,7 +83,7 @@ describe('status list service', () => {
     await db.query(
       `INSERT INTO tenants (id, slug, organization_name, owner_email, signing_profile, environment, status, created_at, updated_at)
        VALUES ($1, $2, 'Acme', 'o@acme.example', $3, 'sandbox', $4, now(), now())`,
-      [tenant.id, tenant.slug, profile, options.status ?? 'approved'],
+      [tenant.id, tenant.slug, profile, 'approved'],
     );
     if (options.did !== false) await newIssuingDid(tenant.id, profile);
     const offerId = randomUUID();
@@ -88,14 +92,19 @@ describe('status list service', () => {
        VALUES ($1, $2, 'Test_Credential', '{}', $3, 'sealed', now(), now() + interval '5 minutes')`,
       [offerId, tenant.id, randomBytes(32).toString('hex')],
     );
-    const entries = await recordIssuedCredentials(db, {
-      tenantId: tenant.id,
-      offerId,
-      credentialConfigurationId: 'Test_Credential',
-      holderJkts: Array.from({ length: options.credentials ?? 3 }, (_, i) => `holder-${i}`),
-      issuedAt: new Date(clock.now()),
-      expiresAt: new Date(clock.now() + 365 * 86_400_000),
-    });
+    const entries = await recorded(
+      recordIssuedCredentials(db, {
+        tenantId: tenant.id,
+        offerId,
+        credentialConfigurationId: 'Test_Credential',
+        holderJkts: Array.from({ length: options.credentials ?? 3 }, (_, i) => `holder-${i}`),
+        issuedAt: new Date(clock.now()),
+        expiresAt: new Date(clock.now() + 365 * 86_400_000),
+      }),
+    );
+    if (options.status !== undefined) {
+      await db.query('UPDATE tenants SET status = $2 WHERE id = $1', [tenant.id, options.status]);
+    }
     return { ...tenant, entries };
   };
 

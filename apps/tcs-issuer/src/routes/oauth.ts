@@ -60,8 +60,6 @@ export interface OAuthDeps {
 /** Issues one SD-JWT VC per holder key for an offer; the status entries are recorded with them. */
 export type IssueCredentials = (input: {
   tenant: { id: string; slug: string; signingProfile: SigningProfile };
-  /** The tenant's issuing DID as read for this request (null: none, a broken invariant). */
-  issuingDidId: string | null;
   offerId: string;
   credentialConfigurationId: string;
   claims: Record<string, unknown>;
@@ -376,6 +374,27 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
     policy: (ctx) => dpopPolicyOf(ctx.state.issuanceProfile ?? 'es256_x509'),
     accessToken: (ctx) => ctx.state.presentedToken,
   });
+  // What never changes about an offer (its tenant's id, slug and signing profile, its configuration
+  // and claims), kept per process, so a credential request for an offer seen before costs no query
+  // for it. What can change — the tenant's status, its issuing DID — is read by the statement that
+  // records the credentials. The oldest go first past OFFER_FACTS_MAX offers.
+  const offerFacts = new Map<string, OfferFacts>();
+  const grantOf = async (token: AccessClaims): Promise<IssuanceGrant | null> => {
+    const known = offerFacts.get(token.offer);
+    if (known !== undefined && known.tenant.id === token.tenant) return { token, ...known };
+    const context = await issuanceContext(db, { offerId: token.offer, tenantId: token.tenant });
+    if (context === null) return null;
+    const { status, ...tenant } = context.tenant;
+    const facts: OfferFacts = {
+      tenant,
+      claims: context.claims,
+      credentialConfigurationId: context.credentialConfigurationId,
+    };
+    offerFacts.set(token.offer, facts);
+    if (offerFacts.size > OFFER_FACTS_MAX) offerFacts.delete(offerFacts.keys().next().value as string);
+    return { token, ...facts, tenantStatus: status };
+  };
+
   const credentialAuth: Middleware<AppState> = async (ctx, next) => {
     // RFC 6750 §2.2–2.3 methods are refused: the token travels in the Authorization header only.
     if (
@@ -387,17 +406,14 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
     const credentials = authorizationCredentials(ctx.get('authorization'));
     if (credentials.ok) {
       const claims = await tokens.verifyAccess(credentials.token);
-      const context =
-        claims === null
-          ? null
-          : await issuanceContext(db, { offerId: claims.offer, tenantId: claims.tenant });
-      if (claims === null || context === null) {
+      const grant = claims === null ? null : await grantOf(claims);
+      if (claims === null || grant === null) {
         throw credentialEndpointErrors.error('invalid_token', {
           headers: { 'DPoP-Nonce': issuance.dpopNonces.issue() },
         });
       }
-      ctx.state.issuanceProfile = context.tenant.signingProfile;
-      ctx.state.issuanceGrant = { token: claims, ...context };
+      ctx.state.issuanceProfile = grant.tenant.signingProfile;
+      ctx.state.issuanceGrant = grant;
       ctx.state.presentedToken = { scheme: credentials.scheme, token: credentials.token, jkt: claims.jkt };
     }
     // No usable Authorization header: DPoP answers `invalid_token` with a fresh nonce.
@@ -417,7 +433,9 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
       if (configuration === undefined || !grant.token.configurations.includes(request.configurationId)) {
         throw credentialEndpointErrors.error('unknown_credential_configuration');
       }
-      if (grant.tenant.status !== 'approved')
+      // Read as suspended for this request: refused before the proofs. (With the offer's facts
+      // known, the statement that records the credentials reads the status and refuses then.)
+      if (grant.tenantStatus !== undefined && grant.tenantStatus !== 'approved')
         throw credentialEndpointErrors.error('credential_request_denied');
       const now = deps.now();
       const audience = credentialIssuerOf(publicUrl, grant.tenant.slug);
@@ -439,7 +457,6 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
       const credentials = await issuance.issue({
         tenant: grant.tenant,
         offerId: grant.token.offer,
-        issuingDidId: grant.issuingDidId,
         credentialConfigurationId: request.configurationId,
         claims: grant.claims,
         holderJwks: accepted.map((proof) => proof.jwk),
@@ -463,10 +480,23 @@ export function oauthRoutes(deps: OAuthDeps, kit: RouteKit<AppState>): Router<Ap
   return router;
 }
 
+/** The verified access token's claims. */
+type AccessClaims = NonNullable<Awaited<ReturnType<TokenService['verifyAccess']>>>;
+
+/** Most offers whose facts one process keeps (a miss costs one query). */
+const OFFER_FACTS_MAX = 1000;
+
+/** What never changes about an offer: its tenant's id, slug and signing profile, configuration, claims. */
+type OfferFacts = Omit<IssuanceContext, 'tenant'> & { tenant: Omit<IssuanceContext['tenant'], 'status'> };
+
 /** Issuance facts a verified token carries into the credential route. */
-export interface IssuanceGrant extends IssuanceContext {
-  /** The verified access token's claims. */
-  token: NonNullable<Awaited<ReturnType<TokenService['verifyAccess']>>>;
+export interface IssuanceGrant extends OfferFacts {
+  token: AccessClaims;
+  /**
+   * The tenant's status when it was read for this request; absent when the offer's facts were
+   * already known (the statement that records the credentials checks it then).
+   */
+  tenantStatus?: IssuanceContext['tenant']['status'];
 }
 
 /**

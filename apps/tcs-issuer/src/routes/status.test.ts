@@ -11,6 +11,7 @@ import { auditApps, listen, readJson, type Served } from '@portcullis/testing';
 import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
 import Koa, { type Middleware } from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recorded } from '../../test/recorded.js';
 import { loadOrCreateCa } from '../crypto/ca.js';
 import { generateDidKey } from '../crypto/did-key.js';
 import { createSealer } from '../crypto/seal.js';
@@ -135,14 +136,16 @@ describe('status list and credential status routes', () => {
     );
     const entries: AllocatedCredential[] = [];
     for (let i = 0; i < count; i++) {
-      const [entry] = await recordIssuedCredentials(db, {
-        tenantId: tenant.tenantId,
-        offerId,
-        credentialConfigurationId: 'Test_Credential',
-        holderJkts: [`holder-${i}`],
-        issuedAt: new Date(at + i * 1000),
-        expiresAt: new Date(at + 365 * 86_400_000),
-      });
+      const [entry] = await recorded(
+        recordIssuedCredentials(db, {
+          tenantId: tenant.tenantId,
+          offerId,
+          credentialConfigurationId: 'Test_Credential',
+          holderJkts: [`holder-${i}`],
+          issuedAt: new Date(at + i * 1000),
+          expiresAt: new Date(at + 365 * 86_400_000),
+        }),
+      );
       entries.push(entry as AllocatedCredential);
     }
     return { offerId, entries };

@@ -68,47 +68,66 @@ export interface AllocationOptions {
 }
 
 /**
- * Records the metadata of credentials just issued, one per holder key, in one transaction, and
- * gives each an unpredictable, unused index on the tenant's current status list (list 1 is
- * created with the first credential, the next one once the current list is past
- * {@link STATUS_LIST_FILL_THRESHOLD}). Indexes are drawn with `crypto.randomInt` over the whole
- * list; an index taken meanwhile (by this call or a concurrent one, in any process) is refused by
- * the unique constraint and drawn again — there is no sequential fallback. Throws on a fault, or
- * when a credential found no free index in 40 draws (which at most half full does not happen).
+ * What {@link recordIssuedCredentials} gives back: the allocated entries, in the order of
+ * `holderJkts`, and the tenant's issuing DID when they were recorded (sign with it; `null` only if
+ * an approved tenant has none, a broken invariant) — or, with nothing recorded,
+ * `tenant_not_approved` when the tenant is not approved (suspended since its offer, or gone).
+ */
+export type RecordedCredentials = Result<
+  { entries: AllocatedCredential[]; issuingDidId: string | null },
+  'tenant_not_approved'
+>;
+
+/**
+ * Records the metadata of credentials just issued, one per holder key, and gives each an
+ * unpredictable, unused index on the tenant's current status list (list 1 is created with the
+ * first credential, the next one once the current list is past {@link STATUS_LIST_FILL_THRESHOLD}).
+ * Indexes are drawn with `crypto.randomInt` over the whole list; an index taken meanwhile (by this
+ * call or a concurrent one, in any process) is refused by the unique constraint and drawn again —
+ * there is no sequential fallback. The tenant's status and issuing DID are read by the statement
+ * that records (one round trip in the common case): a tenant that is not approved gets
+ * `tenant_not_approved` and nothing is recorded. Throws on a fault, when the offer is not the
+ * tenant's (a broken invariant), or when a credential found no free index in 40 draws (which at
+ * most half full does not happen).
  *
- * @returns the allocated entries, in the order of `holderJkts`.
  * @example
- * const [entry] = await recordIssuedCredentials(db, {
+ * const recorded = await recordIssuedCredentials(db, {
  *   tenantId, offerId, credentialConfigurationId: 'TuringCerts_Standard_Credential_v2_sd_jwt',
  *   holderJkts: [jkt], issuedAt: new Date(now()), expiresAt: new Date(now() + 365 * 86_400_000),
  * });
+ * if (!recorded.ok) throw denied();
+ * const [entry] = recorded.entries;
  * const status = { status_list: { idx: entry.idx, uri: statusListUri(publicUrl, slug, entry.listId) } };
  */
 export async function recordIssuedCredentials(
   db: Database,
   input: NewIssuedCredentials,
   options: AllocationOptions = {},
-): Promise<AllocatedCredential[]> {
+): Promise<RecordedCredentials> {
   // The common case in one statement, all or nothing; the transaction handles the rest (a new
-  // list to open, a run of taken indexes, or an offer that is not the tenant's, which it names).
+  // list to open, a run of taken indexes, a tenant not approved, or an offer that is not the
+  // tenant's, which it names).
   const fast = await recordInOneStatement(db, input, options);
-  if ('recorded' in fast) return fast.recorded;
+  if ('recorded' in fast) return { ok: true, ...fast.recorded };
   return db.transaction((tx) => recordIssuedCredentialsIn(tx, input, options, fast.drawn));
 }
 
 /**
- * Records the credentials in one statement when the tenant's newest list has room for them: the
- * rows and the list's counter are written together or not at all (autocommit), with indexes drawn
- * at random over the whole list as in the transaction. Nothing is written, and the indexes drawn
- * are handed to the transaction as its first draws (so the draws are the same either way), when
- * the list must change (none yet, or it would pass its fill threshold), the offer is not the
- * tenant's, or a drawn index was taken (the insert fails as a whole on the unique constraint).
+ * Records the credentials in one statement when the tenant is approved and its newest list has
+ * room for them: the rows and the list's counter are written together or not at all (autocommit),
+ * with indexes drawn at random over the whole list as in the transaction, and the tenant's issuing
+ * DID read with them. Nothing is written, and the indexes drawn are handed to the transaction as
+ * its first draws (so the draws are the same either way), when the list must change (none yet, or
+ * it would pass its fill threshold), the tenant is not approved, the offer is not the tenant's, or
+ * a drawn index was taken (the insert fails as a whole on the unique constraint).
  */
 async function recordInOneStatement(
   db: Queryable,
   input: NewIssuedCredentials,
   options: AllocationOptions,
-): Promise<{ recorded: AllocatedCredential[] } | { drawn: number[] }> {
+): Promise<
+  { recorded: { entries: AllocatedCredential[]; issuingDidId: string | null } } | { drawn: number[] }
+> {
   const count = input.holderJkts.length;
   if (count < 1 || count > MAX_PER_CALL) return { drawn: [] };
   const draw = options.randomIndex ?? ((size: number) => randomInt(size));
@@ -129,9 +148,11 @@ async function recordInOneStatement(
       (_, i) => `($${8 + i * 3}::uuid, $${9 + i * 3}::integer, $${10 + i * 3}::text)`,
     );
     try {
-      const { rows } = await db.query<{ list_id: number }>(
+      const { rows } = await db.query<{ list_id: number; did_id: string | null }>(
         `WITH head AS (
-           SELECT s.list_id FROM status_lists s
+           SELECT s.list_id, d.id AS did_id FROM status_lists s
+             JOIN tenants t ON t.id = s.tenant_id AND t.status = 'approved'
+             LEFT JOIN dids d ON d.tenant_id = s.tenant_id AND d.issuing
             WHERE s.tenant_id = $1
               AND s.list_id = (SELECT max(list_id) FROM status_lists WHERE tenant_id = $1)
               AND s.allocated + $6 <= $7
@@ -146,7 +167,7 @@ async function recordInOneStatement(
            UPDATE status_lists SET allocated = allocated + (SELECT count(*) FROM inserted)
             WHERE tenant_id = $1 AND list_id = (SELECT list_id FROM head)
          )
-         SELECT list_id FROM inserted`,
+         SELECT inserted.list_id, head.did_id FROM inserted, head`,
         [
           input.tenantId,
           input.offerId,
@@ -158,9 +179,15 @@ async function recordInOneStatement(
           ...entries.flatMap((entry) => [entry.id, entry.idx, entry.jkt]),
         ],
       );
-      const listId = rows[0]?.list_id;
-      if (listId !== undefined) {
-        return { recorded: entries.map((entry) => ({ credentialId: entry.id, listId, idx: entry.idx })) };
+      const row = rows[0];
+      if (row !== undefined) {
+        const listId = row.list_id;
+        return {
+          recorded: {
+            entries: entries.map((entry) => ({ credentialId: entry.id, listId, idx: entry.idx })),
+            issuingDidId: row.did_id,
+          },
+        };
       }
     } catch (error) {
       // A drawn index was taken: the whole statement was undone.
@@ -184,20 +211,25 @@ async function recordIssuedCredentialsIn(
   options: AllocationOptions = {},
   /** Indexes already drawn for the first credentials (by the one-statement try): their first draws. */
   predrawn: readonly number[] = [],
-): Promise<AllocatedCredential[]> {
+): Promise<RecordedCredentials> {
   const count = input.holderJkts.length;
   if (count < 1 || count > MAX_PER_CALL) {
     throw new RangeError(`recordIssuedCredentials: 1 to ${MAX_PER_CALL} credentials per call, got ${count}`);
   }
   const draw = options.randomIndex ?? ((size: number) => randomInt(size));
 
-  // The offer's owner and the tenant's newest list, in one round trip.
+  // The offer's owner, the tenant's status and issuing DID, and its newest list, in one round trip.
   const { rows } = await tx.query<{
     offer_tenant: string | null;
+    tenant_status: string | null;
+    did_id: string | null;
     list_id: number | null;
     allocated: number | null;
   }>(
-    `SELECT (SELECT tenant_id FROM offers WHERE id = $2) AS offer_tenant, s.list_id, s.allocated
+    `SELECT (SELECT tenant_id FROM offers WHERE id = $2) AS offer_tenant,
+            (SELECT status FROM tenants WHERE id = $1) AS tenant_status,
+            (SELECT id FROM dids WHERE tenant_id = $1 AND issuing) AS did_id,
+            s.list_id, s.allocated
        FROM (SELECT 1) AS one
        LEFT JOIN LATERAL (
          SELECT list_id, allocated FROM status_lists WHERE tenant_id = $1 ORDER BY list_id DESC LIMIT 1
@@ -209,6 +241,7 @@ async function recordIssuedCredentialsIn(
   if (head?.offer_tenant !== input.tenantId) {
     throw new Error('recordIssuedCredentials: the offer does not exist or is not the tenant’s');
   }
+  if (head.tenant_status !== 'approved') return { ok: false, reason: 'tenant_not_approved' };
   let listId = head.list_id ?? 0;
   if (head.list_id === null || (head.allocated ?? 0) + count > STATUS_LIST_FILL_THRESHOLD) {
     listId += 1;
@@ -281,7 +314,11 @@ async function recordIssuedCredentialsIn(
     listId,
     count,
   ]);
-  return pending.map((entry) => ({ credentialId: entry.id, listId, idx: entry.idx }));
+  return {
+    ok: true,
+    entries: pending.map((entry) => ({ credentialId: entry.id, listId, idx: entry.idx })),
+    issuingDidId: head.did_id,
+  };
 }
 
 /**

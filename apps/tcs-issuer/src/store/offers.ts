@@ -197,16 +197,13 @@ export async function redeemOffer(db: Queryable, offerId: string, now: Date): Pr
 /** Everything a credential request needs about its offer and tenant, read in one query. */
 export interface IssuanceContext {
   tenant: { id: string; slug: string; signingProfile: SigningProfile; status: TenantStatus };
-  /** The tenant's issuing DID now, or null when it has none. */
-  issuingDidId: string | null;
   claims: Record<string, unknown>;
   credentialConfigurationId: string;
 }
 
 /**
  * The offer an issuance token was granted for, with its tenant (status as of now: it may have
- * been suspended since) and the tenant's issuing DID: one round trip per credential request.
- * `null` when the offer is gone or not the tenant's.
+ * been suspended since): one round trip. `null` when the offer is gone or not the tenant's.
  *
  * @example
  * const context = await issuanceContext(db, { offerId: claims.offer, tenantId: claims.tenant });
@@ -220,14 +217,12 @@ export async function issuanceContext(
     slug: string;
     signing_profile: SigningProfile;
     status: TenantStatus;
-    did_id: string | null;
     claims: Record<string, unknown>;
     credential_configuration_id: string;
   }>(
-    `SELECT t.id, t.slug, t.signing_profile, t.status, d.id AS did_id, o.claims, o.credential_configuration_id
+    `SELECT t.id, t.slug, t.signing_profile, t.status, o.claims, o.credential_configuration_id
        FROM offers o
        JOIN tenants t ON t.id = o.tenant_id
-       LEFT JOIN dids d ON d.tenant_id = t.id AND d.issuing
       WHERE o.id = $1 AND o.tenant_id = $2`,
     [grant.offerId, grant.tenantId],
   );
@@ -235,7 +230,6 @@ export async function issuanceContext(
   if (row === undefined) return null;
   return {
     tenant: { id: row.id, slug: row.slug, signingProfile: row.signing_profile, status: row.status },
-    issuingDidId: row.did_id,
     claims: row.claims,
     credentialConfigurationId: row.credential_configuration_id,
   };
