@@ -3,8 +3,9 @@
 // /v1/nonce, and complete credential requests (access token, DPoP proof, key proof) built ahead of
 // a round, so that what a round measures is the server answering them, not the bench making them.
 // Keys and proofs are made with node:crypto (ES256, JOSE r ‖ s signatures); none is ever printed.
-import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createHash, createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { generateJwkPair } from '@portcullis/testing';
 
 const PRE_AUTHORIZED = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
 const CONFIG_ID = 'TuringCerts_Standard_Credential_v2_sd_jwt';
@@ -12,19 +13,15 @@ const CLAIMS = { credentialName: 'Certified Kubernetes Administrator', issuedTim
 
 const b64json = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** A fresh P-256 key pair: `{ privateKey, publicJwk }` (the JWK without `d`). */
+/**
+ * A fresh P-256 key pair: `{ privateKey, publicJwk }` (the JWK without `d`). From JWKs the key
+ * generation encoded (`generateJwkPair`: exporting them from generated key objects can deadlock
+ * Node's garbage collector), the key to sign with imported from the private one.
+ */
 function es256Key() {
-  // The JWKs are encoded by the key generation itself: exporting a JWK from a key object that
-  // generateKeyPairSync returned can deadlock Node's garbage collector (seen on Node 20: the
-  // generation job's destructor waits for the key's lock the export holds), so the key to sign with
-  // is imported from the private JWK instead.
-  const { privateKey, publicKey } = generateKeyPairSync('ec', {
-    namedCurve: 'P-256',
-    privateKeyEncoding: { format: 'jwk' },
-    publicKeyEncoding: { format: 'jwk' },
-  });
-  const { kty, crv, x, y } = publicKey;
-  return { privateKey: createPrivateKey({ key: privateKey, format: 'jwk' }), publicJwk: { kty, crv, x, y } };
+  const { publicJwk, privateJwk } = generateJwkPair('ES256');
+  const { kty, crv, x, y } = publicJwk;
+  return { privateKey: createPrivateKey({ key: privateJwk, format: 'jwk' }), publicJwk: { kty, crv, x, y } };
 }
 
 /** A compact ES256 JWS with the public key in its header (`jwk`), as DPoP and key proofs carry it. */
