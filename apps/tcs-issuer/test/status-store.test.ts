@@ -290,6 +290,11 @@ describe.each(backends)('issued credentials store on %s', (name, enabled) => {
       });
       expect(await storedCount(pending.id)).toBe(0);
       expect(await listsOf(pending.id)).toEqual([]);
+      // A tenant that no longer exists (its offers went with it) is refused the same way.
+      expect(await recordIssuedCredentials(db, issue('ten_gone', randomUUID()))).toEqual({
+        ok: false,
+        reason: 'tenant_not_approved',
+      });
 
       // A list with room: the one statement finds no approved tenant, and the transaction names it.
       const tenant = await newTenant();

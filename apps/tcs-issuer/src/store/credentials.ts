@@ -237,11 +237,12 @@ async function recordIssuedCredentialsIn(
     [input.tenantId, input.offerId],
   );
   const head = rows[0];
+  // Not approved, or gone (its offers go with it): a refusal, before the offer is looked at.
+  if (head?.tenant_status !== 'approved') return { ok: false, reason: 'tenant_not_approved' };
   // The caller holds the offer it issues for: any mismatch is a wiring bug, not a request error.
-  if (head?.offer_tenant !== input.tenantId) {
+  if (head.offer_tenant !== input.tenantId) {
     throw new Error('recordIssuedCredentials: the offer does not exist or is not the tenant’s');
   }
-  if (head.tenant_status !== 'approved') return { ok: false, reason: 'tenant_not_approved' };
   let listId = head.list_id ?? 0;
   if (head.list_id === null || (head.allocated ?? 0) + count > STATUS_LIST_FILL_THRESHOLD) {
     listId += 1;
