@@ -6,14 +6,13 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import Router from '@koa/router';
-import { createTurnBarrier } from '@portcullis/app-kit';
 import { createDatabase, migrate } from '@portcullis/db';
 import { Redis } from 'ioredis';
-import Koa from 'koa';
 import { pino } from 'pino';
 import { createApp } from '../../apps/instance-api/dist/app.js';
 import { buildDeps } from '../../apps/instance-api/dist/deps.js';
 import { envelopeJson } from '../../apps/instance-api/dist/http.js';
+import { bareKoaApps } from '../lib/bare-koa.mjs';
 import { serveCpuEndpoint } from './cpu-endpoint.mjs';
 
 const { values } = parseArgs({
@@ -72,24 +71,13 @@ const sample = await fetch(`http://127.0.0.1:${server.address().port}/api/v2/ser
 });
 if (sample.status !== 200) throw new Error(`/api/v2/services/custody answered ${sample.status}`);
 const body = await sample.text();
-const bare = new Koa();
-bare.use((ctx) => {
-  ctx.type = 'application/json';
-  ctx.body = body;
-});
+// Beside it, the same bare app sending its responses at the end of each event-loop turn as the
+// app's pipeline sends them: reported beside the bar, so what the barrier saves is not mistaken
+// for a pipeline that costs nothing.
+const { bare, bareTurn } = bareKoaApps(body);
 const bareServer = createServer(bare.callback());
 bareServer.keepAliveTimeout = 60_000;
 await new Promise((resolve) => bareServer.listen(0, '127.0.0.1', resolve));
-// The same bare app, its responses sent at the end of each event-loop turn as the app's pipeline
-// sends them (createTurnBarrier): reported beside the bar, so what the barrier saves is not
-// mistaken for a pipeline that costs nothing.
-const endOfTurn = createTurnBarrier();
-const bareTurn = new Koa();
-bareTurn.use(async (ctx) => {
-  ctx.type = 'application/json';
-  ctx.body = body;
-  await endOfTurn();
-});
 const bareTurnServer = createServer(bareTurn.callback());
 bareTurnServer.keepAliveTimeout = 60_000;
 await new Promise((resolve) => bareTurnServer.listen(0, '127.0.0.1', resolve));

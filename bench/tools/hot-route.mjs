@@ -9,15 +9,13 @@
 // the pipeline with (build first; pin it to one core for steadier figures).
 //
 //   pnpm build && taskset -c 0 node bench/tools/hot-route.mjs     # HOT_ROUTE_REQUESTS, HOT_ROUTE_ROUNDS
-import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
-import { createTurnBarrier } from '@portcullis/app-kit';
 import { createDatabase, migrate } from '@portcullis/db';
-import Koa from 'koa';
 import { pino } from 'pino';
 import { createApp } from '../../apps/instance-api/dist/app.js';
 import { buildDeps } from '../../apps/instance-api/dist/deps.js';
+import { bareKoaApps } from '../lib/bare-koa.mjs';
 
 const REQUESTS = Number(process.env.HOT_ROUTE_REQUESTS ?? 40_000);
 const ROUNDS = Number(process.env.HOT_ROUTE_ROUNDS ?? 5);
@@ -83,36 +81,12 @@ function call(handler, url) {
 }
 
 const body = JSON.stringify({ success: true, data: { service: 'custody', enabled: true } });
-const bare = new Koa();
-bare.use((ctx) => {
-  ctx.type = 'application/json';
-  ctx.body = body;
-});
-const endOfTurn = createTurnBarrier();
-const bareTurn = new Koa();
-bareTurn.use(async (ctx) => {
-  ctx.type = 'application/json';
-  ctx.body = body;
-  await endOfTurn();
-});
-// The same, also writing the five headers the app's answer carries and bare Koa's does not
-// (request id, cache policy, the three rate-limit headers), with values of the same sizes.
-const bareHeaders = new Koa();
-bareHeaders.use(async (ctx) => {
-  ctx.set('X-Request-Id', randomUUID());
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('X-RateLimit-Limit', '200');
-  ctx.set('X-RateLimit-Remaining', '199');
-  ctx.set('X-RateLimit-Reset', String(Math.ceil(Date.now() / 1000) + 60));
-  ctx.type = 'application/json';
-  ctx.body = body;
-  await endOfTurn();
-});
+const { bare, bareTurn, bareTurnHeaders } = bareKoaApps(body);
 const variants = {
   app: [app, '/api/v2/services/custody'],
   bareKoa: [bare.callback(), '/'],
   bareKoaTurn: [bareTurn.callback(), '/'],
-  bareKoaTurnHeaders: [bareHeaders.callback(), '/'],
+  bareKoaTurnHeaders: [bareTurnHeaders.callback(), '/'],
 };
 
 async function round([handler, url]) {
