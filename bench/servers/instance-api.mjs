@@ -5,8 +5,8 @@
 //   node servers/instance-api.mjs --redis redis://127.0.0.1:PORT [--l1 off]
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import Router from '@koa/router';
 import { createDatabase, migrate } from '@portcullis/db';
+import { appRouter, guardedRoutes } from '@portcullis/routes';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createApp } from '../../apps/instance-api/dist/app.js';
@@ -43,15 +43,16 @@ const deps = buildDeps({
 await deps.keyCache.start();
 const app = createApp(deps);
 // The baseline: the authenticated route's handler at the same routing depth (after the app's own
-// routers), with no auth, no per-key limiter and no service gate.
-const baseline = new Router({ prefix: '/bench' });
+// routers), routed as the app routes it (an app router behind `guardedRoutes`), with no auth, no
+// per-key limiter and no service gate.
+const baseline = appRouter({ prefix: '/bench' });
 // The same handler work as the app's service check: constant data serialised once.
 const custody = JSON.stringify({ service: 'custody', enabled: true });
 baseline.get('/services/custody', (ctx) => {
   ctx.set('Content-Type', 'application/json; charset=utf-8');
   ctx.body = envelopeJson(ctx, deps.now, custody);
 });
-app.use(baseline.routes());
+app.use(guardedRoutes(baseline, { prefixes: ['/bench'] }));
 const server = createServer(app.callback());
 server.keepAliveTimeout = 60_000;
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
