@@ -27,11 +27,20 @@ export interface RateLimitOptions<S> {
   exceeded?: (result: LimitResult) => unknown;
 }
 
-/** Sets the SPEC §4.6 headers: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`. */
+/**
+ * Sets the SPEC §4.6 headers: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`
+ * (Unix seconds). Nothing once the headers are sent, as Koa's `ctx.set`; written on the response
+ * directly because this runs on every limited request (SPEC §9).
+ *
+ * @example
+ * standardRateLimitHeaders(ctx, await limiter.consume(ctx.ip)); // X-RateLimit-Limit: 100 …
+ */
 export function standardRateLimitHeaders(ctx: ParameterizedContext, result: LimitResult): void {
-  ctx.set('X-RateLimit-Limit', String(result.limit));
-  ctx.set('X-RateLimit-Remaining', String(result.remaining));
-  ctx.set('X-RateLimit-Reset', String(Math.ceil(result.resetAtMs / 1000)));
+  const res = ctx.res;
+  if (res.headersSent) return;
+  res.setHeader('X-RateLimit-Limit', String(result.limit));
+  res.setHeader('X-RateLimit-Remaining', String(result.remaining));
+  res.setHeader('X-RateLimit-Reset', String(Math.ceil(result.resetAtMs / 1000)));
 }
 
 const defaultExceeded = (result: LimitResult): unknown =>
