@@ -64,6 +64,12 @@ export function isoTimestamp(ms: number): string {
   return lastIso;
 }
 
+// Characters that JSON writes as themselves: a string made only of them is its JSON text in quotes.
+// Request ids (SPEC §4.1) and the app's own ids are made only of them, so the answer on the hot
+// path skips `JSON.stringify` (about 0.1 µs per string); any other string still goes through it.
+const JSON_PLAIN = /^[A-Za-z0-9._:-]*$/;
+const jsonString = (text: string): string => (JSON_PLAIN.test(text) ? `"${text}"` : JSON.stringify(text));
+
 /**
  * The JSON text of `envelope(ctx, now, data)` for data its caller serialised once
  * (`dataJson = JSON.stringify(data)`): a route with constant data answers without building and
@@ -76,8 +82,8 @@ export function isoTimestamp(ms: number): string {
  */
 export function envelopeJson(ctx: AppContext, now: () => number, dataJson: string): string {
   const auth = ctx.state.auth;
-  const instance = auth === undefined ? '' : `,"instanceId":${JSON.stringify(auth.instanceId)}`;
-  return `{"success":true,"data":${dataJson},"error":null,"metadata":{"requestId":${JSON.stringify(
+  const instance = auth === undefined ? '' : `,"instanceId":${jsonString(auth.instanceId)}`;
+  return `{"success":true,"data":${dataJson},"error":null,"metadata":{"requestId":${jsonString(
     ctx.state.requestId,
   )},"timestamp":"${isoTimestamp(now())}"${instance}}}`;
 }
