@@ -22,7 +22,11 @@ describe('envelopeJson', () => {
   it('is JSON.stringify of the envelope for any request id and instance id, quotes and controls included', () => {
     const now = () => 1_767_225_600_123;
     const data = { ok: 1 };
-    const ids = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[A-Za-z0-9._:-]{0,40}$/));
+    const ids = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.stringMatching(/^[A-Za-z0-9._:-]{0,40}$/),
+    );
     fc.assert(
       fc.property(ids, ids, (requestId, instanceId) => {
         const ctx = contextOf({ requestId, auth: { instanceId, keyId: 'k', services: [] } });
