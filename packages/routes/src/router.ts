@@ -57,7 +57,7 @@ interface RoutedContext {
   captures?: string[];
   params?: Record<string, string>;
   request: { params?: Record<string, string> };
-  routerPath?: string;
+  routerPath?: string | RegExp;
   routerName?: string | undefined;
   _matchedRoute?: string | RegExp;
   _matchedRouteName?: string;
@@ -86,8 +86,7 @@ interface LiteralRoute<S> {
  * to the router.
  */
 function literalRoutes<S>(router: Router<S>, covered: (path: string) => boolean) {
-  const opts = (router as unknown as { opts: { host?: unknown; routerPath?: string } }).opts;
-  if (opts.host !== undefined || opts.routerPath) return undefined;
+  if (router.opts.host !== undefined || router.opts.routerPath) return undefined;
   const table = new Map<string, Map<string, LiteralRoute<S>>>();
   for (const layer of router.stack) {
     const path = layer.path;
@@ -107,7 +106,7 @@ function literalRoutes<S>(router: Router<S>, covered: (path: string) => boolean)
           routed.captures = [];
           routed.request.params = each.params(path, [], routed.params);
           routed.params = routed.request.params;
-          routed.routerPath = each.path as string;
+          routed.routerPath = each.path;
           routed.routerName = each.name || undefined;
           routed._matchedRoute = each.path;
           if (each.name) routed._matchedRouteName = each.name;
