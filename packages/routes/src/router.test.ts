@@ -1,6 +1,6 @@
 // guardedRoutes: a router entered only by paths it could match, with the same answers as unguarded.
 
-import type Router from '@koa/router';
+import Router from '@koa/router';
 import { listen, type Served } from '@portcullis/testing';
 import Koa from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -198,6 +198,25 @@ describe('guardedRoutes on a literal route', () => {
       ctx.body = 'b';
     });
     expect(await (await fetch(`${served.url}/b`)).text()).toBe('b');
+  });
+
+  it('leaves an exclusive router to itself: only its most specific layer runs, as unguarded', async () => {
+    const router = new Router({ exclusive: true, sensitive: true });
+    router.use('/only', (ctx, next) => {
+      ctx.set('X-Use-Layer', 'ran');
+      return next();
+    });
+    router.get('/only', (ctx) => {
+      ctx.body = 'route';
+    });
+    const app = new Koa();
+    app.use(guardedRoutes(router, { paths: ['/only'] }));
+    served = await listen(app.callback());
+    for (let i = 0; i < 2; i += 1) {
+      const res = await fetch(`${served.url}/only`);
+      expect(await res.text()).toBe('route');
+      expect(res.headers.get('x-use-layer')).toBeNull();
+    }
   });
 
   it('leaves a literal path outside `where` to the next middleware, as the guard always did', async () => {

@@ -76,7 +76,7 @@ interface LiteralRoute<S> {
 /**
  * The requests `router` answers with a literal route (no parameters, no wildcard), by exact path
  * then method, each with the chain the router itself would build for it, or `undefined` for a
- * router this cannot speak for (bound to a host, or with a fixed `routerPath`).
+ * router this cannot speak for (bound to a host, with a fixed `routerPath`, or `exclusive`).
  *
  * Why: for every request `@koa/router` reads `ctx.host`, tests every layer's RegExp, and builds and
  * composes a new middleware chain; the authenticated hot path (SPEC §9) is a literal route, whose
@@ -86,7 +86,8 @@ interface LiteralRoute<S> {
  * to the router.
  */
 function literalRoutes<S>(router: Router<S>, covered: (path: string) => boolean) {
-  if (router.opts.host !== undefined || router.opts.routerPath) return undefined;
+  // An exclusive router runs only one of the matched layers; the table composes them all.
+  if (router.opts.host !== undefined || router.opts.routerPath || router.opts.exclusive) return undefined;
   const table = new Map<string, Map<string, LiteralRoute<S>>>();
   for (const layer of router.stack) {
     const path = layer.path;
